@@ -1,0 +1,12 @@
+# Thin wrappers: everything lives in dev.py so a machine without make works too.
+.PHONY: demo test lint bench setup
+demo:
+	python3 dev.py demo
+test:
+	python3 dev.py test
+lint:
+	python3 dev.py lint
+bench:
+	python3 dev.py bench
+setup:
+	python3 dev.py setup

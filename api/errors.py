@@ -1,0 +1,58 @@
+"""One place that turns every error into JSON: {"detail": ..., "code": ...}.
+
+Domain errors keep their status (400/401/403/404/409/402); request validation
+errors become 422 with a sentence a person can read, plus the field-by-field list.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from marketplace.core.errors import DomainError
+
+
+def _location(error: dict) -> str:
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts)
+
+
+def _message(error: dict) -> str:
+    where = _location(error)
+    text = error.get("msg", "is invalid")
+    if text == "Field required":
+        text = "is required"
+    return f"{where}: {text}" if where else text
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request, status: int, detail: str, code: str, **extra) -> HttpResponse:
+        return api.create_response(request, {"detail": detail, "code": code, **extra}, status=status)
+
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError):
+        extra = {"field": exc.field} if exc.field else {}
+        return respond(request, exc.status, exc.message, exc.code, **extra)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError):
+        errors = [{"field": _location(e), "message": e.get("msg", "")} for e in exc.errors]
+        detail = "Invalid input. " + "; ".join(_message(e) for e in exc.errors) + "."
+        return respond(request, 422, detail, "invalid_input", errors=errors)
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled):
+        return respond(request, 429, "Too many requests. Please wait before trying again.", "rate_limited")
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request: HttpRequest, exc: AuthenticationError):
+        return respond(
+            request, 401, "Authentication required: send 'Authorization: Bearer <access token>'.", "not_authenticated"
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError):
+        return respond(request, exc.status_code, str(exc), "error")
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404):
+        return respond(request, 404, "Not found.", "not_found")

@@ -1,0 +1,88 @@
+"""Idempotency-Key support for POSTs under /api/v1/ (booking, paying, releasing money).
+
+A client that retries a POST with the same Idempotency-Key gets the first
+response again instead of a second booking or charge. The key is claimed in the
+same database transaction as the request's own writes: a concurrent duplicate
+waits on the unique index and then replays the committed response, and if the
+request fails with a 5xx the claim is rolled back with everything else, so a
+retry may run again.
+"""
+
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .models import IdempotencyRecord
+from .security import user_from_bearer
+
+HEADER = "Idempotency-Key"
+API_PREFIX = "/api/v1/"
+# Responses to requests that never ran (bad auth, invalid input, rate limited) are not
+# kept: the client fixes the problem or waits, then retries with the same key.
+NOT_STORED = {401, 422, 429}
+
+
+def _fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _error(status: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.response_body), status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        key = key.strip()
+        if not key or len(key) > 255:
+            return _error(400, "Idempotency-Key must be 1 to 255 characters.", "invalid_idempotency_key")
+        user = user_from_bearer(request)
+        if user is None:
+            return self.get_response(request)  # the route answers 401 itself
+        fingerprint = _fingerprint(request)
+
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=user, key=key, fingerprint=fingerprint, status_code=0, response_body=b""
+                    )
+            except IntegrityError:
+                record = IdempotencyRecord.objects.get(user=user, key=key)
+                if record.fingerprint != fingerprint:
+                    return _error(
+                        422,
+                        "This Idempotency-Key was already used for a different request; use a new key.",
+                        "idempotency_key_reused",
+                    )
+                return _replay(record)
+
+            response = self.get_response(request)
+            if (
+                response.status_code in NOT_STORED
+                or response.status_code >= 500
+                or getattr(response, "streaming", False)
+            ):
+                transaction.set_rollback(True)
+                return response
+            record.status_code = response.status_code
+            record.response_body = response.content
+            record.content_type = response.get("Content-Type", "application/json")
+            record.save(update_fields=["status_code", "response_body", "content_type"])
+        return response

@@ -1,0 +1,26 @@
+"""The versioned JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from .errors import install_error_handlers
+from .routes import accounts, bookings, catalog, payments, reviews, vendors
+
+api = NinjaAPI(
+    title="Tidy Nest marketplace API",
+    version="1.0.0",
+    description=(
+        "Find, book and pay professional organizers. Authenticate with `POST /auth/login` and send "
+        "`Authorization: Bearer <access>`. Money is in integer minor units (cents) with an ISO currency. "
+        'Errors are `{"detail": ..., "code": ...}`. POSTs that create bookings or move money accept an '
+        "`Idempotency-Key` header."
+    ),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+
+api.add_router("/auth", accounts.router)
+api.add_router("/vendors", vendors.router)
+api.add_router("/catalog", catalog.router)
+api.add_router("/bookings", bookings.router)
+api.add_router("/payments", payments.router)
+api.add_router("/reviews", reviews.router)

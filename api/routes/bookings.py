@@ -1,0 +1,155 @@
+from datetime import datetime
+from typing import Literal
+
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
+from marketplace.bookings.services import (
+    booking_accept,
+    booking_cancel,
+    booking_confirm_completion,
+    booking_decline,
+    booking_quote,
+    booking_request,
+)
+
+from ..schemas import ERRORS, VendorRef
+from ..security import booking_throttle, jwt_auth
+
+router = Router(tags=["bookings"], auth=jwt_auth)
+
+
+class BookingIn(Schema):
+    service_id: int
+    starts_at: datetime = Field(description="ISO 8601 with an offset, e.g. 2026-12-01T10:00:00-05:00")
+    address: str = Field(max_length=255)
+    duration_minutes: int | None = Field(default=None, ge=30, le=720, description="Hourly services only.")
+    note: str = Field(default="", max_length=2000)
+
+
+class ServiceRef(Schema):
+    id: int
+    title: str
+    pricing_model: str
+
+
+class PaymentOut(Schema):
+    status: str
+    currency: str
+    amount_minor: int
+    commission_bps: int
+    platform_fee_minor: int
+    vendor_payout_minor: int
+    payment_reference: str
+    payout_needs_approval: bool
+    captured_at: datetime
+    released_at: datetime | None
+    refunded_at: datetime | None
+
+
+class BookingOut(Schema):
+    id: int
+    reference: str
+    status: str
+    service: ServiceRef
+    vendor: VendorRef
+    customer_id: int
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    price_minor: int | None
+    currency: str
+    address: str
+    customer_note: str
+    vendor_note: str
+    payment: PaymentOut | None
+    reviewed: bool
+    created_at: datetime
+    confirmed_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    close_reason: str
+
+    @staticmethod
+    def resolve_payment(obj):
+        return getattr(obj, "transaction", None)
+
+    @staticmethod
+    def resolve_reviewed(obj) -> bool:
+        return hasattr(obj, "review")
+
+
+class BookingListQuery(Schema):
+    status: (
+        Literal["requested", "confirmed", "completed", "declined", "expired", "cancelled", "disputed", "refunded"]
+        | None
+    ) = None
+
+
+class QuoteIn(Schema):
+    price_minor: int = Field(gt=0)
+    note: str = Field(default="", max_length=2000)
+
+
+class NoteIn(Schema):
+    note: str = Field(default="", max_length=2000)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(default="", max_length=2000)
+
+
+def _fresh(request, booking) -> object:
+    """Re-read through the user's scope so the response shows payment and review state."""
+    return booking_get_for_user(user=request.auth, booking_id=booking.pk)
+
+
+@router.post("", response={201: BookingOut, **ERRORS}, throttle=[booking_throttle])
+def create_booking(request, payload: BookingIn):
+    """Request a service at a time inside the organizer's availability. Send an Idempotency-Key to retry safely."""
+    booking = booking_request(customer=request.auth, **payload.dict())
+    return Status(201, _fresh(request, booking))
+
+
+@router.get("", response={200: list[BookingOut], **ERRORS})
+def list_bookings(request, filters: Query[BookingListQuery]):
+    """Your bookings: as a customer, the ones you made; as an organizer, the ones with you."""
+    return list(booking_list_for_user(user=request.auth, status=filters.status)[:200])
+
+
+@router.get("/{booking_id}", response={200: BookingOut, **ERRORS})
+def get_booking(request, booking_id: int):
+    return booking_get_for_user(user=request.auth, booking_id=booking_id)
+
+
+@router.post("/{booking_id}/quote", response={200: BookingOut, **ERRORS})
+def quote(request, booking_id: int, payload: QuoteIn):
+    """Organizer: price a quote request. The customer's payment then confirms it."""
+    return _fresh(request, booking_quote(vendor_user=request.auth, booking_id=booking_id, **payload.dict()))
+
+
+@router.post("/{booking_id}/accept", response={200: BookingOut, **ERRORS})
+def accept(request, booking_id: int, payload: NoteIn | None = None):
+    """Organizer: accept a paid request."""
+    note = payload.note if payload else ""
+    return _fresh(request, booking_accept(vendor_user=request.auth, booking_id=booking_id, note=note))
+
+
+@router.post("/{booking_id}/decline", response={200: BookingOut, **ERRORS})
+def decline(request, booking_id: int, payload: ReasonIn):
+    """Organizer: decline a request, with a reason. Any payment is refunded in full."""
+    return _fresh(request, booking_decline(vendor_user=request.auth, booking_id=booking_id, reason=payload.reason))
+
+
+@router.post("/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
+def cancel(request, booking_id: int, payload: ReasonIn | None = None):
+    """Customer or organizer: cancel before the start. Any payment is refunded in full."""
+    reason = payload.reason if payload else ""
+    return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
+
+
+@router.post("/{booking_id}/confirm_completion", response={200: BookingOut, **ERRORS})
+def confirm_completion(request, booking_id: int):
+    """Customer: confirm the work is done. Escrow is released to the organizer, minus commission."""
+    return _fresh(request, booking_confirm_completion(customer=request.auth, booking_id=booking_id))

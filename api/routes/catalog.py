@@ -1,0 +1,193 @@
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from marketplace.availability.selectors import slot_list
+from marketplace.bookings.selectors import busy_ranges_for_vendor
+from marketplace.catalog.models import PricingModel, Service
+from marketplace.catalog.selectors import (
+    category_list,
+    price_description,
+    service_get_public,
+    service_list_owned,
+    service_search,
+)
+from marketplace.catalog.services import service_create, service_update
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.vendors.selectors import vendor_for_user
+
+from ..schemas import ERRORS, CategoryOut, CategoryRef, VendorRef
+from ..security import jwt_auth, search_throttle
+
+router = Router(tags=["catalog"])
+
+
+class ServiceIn(Schema):
+    category_id: int
+    title: str = Field(max_length=120)
+    summary: str = Field(default="", max_length=240)
+    description: str = Field(default="", max_length=10000)
+    pricing_model: Literal["fixed", "hourly", "quote"]
+    base_price_minor: int = Field(
+        ge=0, description="Price in minor units (cents). Hourly: per hour. Quote: optional 'from' price."
+    )
+    duration_minutes: int = Field(ge=1, description="Fixed/quote: expected length. Hourly: minimum booking.")
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    instant_booking: bool = True
+
+
+class ServicePatch(Schema):
+    category_id: int | None = None
+    title: str | None = Field(default=None, max_length=120)
+    summary: str | None = Field(default=None, max_length=240)
+    description: str | None = Field(default=None, max_length=10000)
+    pricing_model: Literal["fixed", "hourly", "quote"] | None = None
+    base_price_minor: int | None = Field(default=None, ge=0)
+    duration_minutes: int | None = Field(default=None, ge=1)
+    instant_booking: bool | None = None
+    is_active: bool | None = None
+
+
+class ServiceOut(Schema):
+    id: int
+    title: str
+    slug: str
+    summary: str
+    description: str
+    pricing_model: str
+    base_price_minor: int
+    currency: str
+    price_display: str
+    duration_minutes: int
+    instant_booking: bool
+    is_active: bool
+    vendor: VendorRef
+    category: CategoryRef
+
+    @staticmethod
+    def resolve_price_display(obj) -> str:
+        return price_description(obj)
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ServiceOut]
+
+
+class SearchQuery(Schema):
+    q: str = Field(default="", max_length=200)
+    category_id: int | None = None
+    pricing_model: Literal["fixed", "hourly", "quote"] | None = None
+    min_price_minor: int | None = Field(default=None, ge=0)
+    max_price_minor: int | None = Field(default=None, ge=0)
+    page: int = Field(default=1, ge=1, le=1000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class SlotsQuery(Schema):
+    start: date | None = Field(default=None, description="First day, in the organizer's time zone. Default: today.")
+    days: int = Field(default=7, ge=1, le=31)
+    duration_minutes: int | None = Field(default=None, ge=30, le=720, description="Hourly services: booking length.")
+
+
+class SlotsOut(Schema):
+    service_id: int
+    time_zone: str
+    duration_minutes: int
+    slots: list[datetime]
+
+
+@router.post("/services", response={201: ServiceOut, **ERRORS}, auth=jwt_auth)
+def create_service(request, payload: ServiceIn):
+    """Verified organizers only: publish a service in a category."""
+    return Status(201, service_create(user=request.auth, **payload.dict()))
+
+
+@router.get("/services/mine", response={200: list[ServiceOut], **ERRORS}, auth=jwt_auth)
+def my_services(request):
+    """Your own services, published or not."""
+    vendor = vendor_for_user(user=request.auth)
+    if vendor is None:
+        raise NotFound("You have no organizer profile yet.", code="no_vendor_profile")
+    return list(service_list_owned(vendor=vendor).select_related("vendor"))
+
+
+@router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS})
+def get_service(request, service_id: int):
+    service = service_get_public(service_id=service_id)
+    if service is None:
+        raise NotFound("Service not found.")
+    return service
+
+
+@router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, auth=jwt_auth)
+def update_service(request, service_id: int, payload: ServicePatch):
+    """Edit one of your services. Existing bookings keep their price."""
+    changes = payload.dict(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise ValidationFailed("Fields cannot be set to null; leave out what you do not change.")
+    return service_update(user=request.auth, service_id=service_id, **changes)
+
+
+@router.get("/services/{service_id}/slots", response={200: SlotsOut, **ERRORS})
+def service_slots(request, service_id: int, filters: Query[SlotsQuery]):
+    """Free start times for a service, in UTC, computed from the organizer's hours and bookings."""
+    service = service_get_public(service_id=service_id)
+    if service is None:
+        raise NotFound("Service not found.")
+    vendor = service.vendor
+    duration = service.duration_minutes
+    if service.pricing_model == PricingModel.HOURLY and filters.duration_minutes:
+        if filters.duration_minutes < service.duration_minutes or filters.duration_minutes % 30:
+            raise ValidationFailed(
+                f"duration_minutes must be a multiple of 30 of at least {service.duration_minutes}.",
+                field="duration_minutes",
+            )
+        duration = filters.duration_minutes
+    first_day = filters.start or timezone.now().astimezone(ZoneInfo(vendor.time_zone)).date()
+    window_start = datetime.combine(first_day, datetime.min.time(), tzinfo=ZoneInfo(vendor.time_zone))
+    busy = busy_ranges_for_vendor(
+        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=filters.days + 1)
+    )
+    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=filters.days, busy=busy)
+    return {"service_id": service.pk, "time_zone": vendor.time_zone, "duration_minutes": duration, "slots": slots}
+
+
+@router.get("/search", response={200: SearchOut, **ERRORS}, throttle=[search_throttle])
+def search(request, filters: Query[SearchQuery]):
+    """Search published services by text, category, pricing model and price range."""
+    if (
+        filters.min_price_minor is not None
+        and filters.max_price_minor is not None
+        and filters.min_price_minor > filters.max_price_minor
+    ):
+        raise ValidationFailed("min_price_minor cannot be above max_price_minor.", field="min_price_minor")
+    results = service_search(
+        query=filters.q,
+        category_id=filters.category_id,
+        pricing_model=filters.pricing_model,
+        min_price_minor=filters.min_price_minor,
+        max_price_minor=filters.max_price_minor,
+    )
+    offset = (filters.page - 1) * filters.page_size
+    page = list(results[offset : offset + filters.page_size])
+    services = {
+        s.pk: s for s in Service.objects.filter(pk__in=[s.pk for s in page]).select_related("vendor", "category")
+    }
+    return {
+        "count": results.count(),
+        "page": filters.page,
+        "page_size": filters.page_size,
+        "results": [services[s.pk] for s in page if s.pk in services],
+    }
+
+
+@router.get("/categories", response={200: list[CategoryOut]})
+def categories(request):
+    return list(category_list())

@@ -1,0 +1,65 @@
+"""Response and request shapes shared by several routers."""
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+class MoneyFields(Schema):
+    currency: str
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    time_zone: str
+
+
+class VendorRef(Schema):
+    id: int
+    business_name: str
+    slug: str
+
+
+class CategoryOut(Schema):
+    id: int
+    title: str
+    slug: str
+    summary: str
+    url: str | None = None
+
+    @staticmethod
+    def resolve_url(obj) -> str | None:
+        return obj.url
+
+
+class CategoryRef(Schema):
+    id: int
+    title: str
+    slug: str
+
+
+class ReviewOut(Schema):
+    id: int
+    booking_id: int
+    vendor_id: int
+    service_id: int
+    rating: int
+    title: str
+    body: str
+    author: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj) -> str:
+        return obj.customer.get_short_name()
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}

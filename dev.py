@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Project commands that work on a fresh machine with nothing but Python 3.11+.
+
+    python3 dev.py demo    run the marketplace with demo data on SQLite at http://127.0.0.1:8000
+    python3 dev.py test    run the whole test suite (PostgreSQL if DATABASE_URL is set, else SQLite)
+    python3 dev.py setup   create .venv and install the locked dependencies (the others do this first)
+    python3 dev.py lint    ruff and the import-layer contracts
+    python3 dev.py bench   run the benchmarks in bench/
+
+Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
+same versions. Extra arguments after `test` go to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+UV_VERSION = "0.13.9"
+DEMO_DATABASE = ROOT / "var" / "demo.sqlite3"
+
+
+def say(message: str) -> None:
+    print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def run(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if check and result.returncode != 0:
+        sys.exit(result.returncode)
+    return result.returncode
+
+
+def setup() -> None:
+    """Create .venv and sync it with uv.lock; skipped when nothing changed since the last sync."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed (found %d.%d)." % sys.version_info[:2])
+    if not (BIN / "python").exists():
+        say("Creating the virtual environment in .venv")
+        venv.create(VENV, with_pip=True)
+    stamp = VENV / ".synced"
+    digest = hashlib.sha256((ROOT / "uv.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if not (BIN / "uv").exists():
+        say(f"Installing uv {UV_VERSION}")
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"uv=={UV_VERSION}")
+    say("Installing the locked dependencies (uv sync --frozen)")
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
+    run(BIN / "uv", "sync", "--frozen", "--quiet", env=env)
+    stamp.write_text(digest)
+
+
+def manage(*args: str, env: dict) -> None:
+    run(BIN / "python", "manage.py", *args, env=env)
+
+
+def describe_database(url: str | None) -> str:
+    if not url:
+        return "SQLite (DATABASE_URL is not set)"
+    engine = "PostgreSQL" if url.startswith(("postgres://", "postgresql://", "pgsql://")) else url.split(":", 1)[0]
+    safe = url.split("@", 1)[-1] if "@" in url else url
+    return f"{engine} ({safe})"
+
+
+def test(pytest_args: list[str]) -> None:
+    setup()
+    say(f"Running the test suite on {describe_database(os.environ.get('DATABASE_URL'))}")
+    sys.exit(run(BIN / "pytest", *pytest_args, check=False))
+
+
+def lint() -> None:
+    setup()
+    say("ruff check")
+    run(BIN / "ruff", "check", ".")
+    say("ruff format --check")
+    run(BIN / "ruff", "format", "--check", ".")
+    say("import-layer contracts (lint-imports)")
+    run(BIN / "lint-imports")
+
+
+def demo() -> None:
+    """Migrate a SQLite database, load the demo data, and serve it like production does."""
+    setup()
+    DEMO_DATABASE.parent.mkdir(exist_ok=True)
+    (ROOT / "var" / "static").mkdir(exist_ok=True)
+    port = os.environ.get("PORT", "8000")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev",
+        "DATABASE_URL": f"sqlite:///{DEMO_DATABASE}",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "PORT": port,
+    }
+    for name in ("REDIS_URL", "OPENSEARCH_URL", "EMAIL_URL"):
+        env.pop(name, None)  # the embedded default: no services
+    say(f"Preparing the demo database ({DEMO_DATABASE.relative_to(ROOT)})")
+    manage("migrate", "--noinput", "--verbosity", "0", env=env)
+    manage("createcachetable", env=env)
+    manage("demo_load", env=env)
+    say("Starting the job worker (django-q2, ORM broker) and the web server (gunicorn, 2 sync workers)")
+    worker = subprocess.Popen([str(BIN / "python"), "manage.py", "qcluster"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", "site/gunicorn.conf.py", "marketplace.wsgi"], cwd=ROOT, env=env
+    )
+    print(
+        f"\n  Storefront   http://127.0.0.1:{port}/\n"
+        f"  Wagtail admin http://127.0.0.1:{port}/admin/\n"
+        f"  API docs     http://127.0.0.1:{port}/api/v1/docs\n\n  Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+    def stop(*_):
+        for process in (server, worker):
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        stop()
+        for process in (server, worker):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    sys.exit(code)
+
+
+def bench(args: list[str]) -> None:
+    setup()
+    sys.exit(run(BIN / "python", "bench/run.py", *args, check=False))
+
+
+def main() -> None:
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "setup":
+        setup()
+    elif command == "test":
+        test(rest)
+    elif command == "lint":
+        lint()
+    elif command == "demo":
+        demo()
+    elif command == "bench":
+        bench(rest)
+    elif command == "clean":
+        shutil.rmtree(VENV, ignore_errors=True)
+    else:
+        print(__doc__)
+        sys.exit(0 if command in ("help", "-h", "--help") else 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""API sign-in: short-lived JWT access tokens and rotating, revocable refresh tokens.
+
+An access token is a signed JWT naming the user and the sign-in (ApiSession) it
+belongs to; checking it costs one indexed read that also proves the session is
+still live, so logout takes effect at once. A refresh token is an opaque random
+string stored only as a hash; each one can be used once and is replaced by a new
+one. Presenting a refresh token that was already used revokes the whole session,
+because only a stolen copy would be replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core.errors import NotAuthenticated
+
+from .models import ApiSession, RefreshToken, User
+
+ALGORITHM = "HS256"
+ISSUER = "marketplace"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    expires_in: int
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _access_token(session: ApiSession) -> tuple[str, int]:
+    lifetime = settings.JWT_ACCESS_TOKEN_MINUTES * 60
+    now = timezone.now()
+    payload = {
+        "iss": ISSUER,
+        "sub": str(session.user_id),
+        "sid": str(session.id),
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + lifetime,
+        "typ": "access",
+    }
+    return jwt.encode(payload, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM), lifetime
+
+
+def _new_refresh_token(session: ApiSession) -> str:
+    token = secrets.token_urlsafe(48)
+    RefreshToken.objects.create(
+        session=session,
+        token_hash=_hash(token),
+        expires_at=timezone.now() + timedelta(days=settings.JWT_REFRESH_TOKEN_DAYS),
+    )
+    return token
+
+
+def api_session_start(*, user: User, user_agent: str = "") -> TokenPair:
+    with transaction.atomic():
+        session = ApiSession.objects.create(user=user, user_agent=user_agent[:255])
+        refresh = _new_refresh_token(session)
+    access, lifetime = _access_token(session)
+    return TokenPair(access=access, refresh=refresh, expires_in=lifetime)
+
+
+def api_session_refresh(*, refresh_token: str) -> TokenPair:
+    """Swap a refresh token for a new pair. Reusing an old refresh token revokes the session."""
+    invalid = NotAuthenticated("The refresh token is invalid or has expired.", code="invalid_refresh_token")
+    with transaction.atomic():
+        token = (
+            RefreshToken.objects.select_for_update()
+            .select_related("session__user")
+            .filter(token_hash=_hash(refresh_token or ""))
+            .first()
+        )
+        if token is None:
+            raise invalid
+        session = token.session
+        now = timezone.now()
+        if token.used_at is not None:
+            # Only a copy of an old token is ever replayed: end the sign-in. The
+            # revocation commits; the request still fails below.
+            if session.revoked_at is None:
+                _revoke(session, reason="refresh_token_reused", at=now)
+            refresh = None
+        elif session.revoked_at is not None or token.expires_at <= now or not session.user.is_active:
+            raise invalid
+        else:
+            token.used_at = now
+            token.save(update_fields=["used_at"])
+            refresh = _new_refresh_token(session)
+    if refresh is None:
+        raise invalid
+    access, lifetime = _access_token(session)
+    return TokenPair(access=access, refresh=refresh, expires_in=lifetime)
+
+
+def _revoke(session: ApiSession, *, reason: str, at) -> None:
+    session.revoked_at = at
+    session.revoked_reason = reason
+    session.save(update_fields=["revoked_at", "revoked_reason"])
+
+
+def api_session_revoke(*, session_id: str, reason: str = "logout") -> None:
+    ApiSession.objects.filter(id=session_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
+@dataclass(frozen=True)
+class AccessIdentity:
+    user: User
+    session_id: str
+
+
+def user_for_access_token(token: str) -> AccessIdentity:
+    """Verify an access token and return its user, or raise NotAuthenticated."""
+    try:
+        payload = jwt.decode(
+            token,
+            settings.JWT_SIGNING_KEY,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "sid", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotAuthenticated("The access token has expired; refresh it.", code="token_expired") from None
+    except jwt.PyJWTError:
+        raise NotAuthenticated("The access token is invalid.", code="invalid_token") from None
+    if payload.get("typ") != "access":
+        raise NotAuthenticated("The access token is invalid.", code="invalid_token")
+    try:
+        session_id, user_id = uuid.UUID(str(payload["sid"])), int(payload["sub"])
+    except (TypeError, ValueError):
+        raise NotAuthenticated("The access token is invalid.", code="invalid_token") from None
+    session = (
+        ApiSession.objects.select_related("user")
+        .filter(id=session_id, user_id=user_id, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if session is None:
+        raise NotAuthenticated("This sign-in has ended; log in again.", code="session_revoked")
+    return AccessIdentity(user=session.user, session_id=str(session.id))

@@ -1,0 +1,119 @@
+"""Reads for availability: open windows and bookable slots, DST-correct.
+
+Rules are wall-clock times in the vendor's time zone. Each local date is turned
+into UTC windows with zoneinfo, so "Mondays 9:00-17:00" means 9:00-17:00 local on
+both sides of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from marketplace.vendors.models import Vendor
+
+from .models import AvailabilityException, AvailabilityRule
+
+SLOT_STEP_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime  # aware, UTC
+    end: datetime
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _subtract(windows: list[tuple[time, time]], blocked: tuple[time, time]) -> list[tuple[time, time]]:
+    result = []
+    for start, end in windows:
+        b_start, b_end = blocked
+        if b_end <= start or b_start >= end:
+            result.append((start, end))
+            continue
+        if start < b_start:
+            result.append((start, b_start))
+        if b_end < end:
+            result.append((b_end, end))
+    return result
+
+
+def open_windows(*, vendor: Vendor, first_day: date, last_day: date) -> list[Window]:
+    """The vendor's open working windows for local dates first_day..last_day, in UTC."""
+    zone = ZoneInfo(vendor.time_zone)
+    rules: dict[int, list[tuple[time, time]]] = {}
+    for rule in AvailabilityRule.objects.filter(vendor=vendor):
+        rules.setdefault(rule.weekday, []).append((rule.start_time, rule.end_time))
+    exceptions: dict[date, list[AvailabilityException]] = {}
+    for exception in AvailabilityException.objects.filter(vendor=vendor, date__gte=first_day, date__lte=last_day):
+        exceptions.setdefault(exception.date, []).append(exception)
+
+    windows: list[Window] = []
+    day = first_day
+    while day <= last_day:
+        todays = exceptions.get(day, [])
+        if not any(e.start_time is None for e in todays):  # a whole-day closure wins
+            local = list(rules.get(day.weekday(), []))
+            local += [(e.start_time, e.end_time) for e in todays if e.is_available]
+            for blocked in (e for e in todays if not e.is_available):
+                local = _subtract(local, (blocked.start_time, blocked.end_time))
+            for start, end in sorted(local):
+                windows.append(Window(_local(day, start, zone), _local(day, end, zone)))
+        day += timedelta(days=1)
+    return _merge(windows)
+
+
+def _merge(windows: list[Window]) -> list[Window]:
+    merged: list[Window] = []
+    for window in sorted(windows, key=lambda w: w.start):
+        if merged and window.start <= merged[-1].end:
+            merged[-1] = Window(merged[-1].start, max(merged[-1].end, window.end))
+        else:
+            merged.append(window)
+    return merged
+
+
+def is_within_availability(*, vendor: Vendor, starts_at: datetime, ends_at: datetime) -> bool:
+    zone = ZoneInfo(vendor.time_zone)
+    first = starts_at.astimezone(zone).date() - timedelta(days=1)
+    last = ends_at.astimezone(zone).date()
+    return any(
+        w.start <= starts_at and ends_at <= w.end for w in open_windows(vendor=vendor, first_day=first, last_day=last)
+    )
+
+
+def earliest_bookable_start(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
+
+
+def slot_list(
+    *, vendor: Vendor, duration_minutes: int, first_day: date, days: int, busy: list[tuple[datetime, datetime]]
+) -> list[datetime]:
+    """Start times (UTC) of free slots of ``duration_minutes`` on local dates from first_day.
+
+    ``busy`` holds the [start, busy_until) ranges of the vendor's active bookings; a
+    slot also keeps the vendor's buffer free after it.
+    """
+    length = timedelta(minutes=duration_minutes)
+    buffer = timedelta(minutes=vendor.buffer_minutes)
+    step = timedelta(minutes=SLOT_STEP_MINUTES)
+    not_before = earliest_bookable_start()
+    horizon = timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    slots = []
+    for window in open_windows(vendor=vendor, first_day=first_day, last_day=first_day + timedelta(days=days - 1)):
+        start = window.start
+        while start + length <= window.end:
+            end_busy = start + length + buffer
+            if not_before <= start <= horizon and not any(
+                b_start < end_busy and start < b_end for b_start, b_end in busy
+            ):
+                slots.append(start)
+            start += step
+    return slots

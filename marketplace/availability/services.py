@@ -1,0 +1,88 @@
+"""Writes for a vendor's calendar: weekly rules and dated exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from itertools import pairwise
+
+from django.db import transaction
+
+from marketplace.core.audit import audit_log
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.vendors.models import Vendor
+
+from .models import AvailabilityException, AvailabilityRule, Weekday
+
+
+@dataclass(frozen=True)
+class WeeklyWindow:
+    weekday: int
+    start_time: time
+    end_time: time
+
+
+def availability_rules_replace(*, vendor: Vendor, windows: list[WeeklyWindow], actor=None) -> list[AvailabilityRule]:
+    """Replace the vendor's weekly hours. Windows on one weekday may not overlap."""
+    by_day: dict[int, list[WeeklyWindow]] = {}
+    for window in windows:
+        if window.weekday not in Weekday.values:
+            raise ValidationFailed("weekday must be 0 (Monday) to 6 (Sunday).", field="weekday")
+        if window.end_time <= window.start_time:
+            raise ValidationFailed(
+                f"On {Weekday(window.weekday).label}, the end time must be after the start time.", field="end_time"
+            )
+        by_day.setdefault(window.weekday, []).append(window)
+    for weekday, day_windows in by_day.items():
+        day_windows.sort(key=lambda w: w.start_time)
+        for earlier, later in pairwise(day_windows):
+            if later.start_time < earlier.end_time:
+                raise ValidationFailed(f"The hours on {Weekday(weekday).label} overlap.", field="windows")
+    with transaction.atomic():
+        Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
+        AvailabilityRule.objects.filter(vendor=vendor).delete()
+        rules = AvailabilityRule.objects.bulk_create(
+            AvailabilityRule(vendor=vendor, weekday=w.weekday, start_time=w.start_time, end_time=w.end_time)
+            for w in windows
+        )
+        audit_log(
+            actor=actor or vendor.user,
+            action="availability.rules_replaced",
+            target=vendor,
+            data={"windows": [[w.weekday, w.start_time.isoformat(), w.end_time.isoformat()] for w in windows]},
+        )
+    return rules
+
+
+def availability_exception_add(
+    *,
+    vendor: Vendor,
+    on_date: date,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    is_available: bool = False,
+    note: str = "",
+) -> AvailabilityException:
+    """Close a whole day (no times), block a window, or open extra hours (is_available)."""
+    if (start_time is None) != (end_time is None):
+        raise ValidationFailed("Give both a start and an end time, or neither to close the whole day.")
+    if start_time is None and is_available:
+        raise ValidationFailed("Extra opening hours need a start and an end time.")
+    if start_time is not None and end_time <= start_time:
+        raise ValidationFailed("The end time must be after the start time.", field="end_time")
+    if len(note) > 120:
+        raise ValidationFailed("The note must be at most 120 characters.", field="note")
+    with transaction.atomic():
+        exception = AvailabilityException.objects.create(
+            vendor=vendor, date=on_date, start_time=start_time, end_time=end_time, is_available=is_available, note=note
+        )
+        audit_log(actor=vendor.user, action="availability.exception_added", target=vendor, data={"date": str(on_date)})
+    return exception
+
+
+def availability_exception_remove(*, vendor: Vendor, exception_id: int) -> None:
+    with transaction.atomic():
+        deleted, _ = AvailabilityException.objects.filter(vendor=vendor, pk=exception_id).delete()
+        if not deleted:
+            raise NotFound("Availability exception not found.")
+        audit_log(actor=vendor.user, action="availability.exception_removed", target=vendor, data={"id": exception_id})

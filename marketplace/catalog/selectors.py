@@ -1,0 +1,84 @@
+"""Reads for the catalog: what customers may see and search."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import Avg, Count, QuerySet
+from wagtail.search.backends import get_search_backend
+
+from marketplace.vendors.models import Vendor, VerificationStatus
+
+from .models import PricingModel, Service
+
+
+def category_list() -> QuerySet:
+    """Live, public category pages in menu order. The page type belongs to the storefront,
+    so it is looked up by name rather than imported."""
+    return apps.get_model("storefront", "CategoryPage").objects.live().public().order_by("path")
+
+
+def service_list_public() -> QuerySet[Service]:
+    """Active services of verified vendors: the only ones anyone may find or book."""
+    return (
+        Service.objects.filter(is_active=True, vendor__verification_status=VerificationStatus.VERIFIED)
+        .select_related("vendor", "category")
+        .annotate(rating_average=Avg("vendor__reviews__rating"), rating_count=Count("vendor__reviews", distinct=True))
+    )
+
+
+def service_get_public(*, service_id: int) -> Service | None:
+    return service_list_public().filter(pk=service_id).first()
+
+
+def service_list_for_category(*, category) -> QuerySet[Service]:
+    return service_list_public().filter(category=category).order_by("-rating_average", "title", "id")
+
+
+def service_list_for_vendor(*, vendor: Vendor) -> QuerySet[Service]:
+    return service_list_public().filter(vendor=vendor).order_by("title", "id")
+
+
+def service_list_owned(*, vendor: Vendor) -> QuerySet[Service]:
+    """Every service of the vendor, published or not (the vendor's own view)."""
+    return Service.objects.filter(vendor=vendor).select_related("category").order_by("title", "id")
+
+
+def service_list_featured(*, limit: int = 6) -> list[Service]:
+    return list(service_list_public().order_by("-rating_count", "-rating_average", "id")[:limit])
+
+
+def service_search(
+    *,
+    query: str = "",
+    category_id: int | None = None,
+    pricing_model: str | None = None,
+    min_price_minor: int | None = None,
+    max_price_minor: int | None = None,
+):
+    """Full-text search over public services through Wagtail's search backend.
+
+    Filters are applied by the backend (they are FilterFields), so the same call
+    works on the database backend and on OpenSearch. Without a query the results
+    are ordered by newest first.
+    """
+    queryset = Service.objects.filter(is_active=True, vendor__verification_status=VerificationStatus.VERIFIED)
+    if category_id is not None:
+        queryset = queryset.filter(category_id=category_id)
+    if pricing_model:
+        queryset = queryset.filter(pricing_model=pricing_model)
+    if min_price_minor is not None:
+        queryset = queryset.filter(base_price_minor__gte=min_price_minor)
+    if max_price_minor is not None:
+        queryset = queryset.filter(base_price_minor__lte=max_price_minor)
+    query = (query or "").strip()
+    if not query:
+        return queryset.select_related("vendor", "category").order_by("-created_at", "-id")
+    return get_search_backend().search(query, queryset, operator="and")
+
+
+def price_description(service: Service) -> str:
+    if service.pricing_model == PricingModel.HOURLY:
+        return f"{service.base_price} / hour"
+    if service.pricing_model == PricingModel.QUOTE:
+        return f"From {service.base_price}" if service.base_price_minor else "On quote"
+    return str(service.base_price)

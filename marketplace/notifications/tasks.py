@@ -1,0 +1,79 @@
+"""Booking notifications by email. Safe to run twice: each message is recorded once."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from marketplace.bookings.models import Booking
+
+from .calendar import booking_ics
+from .models import SentNotification
+
+logger = logging.getLogger(__name__)
+
+# event -> (who hears about it, subject)
+MESSAGES = {
+    "requested": (("vendor",), "New booking request: {service}"),
+    "paid": (("vendor",), "Paid request waiting for your answer: {service}"),
+    "quoted": (("customer",), "Your quote for {service} is ready"),
+    "confirmed": (("customer", "vendor"), "Confirmed: {service} on {when}"),
+    "completed": (("vendor",), "Work confirmed: {service} ({reference})"),
+    "declined": (("customer",), "Your request for {service} was declined"),
+    "expired": (("customer", "vendor"), "Booking request expired: {service}"),
+    "cancelled": (("customer", "vendor"), "Cancelled: {service} on {when}"),
+}
+
+
+def send_booking_notification(booking_id: int, event: str) -> int:
+    """Email everyone who should hear about ``event``; returns how many messages went out."""
+    if event not in MESSAGES:
+        raise ValueError(f"unknown booking event {event!r}")
+    booking = (
+        Booking.objects.select_related("service", "vendor__user", "customer", "transaction")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return 0
+    audiences, subject = MESSAGES[event]
+    sent = 0
+    for audience in audiences:
+        recipient = booking.customer if audience == "customer" else booking.vendor.user
+        try:
+            with transaction.atomic():
+                SentNotification.objects.create(booking=booking, event=event, recipient=recipient)
+                _send(booking, event, audience, recipient, subject)
+        except IntegrityError:
+            continue  # already sent by an earlier run
+        sent += 1
+    return sent
+
+
+def _send(booking: Booking, event: str, audience: str, recipient, subject: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(recipient.time_zone if audience == "customer" else booking.vendor.time_zone)
+    local_start = booking.starts_at.astimezone(zone)
+    context = {
+        "booking": booking,
+        "event": event,
+        "audience": audience,
+        "recipient": recipient,
+        "local_start": local_start,
+        "site_url": settings.SITE_URL,
+    }
+    message = EmailMessage(
+        subject=subject.format(
+            service=booking.service.title, when=f"{local_start:%a %d %b %Y, %H:%M}", reference=booking.reference
+        ),
+        body=render_to_string("notifications/booking_email.txt", context),
+        to=[recipient.email],
+    )
+    if event == "confirmed":
+        message.attach(f"{booking.reference}.ics", booking_ics(booking, site_url=settings.SITE_URL), "text/calendar")
+    message.send()

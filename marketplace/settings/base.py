@@ -1,0 +1,271 @@
+"""Settings shared by every environment.
+
+Every value that differs between machines comes from an environment variable
+(12-factor); the README's configuration table lists them all. The embedded default
+(no variables set) is SQLite, the local payment gateway, the ORM job broker and the
+database cache: a complete marketplace without any service running.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    # Domain: models, services, selectors.
+    "marketplace.core",
+    "marketplace.accounts",
+    "marketplace.vendors",
+    "marketplace.catalog",
+    "marketplace.availability",
+    "marketplace.bookings",
+    "marketplace.payments",
+    "marketplace.reviews",
+    "marketplace.notifications",
+    # Faces.
+    "storefront",
+    "backoffice",
+    "api",
+    # Wagtail.
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    # Identity.
+    "allauth",
+    "allauth.account",
+    # Jobs.
+    "django_q",
+    # Django.
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "api.idempotency.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "marketplace.urls"
+WSGI_APPLICATION = "marketplace.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "storefront.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+
+# --- Database ---------------------------------------------------------------
+# DATABASE_URL selects PostgreSQL in production and CI; without it the embedded
+# default is a SQLite file. SQLite runs in WAL mode and opens every transaction with
+# BEGIN IMMEDIATE, so a check-then-insert (the double-booking check) is serialized.
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON"),
+        }
+    )
+else:
+    # Persistent connections: a new connection per request costs 6-8x (RECIPES.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    INSTALLED_APPS.append("django.contrib.postgres")
+
+DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Cache (rate limits, idempotency replays are in the database) -------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    # Shared by every web process (unlike local memory), so rate limits hold
+    # across gunicorn workers. `manage.py createcachetable` creates the table.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "marketplace_cache",
+        }
+    }
+
+
+# --- Identity -------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_ADAPTER = "storefront.accounts.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "storefront.forms.SignupExtraForm"
+ACCOUNT_LOGOUT_ON_GET = False
+
+# API tokens: a short-lived JWT access token and a rotating, revocable refresh token.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
+JWT_ACCESS_TOKEN_MINUTES = env.int("JWT_ACCESS_TOKEN_MINUTES", default=15)
+JWT_REFRESH_TOKEN_DAYS = env.int("JWT_REFRESH_TOKEN_DAYS", default=30)
+
+
+# --- Internationalization ---------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+
+# --- Static and media files (served by the app itself: no CDN) ----------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+# --- Email --------------------------------------------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tidy Nest <hello@tidynest.test>")
+
+
+# --- Jobs (django-q2) -----------------------------------------------------------------
+# `retry` must exceed `timeout`: the ORM broker delivers a task again after `retry`
+# seconds, so every task is written to be safe to run twice.
+Q_CLUSTER = {
+    "name": "marketplace",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 30,
+    "retry": 60,
+    "max_attempts": 5,
+    "catch_up": False,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+
+# --- Wagtail ------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = "Tidy Nest"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+OPENSEARCH_URL = env.str("OPENSEARCH_URL", default="")
+if OPENSEARCH_URL:
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends.opensearch3",
+            "URLS": [OPENSEARCH_URL],
+            "INDEX_PREFIX": env.str("OPENSEARCH_INDEX_PREFIX", default="marketplace_"),
+            "TIMEOUT": 5,
+        }
+    }
+else:
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+
+# --- Marketplace rules ------------------------------------------------------------------
+MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
+# Platform commission in basis points (1500 = 15%); a category or vendor may override it.
+PLATFORM_COMMISSION_BPS = env.int("PLATFORM_COMMISSION_BPS", default=1500)
+# Completed bookings above this amount (minor units) wait for an admin to approve the payout.
+PAYOUT_APPROVAL_THRESHOLD_MINOR = env.int("PAYOUT_APPROVAL_THRESHOLD_MINOR", default=100_000)
+# Escrow is released automatically this many days after a booking ends, if no dispute is open.
+ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=3)
+# A booking request that is not paid within this many minutes expires and frees its slot.
+BOOKING_PAYMENT_WINDOW_MINUTES = env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30)
+# A paid request the vendor does not answer within this many hours expires and is refunded.
+BOOKING_RESPONSE_WINDOW_HOURS = env.int("BOOKING_RESPONSE_WINDOW_HOURS", default=48)
+# Minimum notice for a booking, in minutes.
+BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
+# How far ahead a customer may book.
+BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=180)
+PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
+
+# API rate limits (django-ninja throttles; counters live in the default cache).
+API_RATE_LIMITS = {
+    "auth": env.str("RATE_LIMIT_AUTH", default="10/min"),
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/min"),
+    "booking": env.str("RATE_LIMIT_BOOKING", default="20/min"),
+}
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,8 @@
+"""Local development and the demo: the embedded default, safe fallbacks for secrets."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+os.environ.setdefault("DEBUG", "true")
+
+from .base import *  # noqa: F403

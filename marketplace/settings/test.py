@@ -1,0 +1,24 @@
+"""Settings for the test suite: fast, offline, deterministic.
+
+The database still comes from DATABASE_URL, so the same suite runs on PostgreSQL
+(CI) and on the embedded SQLite default.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-insecure-key-0123456789abcdefghij")
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+PAYMENTS_GATEWAY = "local"
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+LOGGING["loggers"] = {**LOGGING["loggers"], "django-q": {"level": "ERROR"}, "django.request": {"level": "ERROR"}}

@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from marketplace.core.models import TimeStampedModel
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"  # profile submitted, waiting for an admin
+    VERIFIED = "verified", "Verified"  # may publish services and take bookings
+    SUSPENDED = "suspended", "Suspended"  # was verified; listings hidden, no new bookings
+    REJECTED = "rejected", "Rejected"  # not accepted; a corrected profile goes back to pending
+
+
+# Admin decisions allowed from each status. A rejected vendor returns to pending by
+# editing the profile, not by an admin decision.
+VERIFICATION_DECISIONS = {
+    VerificationStatus.PENDING: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
+    VerificationStatus.VERIFIED: {VerificationStatus.SUSPENDED},
+    VerificationStatus.SUSPENDED: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
+    VerificationStatus.REJECTED: set(),
+}
+
+
+class Vendor(TimeStampedModel):
+    """A professional organizer's business on the marketplace."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="vendor")
+    business_name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    tagline = models.CharField(max_length=160, blank=True)
+    bio = models.TextField(blank=True)
+    city = models.CharField(max_length=120)
+    # Service area: a centre point and radius, optionally refined by a GeoJSON polygon.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    service_radius_km = models.PositiveIntegerField(default=25)
+    service_area_geojson = models.JSONField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="America/New_York")
+    # Minutes kept free after each booking (travel, reset); part of the no-overlap rule.
+    buffer_minutes = models.PositiveIntegerField(default=0)
+
+    verification_status = models.CharField(
+        max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING, db_index=True
+    )
+    verification_reason = models.TextField(blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Commission override in basis points; None falls back to the category, then the platform.
+    commission_bps = models.PositiveIntegerField(null=True, blank=True)
+    # Flagged vendors' payouts always wait for an admin's approval.
+    payouts_need_approval = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["business_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_bps__isnull=True) | Q(commission_bps__lte=10000),
+                name="vendor_commission_bps_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="vendor_coordinates_range",
+            ),
+            models.CheckConstraint(condition=Q(buffer_minutes__lte=24 * 60), name="vendor_buffer_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.business_name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == VerificationStatus.VERIFIED
+
+
+class VendorProfile(TimeStampedModel):
+    """The parts of a vendor that are not needed to list or book: credentials and payouts.
+
+    The vendor's public portfolio is a Wagtail page (storefront.VendorPortfolioPage)
+    that points at the vendor, reachable as ``vendor.portfolio_page``.
+    """
+
+    vendor = models.OneToOneField(Vendor, on_delete=models.CASCADE, related_name="profile")
+    phone = models.CharField(max_length=32, blank=True)
+    website = models.URLField(blank=True)
+    years_in_business = models.PositiveSmallIntegerField(null=True, blank=True)
+    certifications = models.JSONField(default=list, blank=True, help_text="e.g. ['NAPO member', 'KonMari consultant']")
+    stripe_account_id = models.CharField(max_length=64, blank=True)
+    payouts_enabled = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.vendor}"

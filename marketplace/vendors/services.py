@@ -1,0 +1,196 @@
+"""Writes for vendors: profile, verification."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.core.audit import audit_log
+from marketplace.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from marketplace.core.text import unique_slug
+from marketplace.core.validation import require_text, validate_time_zone
+
+from .models import VERIFICATION_DECISIONS, Vendor, VendorProfile, VerificationStatus
+
+
+def _coordinate(value: Any, *, field: str, limit: int) -> Decimal:
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(f"{field} must be a number.", field=field) from None
+    if not -limit <= number <= limit:
+        raise ValidationFailed(f"{field} must be between -{limit} and {limit}.", field=field)
+    return number
+
+
+def _validate_polygon(geojson: Any) -> dict | None:
+    """Accept a GeoJSON Polygon or MultiPolygon with closed rings of [lon, lat] pairs."""
+    if geojson in (None, {}):
+        return None
+    error = ValidationFailed(
+        "service_area_geojson must be a GeoJSON Polygon or MultiPolygon of closed rings of [longitude, latitude].",
+        field="service_area_geojson",
+    )
+    if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise error
+    polygons = [geojson.get("coordinates")] if geojson["type"] == "Polygon" else geojson.get("coordinates")
+    if not isinstance(polygons, list) or not polygons:
+        raise error
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise error
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                raise error
+            for point in ring:
+                if (
+                    not isinstance(point, list)
+                    or len(point) != 2
+                    or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in point)
+                    or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90)
+                ):
+                    raise error
+    return {"type": geojson["type"], "coordinates": geojson["coordinates"]}
+
+
+def vendor_profile_upsert(
+    *,
+    user: User,
+    business_name: str,
+    city: str,
+    latitude: Any,
+    longitude: Any,
+    time_zone: str,
+    tagline: str = "",
+    bio: str = "",
+    service_radius_km: int = 25,
+    service_area_geojson: dict | None = None,
+    buffer_minutes: int = 0,
+    phone: str = "",
+    website: str = "",
+    years_in_business: int | None = None,
+    certifications: list[str] | None = None,
+) -> tuple[Vendor, bool]:
+    """Create or update the signed-in organizer's vendor profile.
+
+    A new profile waits for verification. A rejected vendor who corrects the profile
+    goes back into the queue; a verified one stays verified.
+    """
+    if not user.is_vendor:
+        raise PermissionDenied("Only organizer accounts have a vendor profile.", code="not_a_vendor")
+    business_name = require_text(business_name, field="business_name", label="Business name", max_length=120)
+    city = require_text(city, field="city", label="City", max_length=120)
+    lat = _coordinate(latitude, field="latitude", limit=90)
+    lon = _coordinate(longitude, field="longitude", limit=180)
+    validate_time_zone(time_zone)
+    if not 1 <= int(service_radius_km) <= 500:
+        raise ValidationFailed("service_radius_km must be between 1 and 500.", field="service_radius_km")
+    if not 0 <= int(buffer_minutes) <= 240:
+        raise ValidationFailed("buffer_minutes must be between 0 and 240.", field="buffer_minutes")
+    if years_in_business is not None and not 0 <= years_in_business <= 100:
+        raise ValidationFailed("years_in_business must be between 0 and 100.", field="years_in_business")
+    certifications = [c.strip() for c in (certifications or []) if c and c.strip()]
+    if any(len(c) > 120 for c in certifications) or len(certifications) > 20:
+        raise ValidationFailed("Up to 20 certifications of at most 120 characters each.", field="certifications")
+    if len(tagline or "") > 160:
+        raise ValidationFailed("Tagline must be at most 160 characters.", field="tagline")
+    polygon = _validate_polygon(service_area_geojson)
+
+    values = {
+        "business_name": business_name,
+        "city": city,
+        "latitude": lat,
+        "longitude": lon,
+        "time_zone": time_zone,
+        "tagline": (tagline or "").strip(),
+        "bio": (bio or "").strip(),
+        "service_radius_km": int(service_radius_km),
+        "service_area_geojson": polygon,
+        "buffer_minutes": int(buffer_minutes),
+    }
+    profile_values = {
+        "phone": (phone or "").strip(),
+        "website": (website or "").strip(),
+        "years_in_business": years_in_business,
+        "certifications": certifications,
+    }
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().filter(user=user).first()
+        created = vendor is None
+        if created:
+            slug = unique_slug(business_name, exists=lambda s: Vendor.objects.filter(slug=s).exists())
+            vendor = Vendor.objects.create(user=user, slug=slug, **values)
+            VendorProfile.objects.create(vendor=vendor, **profile_values)
+            audit_log(actor=user, action="vendor.profile_created", target=vendor)
+        else:
+            for name, value in values.items():
+                setattr(vendor, name, value)
+            resubmitted = vendor.verification_status == VerificationStatus.REJECTED
+            if resubmitted:
+                vendor.verification_status = VerificationStatus.PENDING
+            vendor.save()
+            VendorProfile.objects.update_or_create(vendor=vendor, defaults=profile_values)
+            audit_log(
+                actor=user,
+                action="vendor.profile_resubmitted" if resubmitted else "vendor.profile_updated",
+                target=vendor,
+            )
+    return vendor, created
+
+
+DECISION_ACTIONS = {
+    VerificationStatus.VERIFIED: "vendor.verified",
+    VerificationStatus.REJECTED: "vendor.rejected",
+    VerificationStatus.SUSPENDED: "vendor.suspended",
+}
+
+
+def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "") -> Vendor:
+    """An admin's verification decision: verified, rejected or suspended.
+
+    Rejecting or suspending requires a reason, which the vendor is shown.
+    """
+    if not admin.is_platform_admin:
+        raise PermissionDenied("Only admins can verify organizers.", code="admin_only")
+    if decision not in DECISION_ACTIONS:
+        raise ValidationFailed("decision must be one of: verified, rejected, suspended.", field="decision")
+    reason = (reason or "").strip()
+    if decision != VerificationStatus.VERIFIED and not reason:
+        raise ValidationFailed("A reason is required to reject or suspend an organizer.", field="reason")
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
+        if vendor is None:
+            raise NotFound("Organizer not found.")
+        previous = vendor.verification_status
+        if decision not in VERIFICATION_DECISIONS[previous]:
+            raise InvalidTransition(
+                f"An organizer who is {vendor.get_verification_status_display().lower()} cannot be {decision}."
+            )
+        vendor.verification_status = decision
+        vendor.verification_reason = reason
+        if decision == VerificationStatus.VERIFIED:
+            vendor.verified_at = timezone.now()
+        vendor.save(update_fields=["verification_status", "verification_reason", "verified_at", "updated_at"])
+        audit_log(
+            actor=admin,
+            action=DECISION_ACTIONS[decision],
+            target=vendor,
+            reason=reason,
+            data={"from": previous, "to": decision},
+        )
+        # Listing depends on the vendor's status: refresh the search index after commit.
+        transaction.on_commit(lambda: _reindex_services(vendor.pk))
+    return vendor
+
+
+def _reindex_services(vendor_id: int) -> None:
+    from wagtail.search import index
+
+    from marketplace.catalog.models import Service
+
+    for service in Service.objects.filter(vendor_id=vendor_id).select_related("vendor", "category"):
+        index.insert_or_update_object(service)

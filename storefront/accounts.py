@@ -1,0 +1,18 @@
+from allauth.account.adapter import DefaultAccountAdapter
+
+from marketplace.accounts.models import Role
+from marketplace.core.audit import audit_log
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Sign-ups on the storefront get the same role rules as the API: customer or organizer, never admin."""
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        data = form.cleaned_data
+        user.full_name = data.get("full_name", "").strip()
+        user.role = data.get("role") if data.get("role") in (Role.CUSTOMER, Role.VENDOR) else Role.CUSTOMER
+        if commit:
+            user.save()
+            audit_log(actor=user, action="user.registered", target=user, data={"role": user.role, "via": "storefront"})
+        return user

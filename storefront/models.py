@@ -1,0 +1,181 @@
+"""Wagtail page types: what marketing edits and the storefront serves."""
+
+from django.db import models
+from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import BodyBlock
+
+
+class HomePage(Page):
+    hero_title = models.CharField(max_length=120, default="Find a professional organizer you can trust")
+    hero_text = models.TextField(blank=True)
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("hero_title"), FieldPanel("hero_text")], heading="Hero"),
+        FieldPanel("body"),
+    ]
+    subpage_types = ["storefront.CategoryIndexPage", "storefront.VendorIndexPage", "storefront.LandingPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from marketplace.catalog.selectors import service_list_featured
+
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = CategoryPage.objects.live().public().specific().order_by("path")
+        context["featured_services"] = service_list_featured(limit=6)
+        return context
+
+
+class CategoryIndexPage(Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["storefront.HomePage"]
+    subpage_types = ["storefront.CategoryPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = CategoryPage.objects.child_of(self).live().public().specific()
+        return context
+
+
+class CategoryPage(Page):
+    """A kind of organizing work (decluttering, moving...). Services belong to one."""
+
+    ICON_CHOICES = [
+        ("home", "Home"),
+        ("box", "Moving box"),
+        ("closet", "Closet"),
+        ("garage", "Garage"),
+        ("calendar", "Event"),
+        ("office", "Office"),
+        ("kitchen", "Kitchen"),
+        ("paper", "Paperwork"),
+        ("sparkle", "Sparkle"),
+    ]
+
+    summary = models.CharField(max_length=200, help_text="One line shown on cards and in search results.")
+    intro = models.TextField(blank=True)
+    icon = models.CharField(max_length=16, choices=ICON_CHOICES, default="sparkle")
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+    commission_bps = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Commission for this category in basis points (1500 = 15%). Empty: the platform default.",
+    )
+
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("intro")]
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("intro"),
+        FieldPanel("icon"),
+        FieldPanel("body"),
+    ]
+    settings_panels = Page.settings_panels + [FieldPanel("commission_bps", permission="superuser")]
+    parent_page_types = ["storefront.CategoryIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_bps__isnull=True) | Q(commission_bps__lte=10000),
+                name="category_commission_bps_range",
+            )
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        from marketplace.catalog.selectors import service_list_for_category
+
+        from .views import paginate
+
+        context = super().get_context(request, *args, **kwargs)
+        context["page_obj"] = paginate(request, service_list_for_category(category=self), per_page=12)
+        return context
+
+
+class LandingPage(Page):
+    hero_title = models.CharField(max_length=120)
+    hero_text = models.TextField(blank=True)
+    featured_category = models.ForeignKey(
+        "storefront.CategoryPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("hero_title"), FieldPanel("hero_text")], heading="Hero"),
+        FieldPanel("featured_category"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["storefront.HomePage"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request, *args, **kwargs):
+        from marketplace.catalog.selectors import service_list_for_category
+
+        context = super().get_context(request, *args, **kwargs)
+        if self.featured_category_id:
+            context["featured_services"] = service_list_for_category(category=self.featured_category)[:6]
+        return context
+
+
+class VendorIndexPage(Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["storefront.HomePage"]
+    subpage_types = ["storefront.VendorPortfolioPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["portfolios"] = (
+            VendorPortfolioPage.objects.child_of(self)
+            .live()
+            .public()
+            .filter(vendor__verification_status="verified")
+            .select_related("vendor")
+        )
+        return context
+
+
+class VendorPortfolioPage(Page):
+    """An organizer's public portfolio: their story and before/after work."""
+
+    vendor = models.OneToOneField("vendors.Vendor", on_delete=models.PROTECT, related_name="portfolio_page")
+    headline = models.CharField(max_length=160, blank=True)
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
+
+    search_fields = Page.search_fields + [index.SearchField("headline")]
+    content_panels = Page.content_panels + [
+        FieldPanel("vendor"),
+        FieldPanel("headline"),
+        FieldPanel("body"),
+        InlinePanel("gallery_images", label="Gallery"),
+    ]
+    parent_page_types = ["storefront.VendorIndexPage"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request, *args, **kwargs):
+        from marketplace.catalog.selectors import service_list_for_vendor
+        from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
+
+        context = super().get_context(request, *args, **kwargs)
+        context["services"] = service_list_for_vendor(vendor=self.vendor)
+        context["reviews"] = review_list_for_vendor(vendor=self.vendor)[:10]
+        context["rating"] = vendor_rating_summary(vendor=self.vendor)
+        return context
+
+
+class PortfolioGalleryImage(Orderable):
+    page = ParentalKey(VendorPortfolioPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(max_length=200, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
