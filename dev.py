@@ -42,8 +42,8 @@ def run(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
 
 def setup() -> None:
     """Create .venv and sync it with uv.lock; skipped when nothing changed since the last sync."""
-    if sys.version_info < (3, 11):
-        sys.exit("Python 3.11 or newer is needed (found %d.%d)." % sys.version_info[:2])
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on the system Python, before any venv exists
+        sys.exit("Python 3.11 or newer is needed (found {}.{}).".format(*sys.version_info[:2]))
     if not (BIN / "python").exists():
         say("Creating the virtual environment in .venv")
         venv.create(VENV, with_pip=True)

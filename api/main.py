@@ -18,6 +18,13 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
+
+@api.get("/health", tags=["meta"], include_in_schema=True)
+def health(request):
+    """Liveness for load balancers and smoke tests: answers without touching the database."""
+    return {"status": "ok", "version": api.version}
+
+
 api.add_router("/auth", accounts.router)
 api.add_router("/vendors", vendors.router)
 api.add_router("/catalog", catalog.router)
