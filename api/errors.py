@@ -4,11 +4,17 @@ Domain errors keep their status (400/401/403/404/409/402); request validation
 errors become 422 with a sentence a person can read, plus the field-by-field list.
 """
 
-from django.http import Http404, HttpRequest, HttpResponse
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from marketplace.core.errors import DomainError
+
+from .parser import MalformedBody
+
+logger = logging.getLogger("django.request")
 
 
 def _location(error: dict) -> str:
@@ -51,8 +57,48 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
+        # django-ninja wraps whatever the body parser raised in a 400 "Cannot parse request body".
+        cause = exc.__cause__
+        if isinstance(cause, MalformedBody):
+            return respond(request, 400, str(cause), "malformed_json")
+        if isinstance(cause, DomainError):
+            return domain_error(request, cause)
         return respond(request, exc.status_code, str(exc), "error")
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):
         return respond(request, 404, "Not found.", "not_found")
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception):
+        # A 500 is always a bug: log it with its traceback, and still answer in JSON.
+        logger.error("Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500})
+        return respond(request, 500, "Something went wrong on our side. Please try again later.", "server_error")
+
+
+API_PREFIX = "/api/"
+
+
+def api_path_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Every /api/ address that no endpoint answers: a JSON 404 (and no redirect to a trailing slash)."""
+    return JsonResponse(
+        {"detail": f"There is no API endpoint at {request.path}; see /api/v1/docs.", "code": "not_found"}, status=404
+    )
+
+
+class JsonMethodNotAllowedMiddleware:
+    """django-ninja answers a wrong method with a plain-text 405; under /api/ it is JSON like every other error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and request.path.startswith(API_PREFIX):
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {"detail": f"{request.method} is not allowed here; use {allowed}.", "code": "method_not_allowed"},
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response

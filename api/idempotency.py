@@ -50,8 +50,10 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         key = key.strip()
-        if not key or len(key) > 255:
-            return _error(400, "Idempotency-Key must be 1 to 255 characters.", "invalid_idempotency_key")
+        if not key or len(key) > 255 or not (key.isascii() and key.isprintable()):
+            return _error(
+                400, "Idempotency-Key must be 1 to 255 printable ASCII characters.", "invalid_idempotency_key"
+            )
         user = user_from_bearer(request)
         if user is None:
             return self.get_response(request)  # the route answers 401 itself
@@ -74,12 +76,13 @@ class IdempotencyMiddleware:
                 return _replay(record)
 
             response = self.get_response(request)
-            if (
-                response.status_code in NOT_STORED
-                or response.status_code >= 500
-                or getattr(response, "streaming", False)
-            ):
-                transaction.set_rollback(True)
+            if response.status_code >= 500 or getattr(response, "streaming", False):
+                transaction.set_rollback(True)  # a failed request leaves nothing behind, not even the claim
+                return response
+            if response.status_code in NOT_STORED:
+                # Only the claim goes: whatever the request did commit (e.g. revoking a sign-in
+                # whose old refresh token was replayed) must stay.
+                record.delete()
                 return response
             record.status_code = response.status_code
             record.response_body = response.content

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from .errors import install_error_handlers
+from .parser import StrictJSONParser
 from .routes import accounts, bookings, catalog, payments, reviews, vendors
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
         "`Idempotency-Key` header."
     ),
     urls_namespace="api-v1",
+    parser=StrictJSONParser(),
 )
 install_error_handlers(api)
 

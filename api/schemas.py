@@ -1,8 +1,16 @@
 """Response and request shapes shared by several routers."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import Field
+
+# Ids in requests (bodies, paths, query strings): a positive 64-bit integer. Anything
+# larger cannot be a row id, and the database driver would fail on it instead of
+# simply finding nothing.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):

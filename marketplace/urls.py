@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from api.errors import api_path_not_found
 from api.main import api
 from storefront import urls as storefront_urls
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_path_not_found),  # unknown API addresses get a JSON 404
     path("accounts/", include("allauth.urls")),
     path("", include(storefront_urls)),
 ]

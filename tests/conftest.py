@@ -188,3 +188,20 @@ def slot():
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def make_vendor(db):
+    """Make an organizer in a given verification status, open every day 08:00-20:00 New York time."""
+    from marketplace.vendors.models import VerificationStatus
+
+    def make(status: str = VerificationStatus.VERIFIED, **fields):
+        return with_weekly_hours(VendorFactory(verification_status=status, **fields))
+
+    return make
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    """Tests that send many requests in a row should not meet the API's rate limits."""
+    settings.API_RATE_LIMITS = {"auth": "10000/min", "search": "10000/min", "booking": "10000/min"}

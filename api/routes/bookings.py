@@ -14,14 +14,14 @@ from marketplace.bookings.services import (
     booking_request,
 )
 
-from ..schemas import ERRORS, VendorRef
+from ..schemas import ERRORS, ObjectId, VendorRef
 from ..security import booking_throttle, jwt_auth
 
 router = Router(tags=["bookings"], auth=jwt_auth)
 
 
 class BookingIn(Schema):
-    service_id: int
+    service_id: ObjectId
     starts_at: datetime = Field(description="ISO 8601 with an offset, e.g. 2026-12-01T10:00:00-05:00")
     address: str = Field(max_length=255)
     duration_minutes: int | None = Field(default=None, ge=30, le=720, description="Hourly services only.")
@@ -119,37 +119,37 @@ def list_bookings(request, filters: Query[BookingListQuery]):
 
 
 @router.get("/{booking_id}", response={200: BookingOut, **ERRORS})
-def get_booking(request, booking_id: int):
+def get_booking(request, booking_id: ObjectId):
     return booking_get_for_user(user=request.auth, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/quote", response={200: BookingOut, **ERRORS})
-def quote(request, booking_id: int, payload: QuoteIn):
+def quote(request, booking_id: ObjectId, payload: QuoteIn):
     """Organizer: price a quote request. The customer's payment then confirms it."""
     return _fresh(request, booking_quote(vendor_user=request.auth, booking_id=booking_id, **payload.dict()))
 
 
 @router.post("/{booking_id}/accept", response={200: BookingOut, **ERRORS})
-def accept(request, booking_id: int, payload: NoteIn | None = None):
+def accept(request, booking_id: ObjectId, payload: NoteIn | None = None):
     """Organizer: accept a paid request."""
     note = payload.note if payload else ""
     return _fresh(request, booking_accept(vendor_user=request.auth, booking_id=booking_id, note=note))
 
 
 @router.post("/{booking_id}/decline", response={200: BookingOut, **ERRORS})
-def decline(request, booking_id: int, payload: ReasonIn):
+def decline(request, booking_id: ObjectId, payload: ReasonIn):
     """Organizer: decline a request, with a reason. Any payment is refunded in full."""
     return _fresh(request, booking_decline(vendor_user=request.auth, booking_id=booking_id, reason=payload.reason))
 
 
 @router.post("/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
-def cancel(request, booking_id: int, payload: ReasonIn | None = None):
+def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
     """Customer or organizer: cancel before the start. Any payment is refunded in full."""
     reason = payload.reason if payload else ""
     return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
 
 
 @router.post("/{booking_id}/confirm_completion", response={200: BookingOut, **ERRORS})
-def confirm_completion(request, booking_id: int):
+def confirm_completion(request, booking_id: ObjectId):
     """Customer: confirm the work is done. Escrow is released to the organizer, minus commission."""
     return _fresh(request, booking_confirm_completion(customer=request.auth, booking_id=booking_id))

@@ -1,14 +1,11 @@
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from marketplace.availability.selectors import slot_list
-from marketplace.bookings.selectors import busy_ranges_for_vendor
-from marketplace.catalog.models import PricingModel, Service
+from marketplace.availability import selectors as availability
+from marketplace.catalog.models import Service
 from marketplace.catalog.selectors import (
     category_list,
     price_description,
@@ -20,14 +17,14 @@ from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import ERRORS, CategoryOut, CategoryRef, VendorRef
+from ..schemas import ERRORS, CategoryOut, CategoryRef, ObjectId, VendorRef
 from ..security import jwt_auth, search_throttle
 
 router = Router(tags=["catalog"])
 
 
 class ServiceIn(Schema):
-    category_id: int
+    category_id: ObjectId
     title: str = Field(max_length=120)
     summary: str = Field(default="", max_length=240)
     description: str = Field(default="", max_length=10000)
@@ -41,7 +38,7 @@ class ServiceIn(Schema):
 
 
 class ServicePatch(Schema):
-    category_id: int | None = None
+    category_id: ObjectId | None = None
     title: str | None = Field(default=None, max_length=120)
     summary: str | None = Field(default=None, max_length=240)
     description: str | None = Field(default=None, max_length=10000)
@@ -82,7 +79,7 @@ class SearchOut(Schema):
 
 class SearchQuery(Schema):
     q: str = Field(default="", max_length=200)
-    category_id: int | None = None
+    category_id: ObjectId | None = None
     pricing_model: Literal["fixed", "hourly", "quote"] | None = None
     min_price_minor: int | None = Field(default=None, ge=0)
     max_price_minor: int | None = Field(default=None, ge=0)
@@ -119,7 +116,7 @@ def my_services(request):
 
 
 @router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS})
-def get_service(request, service_id: int):
+def get_service(request, service_id: ObjectId):
     service = service_get_public(service_id=service_id)
     if service is None:
         raise NotFound("Service not found.")
@@ -127,7 +124,7 @@ def get_service(request, service_id: int):
 
 
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, auth=jwt_auth)
-def update_service(request, service_id: int, payload: ServicePatch):
+def update_service(request, service_id: ObjectId, payload: ServicePatch):
     """Edit one of your services. Existing bookings keep their price."""
     changes = payload.dict(exclude_unset=True)
     if any(value is None for value in changes.values()):
@@ -136,27 +133,20 @@ def update_service(request, service_id: int, payload: ServicePatch):
 
 
 @router.get("/services/{service_id}/slots", response={200: SlotsOut, **ERRORS})
-def service_slots(request, service_id: int, filters: Query[SlotsQuery]):
+def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
     """Free start times for a service, in UTC, computed from the organizer's hours and bookings."""
     service = service_get_public(service_id=service_id)
     if service is None:
         raise NotFound("Service not found.")
-    vendor = service.vendor
-    duration = service.duration_minutes
-    if service.pricing_model == PricingModel.HOURLY and filters.duration_minutes:
-        if filters.duration_minutes < service.duration_minutes or filters.duration_minutes % 30:
-            raise ValidationFailed(
-                f"duration_minutes must be a multiple of 30 of at least {service.duration_minutes}.",
-                field="duration_minutes",
-            )
-        duration = filters.duration_minutes
-    first_day = filters.start or timezone.now().astimezone(ZoneInfo(vendor.time_zone)).date()
-    window_start = datetime.combine(first_day, datetime.min.time(), tzinfo=ZoneInfo(vendor.time_zone))
-    busy = busy_ranges_for_vendor(
-        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=filters.days + 1)
+    found = availability.service_slots(
+        service=service, first_day=filters.start, days=filters.days, duration_minutes=filters.duration_minutes
     )
-    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=filters.days, busy=busy)
-    return {"service_id": service.pk, "time_zone": vendor.time_zone, "duration_minutes": duration, "slots": slots}
+    return {
+        "service_id": service.pk,
+        "time_zone": found.time_zone,
+        "duration_minutes": found.duration_minutes,
+        "slots": found.slots,
+    }
 
 
 @router.get("/search", response={200: SearchOut, **ERRORS}, throttle=[search_throttle])

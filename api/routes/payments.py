@@ -8,7 +8,7 @@ from marketplace.payments.selectors import vendor_earnings
 from marketplace.payments.services import payout_release
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import ERRORS
+from ..schemas import ERRORS, ObjectId
 from ..security import booking_throttle, jwt_auth
 from .bookings import BookingOut, PaymentOut
 
@@ -16,7 +16,7 @@ router = Router(tags=["payments"], auth=jwt_auth)
 
 
 class CaptureIn(Schema):
-    booking_id: int
+    booking_id: ObjectId
     payment_method: str = Field(
         max_length=64,
         description="A payment method id, e.g. pm_card_visa (local gateway test cards follow Stripe's names).",
@@ -24,7 +24,7 @@ class CaptureIn(Schema):
 
 
 class PayoutIn(Schema):
-    booking_id: int
+    booking_id: ObjectId
     reason: str = Field(default="", max_length=2000)
 
 

@@ -6,21 +6,21 @@ from marketplace.reviews.selectors import review_list_for_vendor
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor
 
-from ..schemas import ERRORS, ReviewOut
+from ..schemas import ERRORS, ObjectId, ReviewOut
 from ..security import jwt_auth
 
 router = Router(tags=["reviews"])
 
 
 class ReviewIn(Schema):
-    booking_id: int
+    booking_id: ObjectId
     rating: int = Field(ge=1, le=5, strict=True)
     title: str = Field(default="", max_length=120)
     body: str = Field(default="", max_length=5000)
 
 
 class ReviewListQuery(Schema):
-    vendor_id: int
+    vendor_id: ObjectId
     limit: int = Field(default=20, ge=1, le=100)
 
 

@@ -17,7 +17,7 @@ from marketplace.vendors.models import Vendor, VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
-from ..schemas import ERRORS
+from ..schemas import ERRORS, ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"])
@@ -166,7 +166,7 @@ def get_profile(request):
 
 
 @router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **ERRORS}, auth=jwt_auth)
-def verify(request, vendor_id: int, payload: VerifyIn):
+def verify(request, vendor_id: ObjectId, payload: VerifyIn):
     """Admins only: verify, reject or suspend an organizer. Rejecting or suspending needs a reason."""
     return vendor_verify(admin=request.auth, vendor_id=vendor_id, decision=payload.decision, reason=payload.reason)
 
@@ -198,13 +198,13 @@ def add_exception(request, payload: ExceptionIn):
 
 
 @router.delete("/availability/exceptions/{exception_id}", response={204: None, **ERRORS}, auth=jwt_auth)
-def remove_exception(request, exception_id: int):
+def remove_exception(request, exception_id: ObjectId):
     availability_exception_remove(vendor=_own_vendor(request), exception_id=exception_id)
     return Status(204, None)
 
 
 @router.get("/{vendor_id}", response={200: VendorOut, **ERRORS})
-def get_vendor(request, vendor_id: int):
+def get_vendor(request, vendor_id: ObjectId):
     """A verified organizer's public profile."""
     vendor = Vendor.objects.filter(pk=vendor_id, verification_status=VerificationStatus.VERIFIED).first()
     if vendor is None:

@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import Conflict, NotAuthenticated, ValidationFailed
@@ -55,13 +55,20 @@ def user_register(
     except ValidationError as error:
         raise ValidationFailed(" ".join(error.messages), field="password") from None
 
+    taken = Conflict("An account with this email address already exists.", code="email_taken", field="email")
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
-            raise Conflict("An account with this email address already exists.", code="email_taken", field="email")
-        user = User.objects.create_user(
-            email=email, password=password, role=role, full_name=full_name, phone=phone, time_zone=time_zone
-        )
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+            raise taken
+        try:
+            # Two sign-ups with one address at the same moment both pass the check above;
+            # the unique index stops the second, which gets the same clear answer.
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email, password=password, role=role, full_name=full_name, phone=phone, time_zone=time_zone
+                )
+                EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+        except IntegrityError:
+            raise taken from None
         audit_log(actor=user, action="user.registered", target=user, data={"role": role})
     return user
 

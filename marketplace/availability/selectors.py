@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from marketplace.bookings.selectors import busy_ranges_for_vendor
+from marketplace.catalog.models import PricingModel, Service
+from marketplace.core.errors import ValidationFailed
 from marketplace.vendors.models import Vendor
 
 from .models import AvailabilityException, AvailabilityRule
@@ -117,3 +120,51 @@ def slot_list(
                 slots.append(start)
             start += step
     return slots
+
+
+MAX_SLOT_DURATION_MINUTES = 12 * 60
+
+
+@dataclass(frozen=True)
+class ServiceSlots:
+    time_zone: str  # the vendor's: days and times are meant to be shown in it
+    duration_minutes: int
+    slots: list[datetime]  # aware, UTC
+
+
+def service_slots(
+    *, service: Service, first_day: date | None = None, days: int = 7, duration_minutes: int | None = None
+) -> ServiceSlots:
+    """Free start times for a service over ``days`` local dates, from the vendor's hours and bookings.
+
+    Hourly services may ask for a longer booking (a multiple of 30 minutes, at least the
+    service's minimum); other services always use their set length. Every face that shows
+    slots calls this, so the storefront and the API offer the same times.
+    """
+    vendor = service.vendor
+    duration = service.duration_minutes
+    if duration_minutes and service.pricing_model == PricingModel.HOURLY:
+        if (
+            duration_minutes < service.duration_minutes
+            or duration_minutes > MAX_SLOT_DURATION_MINUTES
+            or duration_minutes % 30
+        ):
+            raise ValidationFailed(
+                f"duration_minutes must be a multiple of 30 of at least {service.duration_minutes}.",
+                field="duration_minutes",
+            )
+        duration = duration_minutes
+    zone = ZoneInfo(vendor.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    first_day = first_day or today
+    # Nothing is bookable before today or past the horizon; answering early also keeps
+    # dates like 0001-01-01 or 9999-12-31 from overflowing the date arithmetic below.
+    last_bookable_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
+    if first_day > last_bookable_day or first_day + timedelta(days=days) < today:
+        return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=[])
+    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    busy = busy_ranges_for_vendor(
+        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=days + 1)
+    )
+    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
+    return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)

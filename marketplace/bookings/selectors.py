@@ -5,7 +5,9 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from marketplace.accounts.models import User
+from marketplace.core.audit import audit_log_for
 from marketplace.core.errors import NotFound
+from marketplace.core.models import AuditLogEntry
 
 from .models import ACTIVE_STATUSES, Booking
 
@@ -40,3 +42,20 @@ def busy_ranges_for_vendor(*, vendor_id: int, start: datetime, end: datetime) ->
             vendor_id=vendor_id, status__in=ACTIVE_STATUSES, starts_at__lt=end, busy_until__gt=start
         ).values_list("starts_at", "busy_until")
     )
+
+
+# --- Back office (platform admins) -----------------------------------------------------
+
+
+def booking_list_for_backoffice() -> QuerySet[Booking]:
+    """Every booking with what a listing shows, latest appointment first."""
+    return Booking.objects.select_related(*_RELATED).order_by("-starts_at", "-id")
+
+
+def booking_audit_trail(*, booking: Booking) -> QuerySet[AuditLogEntry]:
+    """Everything logged about a booking and its payment, oldest first."""
+    entries = audit_log_for(booking)
+    payment = getattr(booking, "transaction", None)
+    if payment is not None:
+        entries = entries | audit_log_for(payment)
+    return entries.select_related("actor").order_by("created_at", "id")

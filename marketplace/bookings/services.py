@@ -87,6 +87,12 @@ def _as_vendor(booking: Booking, user: User) -> None:
         raise NotFound("Booking not found.")
 
 
+def _require_vendor_taking_bookings(booking: Booking) -> None:
+    """A suspended (or no longer verified) organizer takes no new bookings, so open requests stall."""
+    if not booking.vendor.is_verified:
+        raise Conflict("This organizer is not taking bookings at the moment.", code="vendor_unavailable")
+
+
 def booking_price_minor(*, service: Service, duration_minutes: int) -> int | None:
     """Fixed: the price. Hourly: rate x hours, rounded half-up to the cent. Quote: not yet known."""
     if service.pricing_model == PricingModel.FIXED:
@@ -117,20 +123,29 @@ def _validate_times(
                 f"This service has a set length of {service.duration_minutes} minutes.", field="duration_minutes"
             )
         duration = service.duration_minutes
-    local = starts_at.astimezone(ZoneInfo(vendor.time_zone))
-    if local.second or local.microsecond or local.minute % START_GRANULARITY_MINUTES:
-        raise ValidationFailed("Bookings start on the quarter hour (e.g. 10:00, 10:15).", field="starts_at")
+    # The range checks come first: a time far outside it (year 1, year 9999) cannot even
+    # be converted to the vendor's time zone without overflowing.
     if starts_at < timezone.now():
         raise ValidationFailed("That time is in the past.", field="starts_at")
     if starts_at < earliest_bookable_start():
-        raise ValidationFailed(
-            f"Bookings need at least {settings.BOOKING_MIN_NOTICE_MINUTES // 60} hours' notice.", field="starts_at"
-        )
+        raise ValidationFailed(f"Bookings need at least {_notice_text()} notice.", field="starts_at")
     if starts_at > timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS):
         raise ValidationFailed(
             f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead.", field="starts_at"
         )
+    local = starts_at.astimezone(ZoneInfo(vendor.time_zone))
+    if local.second or local.microsecond or local.minute % START_GRANULARITY_MINUTES:
+        raise ValidationFailed("Bookings start on the quarter hour (e.g. 10:00, 10:15).", field="starts_at")
     return starts_at, duration
+
+
+def _notice_text() -> str:
+    """The minimum notice in words: '2 hours', '90 minutes', '1 hour'."""
+    minutes = settings.BOOKING_MIN_NOTICE_MINUTES
+    if minutes % 60:
+        return f"{minutes} minutes'"
+    hours = minutes // 60
+    return "1 hour's" if hours == 1 else f"{hours} hours'"
 
 
 def booking_request(
@@ -232,6 +247,7 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
             raise InvalidTransition(f"This booking is {booking.get_status_display().lower()} and cannot be paid.")
         if booking.starts_at <= timezone.now():
             raise Conflict("This booking's time has passed.", code="booking_started")
+        _require_vendor_taking_bookings(booking)
         payments.escrow_capture(booking=booking, payment_method=payment_method)
         if booking.service.instant_booking or booking.quoted_at is not None:
             _move(booking, BookingStatus.CONFIRMED, actor=customer, confirmed_at=timezone.now())
@@ -249,6 +265,11 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
             raise Conflict(
                 "The customer has not paid yet; you can accept once payment is held.", code="awaiting_payment"
             )
+        if booking.status == BookingStatus.REQUESTED:
+            if booking.starts_at <= timezone.now():
+                # The request expired at its start (booking_expire refunds it); too late to accept.
+                raise Conflict("This booking's time has passed.", code="booking_started")
+            _require_vendor_taking_bookings(booking)
         fields = {"vendor_note": note.strip()} if note and note.strip() else {}
         _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now(), **fields)
         _notify(booking, "confirmed")

@@ -70,7 +70,10 @@ def service_search(
         queryset = queryset.filter(base_price_minor__gte=min_price_minor)
     if max_price_minor is not None:
         queryset = queryset.filter(base_price_minor__lte=max_price_minor)
-    query = (query or "").strip()
+    # Wagtail's SQLite (FTS5) backend wraps the text in double quotes without escaping
+    # the ones inside, so a stray quote is a syntax error (a 500). A plain-text search
+    # gives quotes no meaning on any backend, so they are dropped.
+    query = (query or "").replace('"', " ").strip()
     if not query:
         return queryset.select_related("vendor", "category").order_by("-created_at", "-id")
     return get_search_backend().search(query, queryset, operator="and")

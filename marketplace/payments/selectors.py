@@ -1,10 +1,14 @@
 """Reads over the ledger. Balances are always sums of ledger lines, never stored."""
 
-from django.db.models import Sum
+from dataclasses import dataclass
 
+from django.db.models import Count, QuerySet, Sum
+
+from marketplace.bookings.models import BookingStatus
+from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
-from .models import LedgerAccount, LedgerLine, Transaction, TransactionStatus
+from .models import LedgerAccount, LedgerEntry, LedgerLine, Transaction, TransactionStatus
 
 
 def ledger_balance(*, account: str, currency: str, vendor: Vendor | None = None) -> int:
@@ -31,3 +35,106 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
 
 def transaction_for_booking(*, booking_id: int) -> Transaction | None:
     return Transaction.objects.filter(booking_id=booking_id).first()
+
+
+# --- Back office (platform admins) -----------------------------------------------------
+
+
+def payout_list_awaiting_approval() -> QuerySet[Transaction]:
+    """Payouts an admin must approve: held in escrow, flagged for approval, booking completed.
+
+    Oldest completion first, so the vendor who has waited longest comes first.
+    """
+    return (
+        Transaction.objects.filter(
+            status=TransactionStatus.HELD,
+            payout_needs_approval=True,
+            booking__status=BookingStatus.COMPLETED,
+        )
+        .select_related("booking__vendor", "booking__customer", "booking__service")
+        .order_by("booking__completed_at", "id")
+    )
+
+
+def payout_awaiting_approval_totals() -> list[dict]:
+    """Per currency: how many payouts wait for approval and the vendors' total share."""
+    rows = (
+        payout_list_awaiting_approval()
+        .order_by()
+        .values("currency")
+        .annotate(count=Count("id"), vendor_payout_minor=Sum("vendor_payout_minor"))
+        .order_by("currency")
+    )
+    return [
+        {
+            "currency": row["currency"],
+            "count": row["count"],
+            "vendor_payout": Money(row["vendor_payout_minor"], row["currency"]),
+        }
+        for row in rows
+    ]
+
+
+def ledger_entry_list() -> QuerySet[LedgerEntry]:
+    """Every ledger entry with its booking and lines, newest first."""
+    return (
+        LedgerEntry.objects.select_related("transaction__booking")
+        .prefetch_related("lines__vendor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def ledger_entries_for_transaction(*, transaction: Transaction) -> QuerySet[LedgerEntry]:
+    """The postings of one booking's money, in the order they happened."""
+    return (
+        LedgerEntry.objects.filter(transaction=transaction)
+        .prefetch_related("lines__vendor")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class LedgerBalances:
+    """The platform's position in one currency, each figure a sum of ledger lines.
+
+    Liabilities and revenue are credit balances, shown here as positive amounts.
+    ``net`` is the sum of every line: zero whenever the books balance.
+    """
+
+    currency: str
+    processor_cash: Money
+    escrow_held: Money
+    commission_earned: Money
+    owed_to_vendors: Money
+    net: Money
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.net.minor == 0
+
+
+def ledger_balances() -> list[LedgerBalances]:
+    """Balances per currency (alphabetical), computed from the ledger lines in one query."""
+    totals: dict[str, dict[str, int]] = {}
+    rows = LedgerLine.objects.order_by().values("currency", "account").annotate(total=Sum("amount_minor"))
+    for row in rows:
+        totals.setdefault(row["currency"], {})[row["account"]] = row["total"] or 0
+    result = []
+    for currency in sorted(totals):
+        by_account = totals[currency]
+        result.append(
+            LedgerBalances(
+                currency=currency,
+                processor_cash=Money(by_account.get(LedgerAccount.PROCESSOR_CASH, 0), currency),
+                escrow_held=Money(-by_account.get(LedgerAccount.CUSTOMER_ESCROW, 0), currency),
+                commission_earned=Money(-by_account.get(LedgerAccount.PLATFORM_COMMISSION, 0), currency),
+                owed_to_vendors=Money(-by_account.get(LedgerAccount.VENDOR_PAYABLE, 0), currency),
+                net=Money(sum(by_account.values()), currency),
+            )
+        )
+    return result
+
+
+def booking_ids_for_transactions(*, transaction_ids: list[int]) -> dict[int, int]:
+    """Map payments to their bookings (e.g. to link audit entries about a payment)."""
+    return dict(Transaction.objects.filter(pk__in=transaction_ids).values_list("pk", "booking_id"))

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "storefront",
     "backoffice",
     "api",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     # Wagtail.
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "api.errors.JsonMethodNotAllowedMiddleware",
     "api.idempotency.IdempotencyMiddleware",
 ]
 
@@ -150,6 +152,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Platform admins (role "admin") may enter the Wagtail admin, where the back office lives.
+    "backoffice.permissions.PlatformAdminAccessBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
