@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 
 from marketplace.accounts.models import Role
 from marketplace.core.audit import audit_log
@@ -16,3 +17,10 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             audit_log(actor=user, action="user.registered", target=user, data={"role": user.role, "via": "storefront"})
         return user
+
+    def get_signup_redirect_url(self, request):
+        """New organizers go straight to their profile form; customers to where they were going."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.role == Role.VENDOR:
+            return reverse("storefront:vendor_profile")
+        return super().get_signup_redirect_url(request)

@@ -1,6 +1,24 @@
+"""Storefront forms: they check the shape of the input; the domain services check the rules.
+
+A form that passes here may still be refused by a service (a taken slot, a declined
+card, an unverified organizer); the view then shows the service's message on the
+form, next to the field it names.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import available_timezones
+
 from django import forms
+from django.utils import timezone
 
 from marketplace.accounts.models import Role
+from marketplace.availability.models import Weekday
+from marketplace.catalog.models import PricingModel
+
+MAX_HOURLY_MINUTES = 12 * 60
 
 
 class SignupExtraForm(forms.Form):
@@ -16,3 +34,346 @@ class SignupExtraForm(forms.Form):
 
     def signup(self, request, user):
         """allauth calls this after creating the user; the adapter already set the fields."""
+
+
+# --- Finding services ------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    category = forms.ChoiceField(required=False, label="Category")
+    pricing = forms.ChoiceField(required=False, label="Pricing", choices=[("", "Any pricing"), *PricingModel.choices])
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = {category.slug: category for category in categories}
+        self.fields["category"].choices = [("", "All categories")] + [
+            (category.slug, category.title) for category in categories
+        ]
+
+    def clean_category(self):
+        slug = self.cleaned_data["category"]
+        return self.categories.get(slug) if slug else None
+
+
+# --- Booking ------------------------------------------------------------------------------
+
+
+class SlotField(forms.CharField):
+    """A start time picked from the slot list: an ISO 8601 datetime with its offset."""
+
+    default_error_messages = {"invalid": "Choose one of the available start times."}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if timezone.is_naive(moment):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return moment
+
+
+def duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    text = f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{text} {rest} minutes" if rest else text
+
+
+def hourly_duration_choices(minimum: int) -> list[tuple[int, str]]:
+    """Booking lengths an hourly service offers: its minimum, then every half hour up to 12 hours."""
+    start = minimum + (-minimum % 30)
+    return [(minutes, duration_label(minutes)) for minutes in range(start, MAX_HOURLY_MINUTES + 1, 30)]
+
+
+class BookingForm(forms.Form):
+    starts_at = SlotField(
+        label="Start time", error_messages={"required": "Choose a start time from the available times."}
+    )
+    duration_minutes = forms.TypedChoiceField(coerce=int, required=False, label="How long")
+    address = forms.CharField(
+        max_length=255,
+        label="Address",
+        help_text="Where the work takes place. Only your organizer sees it.",
+        widget=forms.TextInput(attrs={"autocomplete": "street-address", "placeholder": "12 Elm St, Brooklyn, NY"}),
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note for the organizer",
+        help_text="Optional: rooms, stairs, parking, pets, what matters most to you.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        if service.pricing_model == PricingModel.HOURLY:
+            self.fields["duration_minutes"].choices = hourly_duration_choices(service.duration_minutes)
+            self.fields["duration_minutes"].required = True
+        else:
+            del self.fields["duration_minutes"]
+
+
+class SlotLengthForm(forms.Form):
+    """The GET form above an hourly service's slot list: slots depend on the booking's length."""
+
+    duration = forms.TypedChoiceField(coerce=int, required=False, label="How long")
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["duration"].choices = hourly_duration_choices(service.duration_minutes)
+
+
+TEST_PAYMENT_METHODS = [
+    ("pm_card_visa", "Visa ending 4242", "Test card: the payment succeeds."),
+    ("pm_card_mastercard", "Mastercard ending 4444", "Test card: the payment succeeds."),
+    ("pm_card_chargeDeclined", "Visa ending 0002", "Test card: the bank declines the payment."),
+]
+
+
+class PaymentForm(forms.Form):
+    payment_method = forms.ChoiceField(
+        label="Payment method",
+        choices=[(value, label) for value, label, _ in TEST_PAYMENT_METHODS],
+        initial="pm_card_visa",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a payment method.", "invalid_choice": "Choose one of the test cards."},
+    )
+
+    descriptions = {value: description for value, _, description in TEST_PAYMENT_METHODS}
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Reason (optional)",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Let the other side know why."}),
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        coerce=int,
+        label="Your rating",
+        choices=[(5, "5 - Excellent"), (4, "4 - Very good"), (3, "3 - Good"), (2, "2 - Fair"), (1, "1 - Poor")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from 1 to 5 stars."},
+    )
+    title = forms.CharField(required=False, max_length=120, label="Title")
+    body = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Your review",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What went well? What would you tell a friend?"}),
+    )
+
+
+# --- Organizer area -------------------------------------------------------------------------
+
+
+class AcceptForm(forms.Form):
+    note = forms.CharField(required=False, max_length=2000, label="Note to the customer (optional)")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        label="Reason",
+        help_text="The customer sees it, and gets a full refund.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Tell the customer why you decline."},
+    )
+
+
+def to_minor_units(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+class QuoteForm(forms.Form):
+    price = forms.DecimalField(
+        label="Your price",
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+        decimal_places=2,
+        help_text="The full price for the job. The customer pays it into escrow to confirm.",
+    )
+    note = forms.CharField(
+        required=False, max_length=2000, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones()) if "/" in name]
+
+
+class VendorProfileForm(forms.Form):
+    business_name = forms.CharField(max_length=120, label="Business name")
+    tagline = forms.CharField(
+        max_length=160,
+        required=False,
+        label="Tagline",
+        help_text="One line on your cards, e.g. 'Calm closets in a day'.",
+    )
+    bio = forms.CharField(required=False, max_length=5000, label="About you", widget=forms.Textarea(attrs={"rows": 5}))
+    city = forms.CharField(max_length=120, label="City")
+    latitude = forms.DecimalField(
+        label="Latitude", min_value=-90, max_value=90, decimal_places=6, help_text="The centre of your service area."
+    )
+    longitude = forms.DecimalField(label="Longitude", min_value=-180, max_value=180, decimal_places=6)
+    service_radius_km = forms.IntegerField(label="Service radius (km)", min_value=1, max_value=500, initial=25)
+    time_zone = forms.ChoiceField(
+        label="Time zone", initial="America/New_York", help_text="Your weekly hours are in this time zone."
+    )
+    buffer_minutes = forms.IntegerField(
+        label="Break between bookings (minutes)",
+        min_value=0,
+        max_value=240,
+        initial=0,
+        help_text="Kept free after each booking for travel and reset.",
+    )
+    phone = forms.CharField(max_length=32, required=False, label="Phone")
+    website = forms.URLField(max_length=200, required=False, label="Website", assume_scheme="https")
+    years_in_business = forms.IntegerField(min_value=0, max_value=100, required=False, label="Years in business")
+    certifications = forms.CharField(
+        required=False,
+        label="Certifications",
+        help_text="One per line, e.g. NAPO member.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = _time_zone_choices()
+
+    def clean_certifications(self):
+        lines = [line.strip() for line in self.cleaned_data["certifications"].splitlines()]
+        return [line for line in lines if line]
+
+
+def _service_duration_choices():
+    return [(minutes, duration_label(minutes)) for minutes in range(30, MAX_HOURLY_MINUTES + 1, 15)]
+
+
+class ServiceForm(forms.Form):
+    title = forms.CharField(max_length=120, label="Title")
+    category = forms.ChoiceField(label="Category")
+    summary = forms.CharField(
+        max_length=240, required=False, label="Summary", help_text="One or two sentences shown on cards."
+    )
+    description = forms.CharField(
+        required=False, max_length=10000, label="Description", widget=forms.Textarea(attrs={"rows": 6})
+    )
+    pricing_model = forms.ChoiceField(
+        label="Pricing",
+        choices=PricingModel.choices,
+        widget=forms.RadioSelect,
+        help_text="Hourly: the price is per hour. On quote: you price each request; the price is an optional 'from'.",
+    )
+    price = forms.DecimalField(label="Price", min_value=Decimal("0"), max_value=Decimal("100000"), decimal_places=2)
+    duration_minutes = forms.TypedChoiceField(
+        coerce=int,
+        label="Length",
+        choices=_service_duration_choices(),
+        help_text="Fixed and quote: the expected length. Hourly: the shortest booking.",
+    )
+    instant_booking = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Instant booking",
+        help_text="Paid requests are confirmed at once. Off: you accept or decline each one. Never for quotes.",
+    )
+    is_active = forms.BooleanField(
+        required=False, initial=True, label="Published", help_text="Off hides the service from customers."
+    )
+
+    def __init__(self, *args, categories=(), editing=False, currency="USD", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price"].label = f"Price ({currency})"
+        self.fields["category"].choices = [("", "Choose a category")] + [(str(c.pk), c.title) for c in categories]
+        if not editing:
+            del self.fields["is_active"]
+
+    def clean_category(self):
+        return int(self.cleaned_data["category"])
+
+    def clean(self):
+        data = super().clean()
+        price = data.get("price")
+        if price is not None and data.get("pricing_model") in (PricingModel.FIXED, PricingModel.HOURLY) and price <= 0:
+            self.add_error("price", "Fixed and hourly services need a price above zero.")
+        return data
+
+    def service_values(self) -> dict:
+        """The cleaned data in the shape the catalog services take."""
+        data = self.cleaned_data
+        values = {
+            "title": data["title"],
+            "category_id": data["category"],
+            "summary": data["summary"],
+            "description": data["description"],
+            "pricing_model": data["pricing_model"],
+            "base_price_minor": to_minor_units(data["price"]),
+            "duration_minutes": data["duration_minutes"],
+            "instant_booking": data["instant_booking"],
+        }
+        if "is_active" in data:
+            values["is_active"] = data["is_active"]
+        return values
+
+
+class WeeklyHoursForm(forms.Form):
+    """Up to two working windows per weekday, in the organizer's time zone."""
+
+    WINDOWS_PER_DAY = 2
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.days = []
+        for weekday, label in Weekday.choices:
+            rows = []
+            for index in range(self.WINDOWS_PER_DAY):
+                start, end = f"d{weekday}_{index}_start", f"d{weekday}_{index}_end"
+                widget = forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
+                self.fields[start] = forms.TimeField(required=False, label=f"{label} from", widget=widget)
+                self.fields[end] = forms.TimeField(required=False, label=f"{label} until", widget=widget)
+                rows.append((self[start], self[end]))
+            self.days.append((weekday, label, rows))
+
+    @classmethod
+    def initial_from_rules(cls, rules) -> dict:
+        initial: dict[str, time] = {}
+        counts: dict[int, int] = {}
+        for rule in rules:
+            index = counts.get(rule.weekday, 0)
+            if index >= cls.WINDOWS_PER_DAY:
+                continue
+            counts[rule.weekday] = index + 1
+            initial[f"d{rule.weekday}_{index}_start"] = rule.start_time
+            initial[f"d{rule.weekday}_{index}_end"] = rule.end_time
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        windows = []
+        for weekday, label in Weekday.choices:
+            for index in range(self.WINDOWS_PER_DAY):
+                start_name, end_name = f"d{weekday}_{index}_start", f"d{weekday}_{index}_end"
+                start, end = data.get(start_name), data.get(end_name)
+                if start is None and end is None:
+                    continue
+                if start is None or end is None:
+                    self.add_error(start_name if start is None else end_name, f"{label}: give both times.")
+                    continue
+                if end <= start:
+                    self.add_error(end_name, f"{label}: the end must be after the start.")
+                    continue
+                windows.append((weekday, start, end))
+        data["windows"] = windows
+        return data

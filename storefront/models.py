@@ -134,6 +134,12 @@ class VendorIndexPage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
+        from django.db.models import Avg, Count
+
+        from marketplace.vendors.selectors import vendor_list_verified
+
+        from .views import paginate
+
         context = super().get_context(request, *args, **kwargs)
         context["portfolios"] = (
             VendorPortfolioPage.objects.child_of(self)
@@ -142,6 +148,14 @@ class VendorIndexPage(Page):
             .filter(vendor__verification_status="verified")
             .select_related("vendor")
         )
+        # Every verified organizer, linked to their portfolio page when they have a live one.
+        vendors = (
+            vendor_list_verified()
+            .select_related("portfolio_page")
+            .annotate(rating_average=Avg("reviews__rating"), rating_count=Count("reviews"))
+            .order_by("business_name", "id")
+        )
+        context["page_obj"] = paginate(request, vendors, per_page=24)
         return context
 
 
@@ -167,6 +181,7 @@ class VendorPortfolioPage(Page):
         from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
 
         context = super().get_context(request, *args, **kwargs)
+        context["vendor"] = self.vendor
         context["services"] = service_list_for_vendor(vendor=self.vendor)
         context["reviews"] = review_list_for_vendor(vendor=self.vendor)[:10]
         context["rating"] = vendor_rating_summary(vendor=self.vendor)

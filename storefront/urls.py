@@ -1,3 +1,33 @@
+"""Storefront paths. Wagtail serves the page tree (/, /categories/..., /organizers/...) after these."""
+
+from django.urls import path
+
+from .views import bookings, catalog, vendor_area
+
 app_name = "storefront"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Finding and booking
+    path("search/", catalog.search, name="search"),
+    path("services/<int:service_id>/<slug:slug>/", catalog.service_detail, name="service_detail"),
+    path("vendors/<slug:slug>/", catalog.vendor_detail, name="vendor_detail"),
+    # The customer's bookings
+    path("account/bookings/", bookings.booking_list, name="booking_list"),
+    path("account/bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
+    path("account/bookings/<int:booking_id>/pay/", bookings.booking_checkout, name="booking_pay"),
+    path("account/bookings/<int:booking_id>/confirm/", bookings.booking_confirm, name="booking_confirm"),
+    path("account/bookings/<int:booking_id>/cancel/", bookings.booking_cancel_view, name="booking_cancel"),
+    path("account/bookings/<int:booking_id>/review/", bookings.booking_review, name="booking_review"),
+    # The organizer area
+    path("vendor/", vendor_area.dashboard, name="vendor_dashboard"),
+    path("vendor/profile/", vendor_area.profile, name="vendor_profile"),
+    path("vendor/services/", vendor_area.service_list, name="vendor_services"),
+    path("vendor/services/new/", vendor_area.service_new, name="vendor_service_new"),
+    path("vendor/services/<int:service_id>/edit/", vendor_area.service_edit, name="vendor_service_edit"),
+    path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
+    path("vendor/bookings/<int:booking_id>/", vendor_area.booking_detail, name="vendor_booking"),
+    path("vendor/bookings/<int:booking_id>/accept/", vendor_area.booking_accept_view, name="vendor_booking_accept"),
+    path("vendor/bookings/<int:booking_id>/decline/", vendor_area.booking_decline_view, name="vendor_booking_decline"),
+    path("vendor/bookings/<int:booking_id>/quote/", vendor_area.booking_quote_view, name="vendor_booking_quote"),
+    path("vendor/bookings/<int:booking_id>/cancel/", vendor_area.booking_cancel_view, name="vendor_booking_cancel"),
+]

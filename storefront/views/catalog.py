@@ -1,0 +1,211 @@
+"""Finding and booking: search, the service page with live slots, and an organizer's public profile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from marketplace.availability.selectors import service_slots
+from marketplace.bookings.services import booking_price_minor, booking_request
+from marketplace.catalog.models import PricingModel
+from marketplace.catalog.selectors import (
+    category_list,
+    service_get_public,
+    service_list_for_vendor,
+    service_list_public,
+    service_search,
+)
+from marketplace.core.errors import DomainError, ValidationFailed
+from marketplace.core.money import Money
+from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
+from marketplace.vendors.selectors import vendor_list_verified
+
+from ..forms import BookingForm, SearchForm, SlotLengthForm
+from .common import paginate, show_domain_error
+
+SLOT_DAYS = 14
+SEARCH_PAGE_SIZE = 12
+
+
+def search(request):
+    """Full-text search with category and pricing filters: /search/?q=&category=&pricing=."""
+    categories = list(category_list())
+    form = SearchForm(request.GET or None, categories=categories)
+    form.is_valid()  # invalid filters are shown on the form and ignored; valid ones still apply
+    data = getattr(form, "cleaned_data", {})
+    query = data.get("q") or ""
+    category = data.get("category")
+    pricing = data.get("pricing") or None
+    results = service_search(query=query, category_id=category.pk if category else None, pricing_model=pricing)
+    page_obj = paginate(request, results, per_page=SEARCH_PAGE_SIZE)
+    # Search backends return bare rows: read the page again with vendor, category and rating.
+    ids = [service.pk for service in page_obj.object_list]
+    hydrated = {service.pk: service for service in service_list_public().filter(pk__in=ids)}
+    services = [hydrated[pk] for pk in ids if pk in hydrated]
+    return render(
+        request,
+        "storefront/search.html",
+        {
+            "form": form,
+            "query": query,
+            "selected_category": category,
+            "selected_pricing": pricing,
+            "page_obj": page_obj,
+            "services": services,
+            "categories": categories,
+            "pricing_choices": PricingModel.choices,
+        },
+    )
+
+
+def _group_slots_by_day(slots, *, zone: ZoneInfo, first_day, days: int) -> list[dict]:
+    """Every local day of the window, with its free start times split into parts of the day."""
+    by_day: dict = {}
+    for slot in slots:
+        local = slot.astimezone(zone)
+        by_day.setdefault(local.date(), []).append({"value": slot.isoformat(), "local": local})
+    result = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        day_slots = by_day.get(day, [])
+        periods = [
+            ("Morning", [s for s in day_slots if s["local"].hour < 12]),
+            ("Afternoon", [s for s in day_slots if 12 <= s["local"].hour < 17]),
+            ("Evening", [s for s in day_slots if s["local"].hour >= 17]),
+        ]
+        result.append(
+            {
+                "date": day,
+                "key": day.isoformat(),
+                "count": len(day_slots),
+                "periods": [(label, items) for label, items in periods if items],
+            }
+        )
+    return result
+
+
+@require_http_methods(["GET", "POST"])
+def service_detail(request, service_id: int, slug: str):
+    """The service, its organizer, reviews, the next two weeks of free slots, and the booking form."""
+    service = service_get_public(service_id=service_id)
+    if service is None:
+        raise Http404("Service not found.")
+    if slug != service.slug:
+        return redirect("storefront:service_detail", service_id=service.pk, slug=service.slug, permanent=True)
+    vendor = service.vendor
+    user = request.user
+    is_hourly = service.pricing_model == PricingModel.HOURLY
+
+    form = BookingForm(service=service)
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_customer:
+            messages.error(request, "Only customer accounts can book services.")
+            return redirect(request.path)
+        form = BookingForm(request.POST, service=service)
+        if form.is_valid():
+            try:
+                booking = booking_request(
+                    customer=user,
+                    service_id=service.pk,
+                    starts_at=form.cleaned_data["starts_at"],
+                    address=form.cleaned_data["address"],
+                    duration_minutes=form.cleaned_data.get("duration_minutes"),
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                if booking.price_minor is None:
+                    messages.success(
+                        request,
+                        f"Request sent to {vendor.business_name}. They will send you a quote; "
+                        "you pay only when you accept it.",
+                    )
+                    return redirect("storefront:booking_detail", booking_id=booking.pk)
+                return redirect("storefront:booking_pay", booking_id=booking.pk)
+
+    # The length of an hourly booking decides which start times fit.
+    length_form = SlotLengthForm(request.GET or None, service=service) if is_hourly else None
+    duration = service.duration_minutes
+    if is_hourly:
+        posted = getattr(form, "cleaned_data", {}).get("duration_minutes")
+        if posted:
+            duration = posted
+        elif length_form.is_bound and length_form.is_valid() and length_form.cleaned_data["duration"]:
+            duration = length_form.cleaned_data["duration"]
+    zone = ZoneInfo(vendor.time_zone)
+    first_day = timezone.now().astimezone(zone).date()
+    try:
+        found = service_slots(service=service, first_day=first_day, days=SLOT_DAYS, duration_minutes=duration)
+    except ValidationFailed:
+        found = service_slots(service=service, first_day=first_day, days=SLOT_DAYS)
+    duration = found.duration_minutes
+    slot_days = _group_slots_by_day(found.slots, zone=zone, first_day=first_day, days=SLOT_DAYS)
+
+    estimate = booking_price_minor(service=service, duration_minutes=duration)
+    reviews = list(review_list_for_vendor(vendor=vendor)[:5])
+    return render(
+        request,
+        "storefront/service_detail.html",
+        {
+            "service": service,
+            "vendor": vendor,
+            "form": form,
+            "length_form": length_form,
+            "duration": duration,
+            "estimate": Money(estimate, service.currency) if estimate is not None else None,
+            "slot_days": slot_days,
+            "slot_count": len(found.slots),
+            "selected_slot": form.data.get("starts_at", "") if form.is_bound else "",
+            "open_day": _open_day(slot_days, form),
+            "time_zone": found.time_zone,
+            "rating": vendor_rating_summary(vendor=vendor),
+            "reviews": reviews,
+            "more_services": list(service_list_for_vendor(vendor=vendor).exclude(pk=service.pk)[:3]),
+            "can_book": user.is_authenticated and user.is_customer,
+            "login_url": f"{reverse('account_login')}?next={request.path}",
+            "signup_url": f"{reverse('account_signup')}?next={request.path}",
+        },
+    )
+
+
+def _open_day(slot_days: list[dict], form) -> str:
+    """The day shown open: the one holding the picked slot, else the first day with free times."""
+    picked = form.data.get("starts_at", "") if form.is_bound else ""
+    for day in slot_days:
+        for _, items in day["periods"]:
+            if any(item["value"] == picked for item in items):
+                return day["key"]
+    return next((day["key"] for day in slot_days if day["count"]), "")
+
+
+def vendor_detail(request, slug: str):
+    """An organizer's public profile, for organizers without a portfolio page in the CMS."""
+    vendor = vendor_list_verified().filter(slug=slug).first()
+    if vendor is None:
+        raise Http404("Organizer not found.")
+    page = getattr(vendor, "portfolio_page", None)  # the reverse one-to-one may not exist
+    if page is not None and page.live:
+        url = page.get_url(request=request)
+        if url:
+            return redirect(url)
+    return render(
+        request,
+        "storefront/vendor_detail.html",
+        {
+            "vendor": vendor,
+            "services": service_list_for_vendor(vendor=vendor),
+            "reviews": review_list_for_vendor(vendor=vendor)[:10],
+            "rating": vendor_rating_summary(vendor=vendor),
+        },
+    )
