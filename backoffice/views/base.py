@@ -1,0 +1,177 @@
+"""Building blocks shared by the back-office screens.
+
+Views are thin: check the back-office permission policy, read through selectors,
+call one domain service for a change, and turn a DomainError into a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.permissions import policy_registry
+
+from backoffice.forms import ReasonForm
+from backoffice.permissions import VIEW
+from marketplace.core.errors import DomainError
+
+
+class BackOfficePermissionMixin:
+    """Asks the model's back-office permission policy before anything else happens.
+
+    The check runs in ``setup()``, before any object is looked up, so a user without
+    access is refused the same way whether or not the id exists. Wagtail turns the
+    PermissionDenied into its standard "no permission" redirect (403 for XHR).
+    """
+
+    model = None
+    permission_required = VIEW
+
+    def setup(self, request, *args, **kwargs):
+        policy = policy_registry.get_by_type(self.model)
+        if not policy.user_has_permission(request.user, self.permission_required):
+            raise PermissionDenied
+        super().setup(request, *args, **kwargs)
+
+
+def paginator_counting(singular: str, plural: str) -> type[WagtailPaginator]:
+    """A paginator whose "N items" label names what the listing shows, not the model."""
+    return type("BackOfficePaginator", (WagtailPaginator,), {"verbose_name": singular, "verbose_name_plural": plural})
+
+
+class BackOfficeIndexView(BackOfficePermissionMixin, generic.IndexView):
+    """A read-only Wagtail listing: rows link to the inspect (detail) view."""
+
+    def get_base_queryset(self):
+        return self.get_backoffice_queryset()
+
+    def get_backoffice_queryset(self):
+        return self.model._default_manager.all()
+
+
+class BackOfficeInspectView(BackOfficePermissionMixin, generic.InspectView):
+    """A detail page rendered from a template of its own rather than a field list."""
+
+    def get_fields(self):
+        return []
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_backoffice_queryset(), pk=self.pk)
+
+    def get_backoffice_queryset(self):
+        return self.model._default_manager.all()
+
+
+class BackOfficeTemplateView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A back-office page that is not about one object (e.g. ledger balances)."""
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+
+class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, FormView):
+    """An admin action on one object, confirmed with a reason.
+
+    GET shows the form; a valid POST calls ``perform_action(reason)``, which calls one
+    domain service. The service writes the audit entry with the reason. If it raises a
+    DomainError (an illegal transition, a payout already released...), its transaction
+    rolled back, nothing changed, and the error is shown as a message: never a 500.
+    """
+
+    template_name = "backoffice/reason_form.html"
+    form_class = ReasonForm
+    index_url_name = None
+    inspect_url_name = None
+    action_label = ""
+    reason_required = True
+    reason_label = "Reason"
+    reason_help_text = ""
+    submit_classname = "button"
+    intro = ""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = self.get_object()
+
+    def get_object(self):
+        return get_object_or_404(self.get_backoffice_queryset(), pk=self.kwargs["pk"])
+
+    def get_backoffice_queryset(self):
+        return self.model._default_manager.all()
+
+    def perform_action(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def get_success_message(self) -> str:
+        raise NotImplementedError
+
+    def get_page_title(self):
+        return self.action_label
+
+    def get_page_subtitle(self):
+        return str(self.object)
+
+    def get_object_url(self) -> str:
+        """Where the object is shown: its detail page, or the listing."""
+        if self.inspect_url_name:
+            return reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+        return reverse(self.index_url_name)
+
+    def get_success_url(self) -> str:
+        return self.get_object_url()
+
+    def get_breadcrumbs_items(self):
+        items = [{"url": reverse(self.index_url_name), "label": self.index_label}]
+        if self.inspect_url_name:
+            items.append({"url": self.get_object_url(), "label": str(self.object)})
+        items.append({"url": "", "label": self.get_page_title(), "sublabel": self.get_page_subtitle()})
+        return self.breadcrumbs_items + items
+
+    @cached_property
+    def index_label(self) -> str:
+        return self.model._meta.verbose_name_plural.capitalize()
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(required=self.reason_required, label=self.reason_label, help_text=self.reason_help_text)
+        return kwargs
+
+    def get_summary(self) -> list[tuple[str, object]]:
+        """(label, value) pairs that remind the admin what they are acting on."""
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            summary=self.get_summary(),
+            intro=self.intro,
+            action_url=self.request.path,
+            cancel_url=self.get_object_url(),
+            submit_label=self.action_label,
+            submit_classname=self.submit_classname,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            self.perform_action(form.cleaned_data["reason"])
+        except DomainError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+                return self.form_invalid(form)
+            messages.error(self.request, error.message)
+            return redirect(self.get_object_url())
+        messages.success(self.request, self.get_success_message())
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        messages.error(self.request, "Nothing was changed. Please correct the error below.")
+        return super().form_invalid(form)

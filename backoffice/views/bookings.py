@@ -1,0 +1,98 @@
+"""Bookings, read-only: the listing and one booking with its payment and audit trail."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
+from wagtail.permissions import policy_registry
+
+from backoffice.permissions import APPROVE
+from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
+from marketplace.payments.models import Transaction
+from marketplace.payments.selectors import ledger_entries_for_transaction, payout_list_awaiting_approval
+
+from .base import BackOfficeIndexView, BackOfficeInspectView
+
+
+def payment_status(booking: Booking) -> str:
+    payment = getattr(booking, "transaction", None)
+    return payment.get_status_display() if payment else "Not paid"
+
+
+def price_display(booking: Booking) -> str:
+    return str(booking.price) if booking.price is not None else "Awaiting quote"
+
+
+class BookingFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label="Status", choices=BookingStatus.choices, empty_label="All")
+    starts_at = django_filters.DateFromToRangeFilter(label="Appointment date", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Booking
+        fields = []
+
+
+class BookingIndexView(BackOfficeIndexView):
+    page_title = "Bookings"
+    filterset_class = BookingFilterSet
+    search_fields = ["reference", "customer__email", "vendor__business_name"]
+
+    def get_backoffice_queryset(self):
+        return booking_list_for_backoffice()
+
+    @cached_property
+    def columns(self):
+        return [
+            self._get_title_column_class(TitleColumn)(
+                "reference", label="Reference", sort_key="reference", get_url=self.get_inspect_url
+            ),
+            Column("customer", label="Customer", accessor="customer.email", sort_key="customer__email"),
+            Column("vendor", label="Vendor", accessor="vendor.business_name", sort_key="vendor__business_name"),
+            Column("service", label="Service", accessor="service.title"),
+            Column("starts_at", label="Appointment", sort_key="starts_at"),
+            StatusTagColumn("status", label="Status", accessor="get_status_display", sort_key="status"),
+            Column("price", label="Price", accessor=price_display, sort_key="price_minor"),
+            Column("payment", label="Payment", accessor=payment_status),
+        ]
+
+
+class BookingInspectView(BackOfficeInspectView):
+    """One booking: who, what, when, its payment and ledger postings, and everything logged."""
+
+    page_title = "Booking"
+    template_name = "backoffice/bookings/inspect.html"
+    vendor_inspect_url_name = None
+    payout_approve_url_name = None
+
+    def get_backoffice_queryset(self):
+        return booking_list_for_backoffice()
+
+    def get_page_subtitle(self):
+        return self.object.reference
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.object
+        payment = getattr(booking, "transaction", None)
+        can_approve = bool(payment) and policy_registry.get_by_type(Transaction).user_has_permission(
+            self.request.user, APPROVE
+        )
+        awaiting_approval = can_approve and payout_list_awaiting_approval().filter(pk=payment.pk).exists()
+        context.update(
+            booking=booking,
+            payment=payment,
+            ledger_entries=ledger_entries_for_transaction(transaction=payment) if payment else [],
+            audit_trail=booking_audit_trail(booking=booking),
+            vendor_url=reverse(self.vendor_inspect_url_name, args=(quote(booking.vendor_id),))
+            if self.vendor_inspect_url_name
+            else "",
+            approve_url=reverse(self.payout_approve_url_name, args=(quote(payment.pk),))
+            if awaiting_approval and self.payout_approve_url_name
+            else "",
+        )
+        return context

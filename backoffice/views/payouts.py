@@ -1,0 +1,122 @@
+"""Payout approvals: completed bookings whose escrow waits for an admin, and the Approve action."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.widgets.button import ListingButton
+
+from backoffice.permissions import APPROVE
+from marketplace.payments.models import Transaction, TransactionStatus
+from marketplace.payments.selectors import payout_list_awaiting_approval
+from marketplace.payments.services import payout_release
+
+from .base import BackOfficeIndexView, ReasonActionView, paginator_counting
+
+
+def approval_grounds(payment: Transaction) -> str:
+    """Why this payout waits for a person rather than the release job, by today's rules."""
+    grounds = []
+    if payment.amount_minor > settings.PAYOUT_APPROVAL_THRESHOLD_MINOR:
+        grounds.append("amount above the approval threshold")
+    if payment.booking.vendor.payouts_need_approval:
+        grounds.append("vendor flagged for payout review")
+    return ", ".join(grounds).capitalize() or "Flagged when the booking completed"
+
+
+class PayoutIndexView(BackOfficeIndexView):
+    page_title = "Payouts awaiting approval"
+    paginator_class = paginator_counting("payout", "payouts")
+    url_namespace = None
+    booking_inspect_url_name = None
+    search_fields = ["booking__reference", "booking__vendor__business_name", "booking__customer__email"]
+
+    def get_backoffice_queryset(self):
+        return payout_list_awaiting_approval()
+
+    @cached_property
+    def verbose_name_plural(self):
+        return "payouts awaiting approval"
+
+    def booking_url(self, payment: Transaction) -> str:
+        return reverse(self.booking_inspect_url_name, args=(quote(payment.booking_id),))
+
+    @cached_property
+    def columns(self):
+        return [
+            self._get_title_column_class(TitleColumn)(
+                "booking", label="Booking", accessor="booking.reference", get_url=self.booking_url
+            ),
+            Column("vendor", label="Vendor", accessor="booking.vendor.business_name"),
+            Column("customer", label="Customer", accessor="booking.customer.email"),
+            DateColumn(
+                "completed_at", label="Completed", accessor="booking.completed_at", sort_key="booking__completed_at"
+            ),
+            Column("amount", label="Amount", accessor="amount", sort_key="amount_minor"),
+            Column("platform_fee", label="Commission", accessor="platform_fee"),
+            Column("vendor_payout", label="To vendor", accessor="vendor_payout"),
+            Column("grounds", label="Needs approval because", accessor=approval_grounds),
+        ]
+
+    def get_list_buttons(self, instance):
+        buttons = []
+        if self.user_has_permission(APPROVE):
+            buttons.append(
+                ListingButton(
+                    "Approve", url=reverse(f"{self.url_namespace}:approve", args=(quote(instance.pk),)), priority=10
+                )
+            )
+        return buttons + super().get_list_buttons(instance)
+
+
+class PayoutApproveView(ReasonActionView):
+    """Release a held payout to the vendor through ``payout_release``, with the admin's reason."""
+
+    permission_required = APPROVE
+    header_icon = "success"
+    action_label = "Approve payout"
+    index_label = "Payouts"
+    reason_help_text = "Required. Kept in the audit log with your name."
+
+    def get_backoffice_queryset(self):
+        # Any payment, not only those still waiting: the service decides, so a second
+        # approval gets its clear refusal instead of a 404.
+        return Transaction.objects.select_related("booking__vendor", "booking__customer", "booking__service")
+
+    def get_page_subtitle(self):
+        return self.object.booking.reference
+
+    @property
+    def intro(self):
+        payment = self.object
+        if payment.status != TransactionStatus.HELD:
+            return f"This payment is {payment.get_status_display().lower()}: there is nothing to approve."
+        return (
+            f"Releasing transfers {payment.vendor_payout} to {payment.booking.vendor.business_name} "
+            f"and books {payment.platform_fee} of commission. This cannot be undone."
+        )
+
+    def get_summary(self):
+        payment = self.object
+        booking = payment.booking
+        return [
+            ("Booking", booking.reference),
+            ("Vendor", booking.vendor.business_name),
+            ("Customer", booking.customer.email),
+            ("Service", booking.service.title),
+            ("Completed", booking.completed_at),
+            ("Amount held", payment.amount),
+            ("Commission", f"{payment.platform_fee} ({payment.commission_bps / 100:g}%)"),
+            ("To vendor", payment.vendor_payout),
+            ("Needs approval because", approval_grounds(payment)),
+        ]
+
+    def perform_action(self, reason: str) -> None:
+        payout_release(booking_id=self.object.booking_id, actor=self.request.user, reason=reason)
+
+    def get_success_message(self) -> str:
+        payment = self.object
+        return f"Payout of {payment.vendor_payout} to {payment.booking.vendor.business_name} released."

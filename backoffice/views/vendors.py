@@ -1,0 +1,245 @@
+"""Vendor verification: the queue, a vendor's file, and the Verify / Reject / Suspend actions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import django_filters
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.admin.widgets.button import ListingButton
+
+from backoffice.permissions import VERIFY, can_act_in_back_office
+from marketplace.vendors.models import VERIFICATION_DECISIONS, Vendor, VerificationStatus
+from marketplace.vendors.selectors import (
+    vendor_list_for_backoffice,
+    vendor_service_list_all,
+    vendor_verification_history,
+)
+from marketplace.vendors.services import vendor_verify
+
+from .base import BackOfficeIndexView, BackOfficeInspectView, ReasonActionView
+
+
+class VendorDecision:
+    """How the back office presents one verification decision."""
+
+    def __init__(self, *, status, url_name, label, reason_required, reason_label, help_text, classname, done):
+        self.status = status
+        self.url_name = url_name
+        self.label = label
+        self.reason_required = reason_required
+        self.reason_label = reason_label
+        self.help_text = help_text
+        self.classname = classname
+        self.done = done
+
+
+DECISIONS = {
+    VerificationStatus.VERIFIED: VendorDecision(
+        status=VerificationStatus.VERIFIED,
+        url_name="verify",
+        label="Verify",
+        reason_required=False,
+        reason_label="Note",
+        help_text="Optional: what you checked. Kept in the audit log.",
+        classname="button",
+        done="verified",
+    ),
+    VerificationStatus.REJECTED: VendorDecision(
+        status=VerificationStatus.REJECTED,
+        url_name="reject",
+        label="Reject",
+        reason_required=True,
+        reason_label="Reason",
+        help_text="Required. The organizer is shown this reason and can correct the profile.",
+        classname="button serious",
+        done="rejected",
+    ),
+    VerificationStatus.SUSPENDED: VendorDecision(
+        status=VerificationStatus.SUSPENDED,
+        url_name="suspend",
+        label="Suspend",
+        reason_required=True,
+        reason_label="Reason",
+        help_text="Required. The organizer is shown this reason; their listings are hidden.",
+        classname="button serious",
+        done="suspended",
+    ),
+}
+
+
+def polygon_summary(geojson: dict | None) -> str:
+    """A one-line description of the optional service-area polygon."""
+    if not geojson:
+        return "None: the radius alone defines the area"
+    polygons = [geojson["coordinates"]] if geojson["type"] == "Polygon" else geojson["coordinates"]
+    points = sum(len(ring) for polygon in polygons for ring in polygon)
+    return f"{geojson['type']} of {len(polygons)} polygon(s), {points} points"
+
+
+def decisions_open_to(vendor: Vendor) -> list[VendorDecision]:
+    """The decisions the vendor's current status allows, in a stable order."""
+    allowed = VERIFICATION_DECISIONS[vendor.verification_status]
+    return [decision for status, decision in DECISIONS.items() if status in allowed]
+
+
+class VendorFilterSet(WagtailFilterSet):
+    verification_status = django_filters.ChoiceFilter(
+        label="Verification status",
+        choices=VerificationStatus.choices,
+        empty_label="All",
+    )
+
+    class Meta:
+        model = Vendor
+        fields = []
+
+
+class VendorIndexView(BackOfficeIndexView):
+    """The verification queue: every vendor, pending first, oldest first."""
+
+    page_title = "Vendors"
+    url_namespace = None
+    filterset_class = VendorFilterSet
+    search_fields = ["business_name", "city", "user__email"]
+
+    def get_backoffice_queryset(self):
+        return vendor_list_for_backoffice()
+
+    @cached_property
+    def columns(self):
+        return [
+            self._get_title_column_class(TitleColumn)(
+                "business_name", label="Business name", sort_key="business_name", get_url=self.get_inspect_url
+            ),
+            Column("city", label="City", sort_key="city"),
+            Column("email", label="Email", accessor="user.email", sort_key="user__email"),
+            StatusTagColumn(
+                "verification_status",
+                label="Status",
+                accessor="get_verification_status_display",
+                sort_key="queue_rank",
+                primary=lambda vendor: vendor.verification_status == VerificationStatus.PENDING,
+            ),
+            DateColumn("created_at", label="Submitted", sort_key="created_at"),
+            DateColumn("verified_at", label="Verified", sort_key="verified_at"),
+        ]
+
+    def get_list_buttons(self, instance):
+        buttons = []
+        if self.user_has_permission(VERIFY):
+            for index, decision in enumerate(decisions_open_to(instance)):
+                buttons.append(
+                    ListingButton(
+                        decision.label,
+                        url=reverse(f"{self.url_namespace}:{decision.url_name}", args=(quote(instance.pk),)),
+                        priority=10 + index,
+                    )
+                )
+        return buttons + super().get_list_buttons(instance)
+
+
+class VendorInspectView(BackOfficeInspectView):
+    """A vendor's file: profile, service area, services, verification history, decisions."""
+
+    page_title = "Vendor"
+    url_namespace = None
+    booking_index_url_name = None
+    template_name = "backoffice/vendors/inspect.html"
+
+    def get_backoffice_queryset(self):
+        return vendor_list_for_backoffice()
+
+    def get_page_subtitle(self):
+        return self.object.business_name
+
+    @cached_property
+    def decisions(self) -> list[VendorDecision]:
+        if not can_act_in_back_office(self.request.user):
+            return []
+        return decisions_open_to(self.object)
+
+    @cached_property
+    def decision_links(self) -> list[tuple[VendorDecision, str]]:
+        return [
+            (decision, reverse(f"{self.url_namespace}:{decision.url_name}", args=(quote(self.object.pk),)))
+            for decision in self.decisions
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        vendor = self.object
+        context.update(
+            vendor=vendor,
+            profile=getattr(vendor, "profile", None),
+            polygon_summary=polygon_summary(vendor.service_area_geojson),
+            services=vendor_service_list_all(vendor=vendor),
+            history=vendor_verification_history(vendor=vendor),
+            decision_links=self.decision_links,
+            can_act=can_act_in_back_office(self.request.user),
+            is_pending=vendor.verification_status == VerificationStatus.PENDING,
+            bookings_url=f"{reverse(self.booking_index_url_name)}?{urlencode({'q': vendor.business_name})}",
+        )
+        return context
+
+
+class VendorDecisionView(ReasonActionView):
+    """Verify, reject or suspend a vendor through ``vendor_verify``."""
+
+    permission_required = VERIFY
+    decision: str = ""
+    header_icon = "user"
+
+    @cached_property
+    def presentation(self) -> VendorDecision:
+        return DECISIONS[self.decision]
+
+    @property
+    def action_label(self):
+        return self.presentation.label
+
+    @property
+    def reason_required(self):
+        return self.presentation.reason_required
+
+    @property
+    def reason_label(self):
+        return self.presentation.reason_label
+
+    @property
+    def reason_help_text(self):
+        return self.presentation.help_text
+
+    @property
+    def submit_classname(self):
+        return self.presentation.classname
+
+    def get_backoffice_queryset(self):
+        return vendor_list_for_backoffice()
+
+    @property
+    def intro(self):
+        if self.decision not in VERIFICATION_DECISIONS[self.object.verification_status]:
+            status = self.object.get_verification_status_display().lower()
+            return f"An organizer who is {status} cannot be {self.presentation.done}: submitting will change nothing."
+        return ""
+
+    def get_summary(self):
+        vendor = self.object
+        return [
+            ("Business name", vendor.business_name),
+            ("Email", vendor.user.email),
+            ("City", vendor.city),
+            ("Current status", vendor.get_verification_status_display()),
+            ("Last reason given", vendor.verification_reason or "—"),
+        ]
+
+    def perform_action(self, reason: str) -> None:
+        vendor_verify(admin=self.request.user, vendor_id=self.object.pk, decision=self.decision, reason=reason)
+
+    def get_success_message(self) -> str:
+        return f"{self.object.business_name} is now {self.presentation.done}."

@@ -1,0 +1,17 @@
+from wagtail.admin.viewsets.base import ViewSetGroup
+
+from .audit_log import AuditLogViewSet
+from .bookings import BookingViewSet
+from .ledger import BalancesViewSet, LedgerViewSet
+from .payouts import PayoutViewSet
+from .vendors import VendorViewSet
+
+
+class BackOfficeViewSetGroup(ViewSetGroup):
+    """The "Back office" menu. Shown only when at least one item is, i.e. to back-office users."""
+
+    menu_label = "Back office"
+    menu_name = "backoffice"
+    menu_icon = "clipboard-list"
+    menu_order = 150  # right after Pages
+    items = (VendorViewSet, BookingViewSet, PayoutViewSet, LedgerViewSet, BalancesViewSet, AuditLogViewSet)

@@ -1,0 +1,43 @@
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from wagtail.admin.viewsets.base import ViewSet
+
+from backoffice.views.ledger import LedgerBalancesView, LedgerEntryIndexView, LedgerEntryInspectView
+from marketplace.payments.models import LedgerEntry
+
+from .base import BALANCES, CROSS_LINKS, LEDGER, BackOfficeViewSet, menu_item_class_for
+
+
+class LedgerViewSet(BackOfficeViewSet):
+    """Ledger entries with their lines, read-only."""
+
+    model = LedgerEntry
+    name = LEDGER
+    icon = "list-ul"
+    menu_label = "Ledger"
+    index_view_class = LedgerEntryIndexView
+    inspect_view_class = LedgerEntryInspectView
+
+
+class BalancesViewSet(ViewSet):
+    """The balances the ledger adds up to, per currency."""
+
+    name = BALANCES
+    icon = "table"
+    menu_label = "Balances"
+
+    @cached_property
+    def url_prefix(self):
+        return "backoffice/balances"
+
+    @cached_property
+    def menu_item_class(self):
+        return menu_item_class_for(LedgerEntry)
+
+    @cached_property
+    def menu_url(self):
+        return reverse(f"{self.url_namespace}:index")
+
+    def get_urlpatterns(self):
+        view = LedgerBalancesView.as_view(index_url_name=CROSS_LINKS["ledger_index_url_name"])
+        return [path("", view, name="index")]

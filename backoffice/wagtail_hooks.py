@@ -1,0 +1,40 @@
+"""All of the back office's wiring into the Wagtail admin.
+
+The permission policies are registered when this module is imported, before any
+view, menu or panel asks for them: Wagtail refuses a policy registered after it has
+created a fallback for the model.
+"""
+
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from backoffice.panels import add_back_office_panel
+from backoffice.permissions import APPROVE, VERIFY, PlatformAdminPermissionPolicy
+from backoffice.viewsets import BackOfficeViewSetGroup
+from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
+from marketplace.bookings.models import Booking
+from marketplace.core.models import AuditLogEntry
+from marketplace.payments.models import LedgerEntry, Transaction
+from marketplace.vendors.models import Vendor
+
+register_permission_policy(Vendor, PlatformAdminPermissionPolicy(Vendor, actions=(VERIFY,)))
+register_permission_policy(Booking, PlatformAdminPermissionPolicy(Booking))
+register_permission_policy(Transaction, PlatformAdminPermissionPolicy(Transaction, actions=(APPROVE,)))
+register_permission_policy(LedgerEntry, PlatformAdminPermissionPolicy(LedgerEntry))
+register_permission_policy(AuditLogEntry, PlatformAdminPermissionPolicy(AuditLogEntry))
+
+
+@hooks.register("register_admin_viewset")
+def register_back_office():
+    return BackOfficeViewSetGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def back_office_dashboard_panel(request, panels):
+    add_back_office_panel(
+        request,
+        panels,
+        vendors_url_name=f"{VENDORS}:index",
+        payouts_url_name=f"{PAYOUTS}:index",
+        balances_url_name=f"{BALANCES}:index",
+    )
