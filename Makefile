@@ -1,5 +1,5 @@
 # Thin wrappers: everything lives in dev.py so a machine without make works too.
-.PHONY: demo test lint bench setup
+.PHONY: demo test lint bench setup clean ci
 demo:
 	python3 dev.py demo
 test:
@@ -10,3 +10,7 @@ bench:
 	python3 dev.py bench
 setup:
 	python3 dev.py setup
+clean:
+	python3 dev.py clean
+ci:
+	bash .ci/run

@@ -6,6 +6,7 @@
     python3 dev.py setup   create .venv and install the locked dependencies (the others do this first)
     python3 dev.py lint    ruff and the import-layer contracts
     python3 dev.py bench   run the benchmarks in bench/
+    python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
 same versions. Extra arguments after `test` go to pytest.
@@ -14,6 +15,7 @@ same versions. Extra arguments after `test` go to pytest.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -45,6 +47,11 @@ def setup() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on the system Python, before any venv exists
         sys.exit("Python 3.11 or newer is needed (found {}.{}).".format(*sys.version_info[:2]))
     if not (BIN / "python").exists():
+        if importlib.util.find_spec("ensurepip") is None:
+            sys.exit(
+                "This Python has no ensurepip, so it cannot create a virtual environment with pip. "
+                "On Debian or Ubuntu: sudo apt-get install python3-venv"
+            )
         say("Creating the virtual environment in .venv")
         venv.create(VENV, with_pip=True)
     stamp = VENV / ".synced"
