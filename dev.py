@@ -117,7 +117,9 @@ def demo() -> None:
     say("Starting the job worker (django-q2, ORM broker) and the web server (gunicorn, 2 sync workers)")
     worker = subprocess.Popen([str(BIN / "python"), "manage.py", "qcluster"], cwd=ROOT, env=env)
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "site/gunicorn.conf.py", "marketplace.wsgi"], cwd=ROOT, env=env
+        [str(BIN / "gunicorn"), "--config", "site/gunicorn.conf.py", "--no-control-socket", "marketplace.wsgi"],
+        cwd=ROOT,
+        env=env,
     )
     print(
         f"\n  Storefront   http://127.0.0.1:{port}/\n"

@@ -4,7 +4,8 @@ from typing import Literal
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from marketplace.availability.models import AvailabilityException, AvailabilityRule
+from marketplace.availability.models import AvailabilityRule
+from marketplace.availability.selectors import exception_list_upcoming
 from marketplace.availability.services import (
     WeeklyWindow,
     availability_exception_add,
@@ -177,7 +178,7 @@ def get_availability(request):
     return {
         "time_zone": vendor.time_zone,
         "windows": list(AvailabilityRule.objects.filter(vendor=vendor)),
-        "exceptions": list(AvailabilityException.objects.filter(vendor=vendor, date__gte=date.today())),
+        "exceptions": exception_list_upcoming(vendor=vendor),
     }
 
 

@@ -83,6 +83,12 @@ def _merge(windows: list[Window]) -> list[Window]:
     return merged
 
 
+def exception_list_upcoming(*, vendor: Vendor) -> list[AvailabilityException]:
+    """The vendor's dated exceptions from today on, where "today" is the vendor's own date."""
+    today = timezone.now().astimezone(ZoneInfo(vendor.time_zone)).date()
+    return list(AvailabilityException.objects.filter(vendor=vendor, date__gte=today))
+
+
 def is_within_availability(*, vendor: Vendor, starts_at: datetime, ends_at: datetime) -> bool:
     zone = ZoneInfo(vendor.time_zone)
     first = starts_at.astimezone(zone).date() - timedelta(days=1)

@@ -1,30 +1,47 @@
-"""Periodic sweeps (django-q2 schedules, see migration bookings 0004). Each is safe to run twice."""
+"""Periodic sweeps (django-q2 schedules, see migration bookings 0004). Each is safe to run twice.
 
+A sweep handles each booking in its own transaction; one booking that fails is logged
+and left for the next run, and does not stop the others.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Booking, BookingStatus
 from .services import booking_complete_automatically, booking_expire
 
+logger = logging.getLogger(__name__)
+
+
+def sweep(booking_ids: Iterable[int], step: Callable[..., object], *, name: str) -> int:
+    """Run ``step(booking_id=...)`` for each id; count the ones it changed (returned non-None)."""
+    changed = 0
+    for booking_id in booking_ids:
+        try:
+            if step(booking_id=booking_id) is not None:
+                changed += 1
+        except Exception:
+            logger.exception("%s failed for booking %s; it will be retried on the next run", name, booking_id)
+    return changed
+
 
 def expire_stale_requests() -> int:
     """Expire requests that were not paid or answered in time; refunds any payment."""
-    cutoff = timezone.now() - timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
-    candidates = Booking.objects.filter(status=BookingStatus.REQUESTED, created_at__lte=cutoff).values_list(
-        "pk", flat=True
-    )
-    candidates = list(candidates) + list(
-        Booking.objects.filter(status=BookingStatus.REQUESTED, starts_at__lte=timezone.now()).values_list(
-            "pk", flat=True
-        )
-    )
-    return sum(1 for pk in set(candidates) if booking_expire(booking_id=pk) is not None)
+    now = timezone.now()
+    cutoff = now - timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
+    candidates = Booking.objects.filter(
+        Q(created_at__lte=cutoff) | Q(starts_at__lte=now), status=BookingStatus.REQUESTED
+    ).values_list("pk", flat=True)
+    return sweep(list(candidates), booking_expire, name="expire_stale_requests")
 
 
 def complete_due_bookings() -> int:
     """Complete confirmed bookings whose release timer ran out (no dispute open)."""
     cutoff = timezone.now() - timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
     due = Booking.objects.filter(status=BookingStatus.CONFIRMED, ends_at__lte=cutoff).values_list("pk", flat=True)
-    return sum(1 for pk in list(due) if booking_complete_automatically(booking_id=pk) is not None)
+    return sweep(list(due), booking_complete_automatically, name="complete_due_bookings")

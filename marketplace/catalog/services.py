@@ -73,6 +73,11 @@ def service_create(
     if len(summary or "") > 240:
         raise ValidationFailed("Summary must be at most 240 characters.", field="summary")
     currency = validate_currency(currency or settings.MARKETPLACE_CURRENCY)
+    if currency != settings.MARKETPLACE_CURRENCY:
+        # One currency per marketplace for now: earnings, reports and payouts are in it.
+        raise ValidationFailed(
+            f"Services are priced in {settings.MARKETPLACE_CURRENCY} on this marketplace.", field="currency"
+        )
     _validate_pricing(pricing_model=pricing_model, base_price_minor=base_price_minor, duration_minutes=duration_minutes)
     category = _category(category_id)
     with transaction.atomic():

@@ -29,6 +29,19 @@ MESSAGES = {
 }
 
 
+# event -> booking statuses in which the message is still true when the job runs
+STILL_TRUE = {
+    "requested": {"requested"},
+    "paid": {"requested"},
+    "quoted": {"requested"},
+    "confirmed": {"confirmed"},
+    "completed": {"completed"},
+    "declined": {"declined"},
+    "expired": {"expired"},
+    "cancelled": {"cancelled"},
+}
+
+
 def send_booking_notification(booking_id: int, event: str) -> int:
     """Email everyone who should hear about ``event``; returns how many messages went out."""
     if event not in MESSAGES:
@@ -39,6 +52,11 @@ def send_booking_notification(booking_id: int, event: str) -> int:
         .first()
     )
     if booking is None:
+        return 0
+    if booking.status not in STILL_TRUE[event]:
+        # The job ran late and the booking moved on (e.g. cancelled before its "confirmed"
+        # email went out): the later event's own message tells the story instead.
+        logger.info("not sending %s for booking %s: it is now %s", event, booking.reference, booking.status)
         return 0
     audiences, subject = MESSAGES[event]
     sent = 0

@@ -7,7 +7,8 @@ import pytest
 import time_machine
 
 from marketplace.availability.models import AvailabilityException
-from marketplace.availability.selectors import open_windows
+from marketplace.availability.selectors import exception_list_upcoming, open_windows
+from marketplace.availability.services import availability_exception_add
 from tests.factories import ServiceFactory, VendorFactory, with_weekly_hours
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,14 @@ def test_a_vendor_cannot_remove_another_vendors_exception(api, organizer, other_
 
     assert response.status_code == 404
     assert AvailabilityException.objects.filter(pk=exception.pk).exists()
+
+
+def test_the_upcoming_exceptions_start_at_the_vendors_own_date(vendor):
+    vendor.time_zone = "Pacific/Honolulu"
+    vendor.save()
+    availability_exception_add(vendor=vendor, on_date=date(2027, 3, 1), note="Closed")
+    # 02:00 UTC on 2 March is still 1 March, 16:00 in Honolulu
+    with time_machine.travel(datetime(2027, 3, 2, 2, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        assert [e.note for e in exception_list_upcoming(vendor=vendor)] == ["Closed"]
+    with time_machine.travel(datetime(2027, 3, 2, 11, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        assert exception_list_upcoming(vendor=vendor) == []

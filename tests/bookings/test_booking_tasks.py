@@ -12,7 +12,7 @@ from django.core import mail
 
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking
-from marketplace.bookings.tasks import complete_due_bookings, expire_stale_requests
+from marketplace.bookings.tasks import complete_due_bookings, expire_stale_requests, sweep
 from tests.factories.bookings import past_paid_booking
 from tests.payments.invariants import assert_money_invariants
 from tests.snapshots import changed_tables, data_snapshot
@@ -180,3 +180,17 @@ def test_unpaid_and_closed_bookings_are_never_completed(customer, service):
     first, second, changed = _run_twice(complete_due_bookings, STARTS_AT + timedelta(days=10))
 
     assert (first, second, changed) == (0, 0, [])
+
+
+def test_a_sweep_goes_on_past_a_booking_that_fails(caplog):
+    calls = []
+
+    def step(*, booking_id):
+        calls.append(booking_id)
+        if booking_id == 2:
+            raise RuntimeError("boom")
+        return booking_id
+
+    assert sweep([1, 2, 3], step, name="test sweep") == 2
+    assert calls == [1, 2, 3]
+    assert "test sweep failed for booking 2" in caplog.text

@@ -51,3 +51,22 @@ def test_a_suspended_vendor_cannot_edit(service):
 
     with pytest.raises(PermissionDenied):
         service_update(user=service.vendor.user, service_id=service.pk, title="Still here")
+
+
+def test_a_service_in_another_currency_is_refused(vendor, category):
+    with pytest.raises(ValidationFailed) as refused:
+        service_create(
+            user=vendor.user,
+            category_id=category.pk,
+            title="Closet reset",
+            pricing_model="fixed",
+            base_price_minor=20000,
+            duration_minutes=120,
+            currency="EUR",
+        )
+
+    assert (refused.value.field, refused.value.message) == (
+        "currency",
+        "Services are priced in USD on this marketplace.",
+    )
+    assert not Service.objects.exists()

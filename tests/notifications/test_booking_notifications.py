@@ -73,6 +73,26 @@ def test_a_cancellation_tells_both_sides_once(confirmed, customer):
     assert all(not m.attachments for m in mail.outbox)
 
 
+def test_a_late_job_does_not_announce_what_is_no_longer_true(customer, service):
+    # given a paid request whose "confirmed" email had not gone out yet (it was never sent)
+    with time_machine.travel(NOW, tick=False):
+        booking = bookings.booking_request(
+            customer=customer, service_id=service.pk, starts_at=STARTS_AT, address="12 Elm St, Brooklyn"
+        )
+        bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+        SentNotification.objects.filter(booking=booking, event="confirmed").delete()
+        bookings.booking_cancel(user=customer, booking_id=booking.pk, reason="Plans changed")
+    mail.outbox.clear()
+
+    # when the late "confirmed" job finally runs
+    sent = send_booking_notification(booking.pk, "confirmed")
+
+    # then it sends nothing: the booking is cancelled, and the cancellation email said so
+    assert sent == 0
+    assert mail.outbox == []
+    assert not SentNotification.objects.filter(booking=booking, event="confirmed").exists()
+
+
 def test_a_notification_for_a_deleted_booking_sends_nothing():
     assert send_booking_notification(999999, "confirmed") == 0
     assert mail.outbox == []

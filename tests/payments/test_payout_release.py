@@ -99,3 +99,31 @@ def test_a_refunded_payment_is_never_released(customer, service, admin_user):
         payout_release(booking_id=booking.pk, actor=admin_user)
 
     assert changed_tables(before, data_snapshot()) == []
+
+
+def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service, admin_user, settings, monkeypatch):
+    # given a completed booking whose release job never ran (as when a Redis broker loses it)
+    import marketplace.bookings.services as booking_services
+
+    real_enqueue = booking_services.enqueue
+    monkeypatch.setattr(
+        booking_services,
+        "enqueue",
+        lambda func, *args: None if func.endswith("release_payout") else real_enqueue(func, *args),
+    )
+    lost = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+    assert Transaction.objects.get(booking=lost).status == "held"
+    # and one that waits for an admin, which the sweep must leave alone
+    settings.PAYOUT_APPROVAL_THRESHOLD_MINOR = 29999
+    waiting = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-4))
+
+    # when the sweep runs, twice
+    from marketplace.payments.tasks import release_due_payouts
+
+    assert release_due_payouts() == 1
+    assert release_due_payouts() == 0
+
+    # then only the lost one was released, once
+    assert Transaction.objects.get(booking=lost).status == "released"
+    assert Transaction.objects.get(booking=waiting).status == "held"
+    assert assert_money_invariants()["paid_out"] == 25500
