@@ -137,6 +137,20 @@ def free_port(preferred: int | None) -> int:
     sys.exit(f"No free port ({'port ' + str(preferred) if preferred else '8300-8399'}); pass --port.")
 
 
+def _maintenance_connection(url):
+    """An autocommit connection to the server's "postgres" database, to create and drop others."""
+    import psycopg
+
+    return psycopg.connect(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
 def prepare_database(source_url: str | None) -> tuple[str, str]:
     """A fresh, empty benchmark database. Returns (DATABASE_URL, description)."""
     if not source_url:
@@ -147,18 +161,10 @@ def prepare_database(source_url: str | None) -> tuple[str, str]:
     url = urlsplit(source_url)
     if url.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit(f"The benchmark runs on SQLite or PostgreSQL, not {url.scheme}.")
-    import psycopg
     from psycopg import sql
 
     name = f"{url.path.lstrip('/') or 'marketplace'}_bench"
-    with psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username or "postgres",
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
+    with _maintenance_connection(url) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     bench_url = url._replace(path=f"/{name}").geturl()
@@ -170,17 +176,9 @@ def drop_database(database_url: str) -> None:
     url = urlsplit(database_url)
     if url.scheme == "sqlite":
         return
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username or "postgres",
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
+    with _maintenance_connection(url) as connection:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.path.lstrip("/")))
         )

@@ -10,6 +10,7 @@ from marketplace.catalog.selectors import (
     category_list,
     price_description,
     service_get_public,
+    service_list_hydrated,
     service_list_owned,
     service_search,
 )
@@ -166,15 +167,12 @@ def search(request, filters: Query[SearchQuery]):
         max_price_minor=filters.max_price_minor,
     )
     offset = (filters.page - 1) * filters.page_size
-    page = list(results[offset : offset + filters.page_size])
-    services = {
-        s.pk: s for s in Service.objects.filter(pk__in=[s.pk for s in page]).select_related("vendor", "category")
-    }
+    hits = results[offset : offset + filters.page_size]
     return {
         "count": results.count(),
         "page": filters.page,
         "page_size": filters.page_size,
-        "results": [services[s.pk] for s in page if s.pk in services],
+        "results": service_list_hydrated(hits, queryset=Service.objects.select_related("vendor", "category")),
     }
 
 

@@ -79,6 +79,21 @@ def service_search(
     return get_search_backend().search(query, queryset, operator="and")
 
 
+def service_list_hydrated(hits, *, queryset: QuerySet[Service] | None = None) -> list[Service]:
+    """Read a page of search hits again through ``queryset`` (default: public services with
+    their vendor, category and rating), keeping the hits' order.
+
+    Search backends return bare rows; every face that shows results needs them joined.
+    A hit that is no longer in ``queryset`` (unpublished meanwhile) is dropped.
+    """
+    ids = [hit.pk for hit in hits]
+    found = {
+        service.pk: service
+        for service in (queryset if queryset is not None else service_list_public()).filter(pk__in=ids)
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
 def price_description(service: Service) -> str:
     if service.pricing_model == PricingModel.HOURLY:
         return f"{service.base_price} / hour"

@@ -33,10 +33,6 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
     }
 
 
-def transaction_for_booking(*, booking_id: int) -> Transaction | None:
-    return Transaction.objects.filter(booking_id=booking_id).first()
-
-
 # --- Back office (platform admins) -----------------------------------------------------
 
 

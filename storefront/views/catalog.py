@@ -20,7 +20,7 @@ from marketplace.catalog.selectors import (
     category_list,
     service_get_public,
     service_list_for_vendor,
-    service_list_public,
+    service_list_hydrated,
     service_search,
 )
 from marketplace.core.errors import DomainError, ValidationFailed
@@ -46,10 +46,7 @@ def search(request):
     pricing = data.get("pricing") or None
     results = service_search(query=query, category_id=category.pk if category else None, pricing_model=pricing)
     page_obj = paginate(request, results, per_page=SEARCH_PAGE_SIZE)
-    # Search backends return bare rows: read the page again with vendor, category and rating.
-    ids = [service.pk for service in page_obj.object_list]
-    hydrated = {service.pk: service for service in service_list_public().filter(pk__in=ids)}
-    services = [hydrated[pk] for pk in ids if pk in hydrated]
+    services = service_list_hydrated(page_obj.object_list)
     return render(
         request,
         "storefront/search.html",
