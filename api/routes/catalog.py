@@ -16,6 +16,7 @@ from marketplace.catalog.selectors import (
 )
 from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
 from ..schemas import ERRORS, CategoryOut, CategoryRef, ObjectId, VendorRef
@@ -112,7 +113,7 @@ def my_services(request):
     """Your own services, published or not."""
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
-        raise NotFound("You have no organizer profile yet.", code="no_vendor_profile")
+        raise NoVendorProfile("You have no organizer profile yet.")
     return list(service_list_owned(vendor=vendor).select_related("vendor"))
 
 

@@ -3,9 +3,9 @@ from pydantic import Field
 
 from marketplace.bookings.selectors import booking_get_for_user
 from marketplace.bookings.services import booking_pay
-from marketplace.core.errors import NotFound
 from marketplace.payments.selectors import vendor_earnings
 from marketplace.payments.services import payout_release
+from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
 from ..schemas import ERRORS, ObjectId
@@ -52,7 +52,7 @@ def earnings(request):
     """Organizer: what you were paid and what is still held in escrow for you."""
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
-        raise NotFound("You have no organizer profile yet.", code="no_vendor_profile")
+        raise NoVendorProfile("You have no organizer profile yet.")
     from django.conf import settings
 
     return {"currency": settings.MARKETPLACE_CURRENCY, **vendor_earnings(vendor=vendor)}

@@ -14,6 +14,7 @@ from marketplace.availability.services import (
 )
 from marketplace.core.errors import NotFound
 from marketplace.reviews.selectors import vendor_rating_summary
+from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.models import Vendor, VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
@@ -148,9 +149,7 @@ class AvailabilityOut(Schema):
 def _own_vendor(request) -> Vendor:
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
-        raise NotFound(
-            "You have no organizer profile yet: create one with POST /api/v1/vendors/profile.", code="no_vendor_profile"
-        )
+        raise NoVendorProfile("You have no organizer profile yet: create one with POST /api/v1/vendors/profile.")
     return vendor
 
 

@@ -9,9 +9,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import Conflict, NotAuthenticated, ValidationFailed
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.validation import validate_time_zone
 
+from .errors import EmailTaken, InvalidCredentials
 from .models import Role, User
 
 SELF_SERVICE_ROLES = (Role.CUSTOMER, Role.VENDOR)
@@ -55,7 +56,7 @@ def user_register(
     except ValidationError as error:
         raise ValidationFailed(" ".join(error.messages), field="password") from None
 
-    taken = Conflict("An account with this email address already exists.", code="email_taken", field="email")
+    taken = EmailTaken("An account with this email address already exists.", field="email")
     with transaction.atomic():
         if User.objects.filter(email__iexact=email).exists():
             raise taken
@@ -77,5 +78,5 @@ def user_authenticate(*, email: str, password: str) -> User:
     """Check an email and password; one vague message for every failure, so accounts can't be probed."""
     user = authenticate(email=user_normalize_email(email), password=password or "")
     if user is None or not user.is_active:
-        raise NotAuthenticated("Incorrect email or password.", code="invalid_credentials")
+        raise InvalidCredentials("Incorrect email or password.")
     return user

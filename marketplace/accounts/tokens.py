@@ -21,8 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace.core.errors import NotAuthenticated
-
+from .errors import InvalidRefreshToken, InvalidToken, SessionRevoked, TokenExpired
 from .models import ApiSession, RefreshToken, User
 
 ALGORITHM = "HS256"
@@ -74,7 +73,7 @@ def api_session_start(*, user: User, user_agent: str = "") -> TokenPair:
 
 def api_session_refresh(*, refresh_token: str) -> TokenPair:
     """Swap a refresh token for a new pair. Reusing an old refresh token revokes the session."""
-    invalid = NotAuthenticated("The refresh token is invalid or has expired.", code="invalid_refresh_token")
+    invalid = InvalidRefreshToken("The refresh token is invalid or has expired.")
     with transaction.atomic():
         token = (
             RefreshToken.objects.select_for_update()
@@ -133,20 +132,20 @@ def user_for_access_token(token: str) -> AccessIdentity:
             options={"require": ["exp", "sub", "sid", "iss"]},
         )
     except jwt.ExpiredSignatureError:
-        raise NotAuthenticated("The access token has expired; refresh it.", code="token_expired") from None
+        raise TokenExpired("The access token has expired; refresh it.") from None
     except jwt.PyJWTError:
-        raise NotAuthenticated("The access token is invalid.", code="invalid_token") from None
+        raise InvalidToken("The access token is invalid.") from None
     if payload.get("typ") != "access":
-        raise NotAuthenticated("The access token is invalid.", code="invalid_token")
+        raise InvalidToken("The access token is invalid.")
     try:
         session_id, user_id = uuid.UUID(str(payload["sid"])), int(payload["sub"])
     except (TypeError, ValueError):
-        raise NotAuthenticated("The access token is invalid.", code="invalid_token") from None
+        raise InvalidToken("The access token is invalid.") from None
     session = (
         ApiSession.objects.select_related("user")
         .filter(id=session_id, user_id=user_id, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if session is None:
-        raise NotAuthenticated("This sign-in has ended; log in again.", code="session_revoked")
+        raise SessionRevoked("This sign-in has ended; log in again.")
     return AccessIdentity(user=session.user, session_id=str(session.id))

@@ -17,12 +17,23 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.availability.selectors import earliest_bookable_start, is_within_availability
+from marketplace.bookings.errors import (
+    AwaitingPayment,
+    BookingStarted,
+    CustomersOnly,
+    NotStarted,
+    OutsideAvailability,
+    SlotUnavailable,
+)
+from marketplace.catalog.errors import ServiceNotFound
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import divide_round_half_up
 from marketplace.payments import services as payments
+from marketplace.payments.errors import AlreadyPaid
+from marketplace.vendors.errors import VendorUnavailable
 from marketplace.vendors.models import Vendor
 
 from .models import ACTIVE_STATUSES, Booking, BookingStatus
@@ -90,7 +101,7 @@ def _as_vendor(booking: Booking, user: User) -> None:
 def _require_vendor_taking_bookings(booking: Booking) -> None:
     """A suspended (or no longer verified) organizer takes no new bookings, so open requests stall."""
     if not booking.vendor.is_verified:
-        raise Conflict("This organizer is not taking bookings at the moment.", code="vendor_unavailable")
+        raise VendorUnavailable("This organizer is not taking bookings at the moment.")
 
 
 def booking_price_minor(*, service: Service, duration_minutes: int) -> int | None:
@@ -165,7 +176,7 @@ def booking_request(
     window.
     """
     if not customer.is_customer:
-        raise PermissionDenied("Only customer accounts can book services.", code="customers_only")
+        raise CustomersOnly("Only customer accounts can book services.")
     address = (address or "").strip()
     if not address:
         raise ValidationFailed("The address where the work takes place is required.", field="address")
@@ -176,7 +187,7 @@ def booking_request(
     with transaction.atomic():
         service = Service.objects.select_related("vendor", "category").filter(pk=service_id).first()
         if service is None or not service.is_bookable:
-            raise NotFound("Service not found or not taking bookings.", code="service_not_found")
+            raise ServiceNotFound("Service not found or not taking bookings.")
         # Serialize bookings of one vendor (PostgreSQL); SQLite's IMMEDIATE transaction already does.
         vendor = Vendor.objects.select_for_update().get(pk=service.vendor_id)
         starts_at, duration = _validate_times(
@@ -185,11 +196,11 @@ def booking_request(
         ends_at = starts_at + timedelta(minutes=duration)
         busy_until = ends_at + timedelta(minutes=vendor.buffer_minutes)
         if not is_within_availability(vendor=vendor, starts_at=starts_at, ends_at=ends_at):
-            raise Conflict("The organizer is not available at that time.", code="outside_availability")
+            raise OutsideAvailability("The organizer is not available at that time.")
         if Booking.objects.filter(
             vendor=vendor, status__in=ACTIVE_STATUSES, starts_at__lt=busy_until, busy_until__gt=starts_at
         ).exists():
-            raise Conflict("That time is already booked. Please choose another slot.", code="slot_unavailable")
+            raise SlotUnavailable("That time is already booked. Please choose another slot.")
         try:
             with transaction.atomic():
                 booking = Booking.objects.create(
@@ -206,9 +217,7 @@ def booking_request(
                 )
         except IntegrityError:
             # The PostgreSQL exclusion constraint caught a concurrent booking.
-            raise Conflict(
-                "That time is already booked. Please choose another slot.", code="slot_unavailable"
-            ) from None
+            raise SlotUnavailable("That time is already booked. Please choose another slot.") from None
         audit_log(actor=customer, action="booking.requested", target=booking)
         _notify(booking, "requested")
     return booking
@@ -224,7 +233,7 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
         if booking.status != BookingStatus.REQUESTED or booking.service.pricing_model != PricingModel.QUOTE:
             raise InvalidTransition("Only an open quote request can be quoted.")
         if hasattr(booking, "transaction"):
-            raise Conflict("The customer has already paid this quote.", code="already_paid")
+            raise AlreadyPaid("The customer has already paid this quote.")
         booking.price_minor = price_minor
         booking.vendor_note = (note or "").strip()
         booking.quoted_at = timezone.now()
@@ -246,7 +255,7 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
         if booking.status != BookingStatus.REQUESTED:
             raise InvalidTransition(f"This booking is {booking.get_status_display().lower()} and cannot be paid.")
         if booking.starts_at <= timezone.now():
-            raise Conflict("This booking's time has passed.", code="booking_started")
+            raise BookingStarted("This booking's time has passed.")
         _require_vendor_taking_bookings(booking)
         payments.escrow_capture(booking=booking, payment_method=payment_method)
         if booking.service.instant_booking or booking.quoted_at is not None:
@@ -262,13 +271,11 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
         booking = _lock(booking_id)
         _as_vendor(booking, vendor_user)
         if booking.status == BookingStatus.REQUESTED and not hasattr(booking, "transaction"):
-            raise Conflict(
-                "The customer has not paid yet; you can accept once payment is held.", code="awaiting_payment"
-            )
+            raise AwaitingPayment("The customer has not paid yet; you can accept once payment is held.")
         if booking.status == BookingStatus.REQUESTED:
             if booking.starts_at <= timezone.now():
                 # The request expired at its start (booking_expire refunds it); too late to accept.
-                raise Conflict("This booking's time has passed.", code="booking_started")
+                raise BookingStarted("This booking's time has passed.")
             _require_vendor_taking_bookings(booking)
         fields = {"vendor_note": note.strip()} if note and note.strip() else {}
         _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now(), **fields)
@@ -302,7 +309,7 @@ def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
         if booking.customer_id != user.pk and booking.vendor.user_id != user.pk and not is_admin:
             raise NotFound("Booking not found.")
         if booking.starts_at <= timezone.now() and not is_admin:
-            raise Conflict("This booking has already started and can no longer be cancelled.", code="booking_started")
+            raise BookingStarted("This booking has already started and can no longer be cancelled.")
         return _close(booking, BookingStatus.CANCELLED, actor=user, reason=(reason or "").strip() or "Cancelled")
 
 
@@ -321,7 +328,7 @@ def booking_confirm_completion(*, customer: User, booking_id: int) -> Booking:
         booking = _lock(booking_id)
         _as_customer(booking, customer)
         if booking.status == BookingStatus.CONFIRMED and booking.starts_at > timezone.now():
-            raise Conflict("You can confirm the work once the appointment has started.", code="not_started")
+            raise NotStarted("You can confirm the work once the appointment has started.")
         return _complete(booking, actor=customer)
 
 

@@ -7,9 +7,10 @@ from django.db import transaction
 
 from marketplace.accounts.models import User
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import require_text, validate_currency
+from marketplace.vendors.errors import NotAVendor, VendorNotVerified
 from marketplace.vendors.models import Vendor
 
 from .models import PricingModel, Service
@@ -22,11 +23,9 @@ MIN_DURATION, MAX_DURATION = 30, 12 * 60
 def _verified_vendor(user: User) -> Vendor:
     vendor = Vendor.objects.filter(user=user).first() if user.is_vendor else None
     if vendor is None:
-        raise PermissionDenied("Only organizers can publish services.", code="not_a_vendor")
+        raise NotAVendor("Only organizers can publish services.")
     if not vendor.is_verified:
-        raise PermissionDenied(
-            "Your organizer profile must be verified before you can publish services.", code="vendor_not_verified"
-        )
+        raise VendorNotVerified("Your organizer profile must be verified before you can publish services.")
     return vendor
 
 

@@ -1,28 +1,80 @@
 """One error type for every broken rule, with a stable machine-readable code.
 
+Each code is declared once, as a subclass of one of the kinds below in the
+``errors`` module of the app whose rule it is (``marketplace/bookings/errors.py``
+declares ``SlotUnavailable`` with the code ``slot_unavailable``). A raise site names
+the class and writes the sentence a person reads; it never spells a code, so a code
+cannot drift between two places. The class's docstring says what the code means:
+the API documentation lists every code from there (``error_catalog``).
+
 Domain services raise these; each face has one handler that turns them into a clear
 4xx (JSON for the API, a message on the page for the storefront). A 500 is a bug.
 """
 
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+
+from django.apps import apps
+
 
 class DomainError(Exception):
+    """The request breaks a rule of the marketplace."""
+
     code = "invalid"
     status = 400
     default_message = "The request could not be processed."
+    _codes: dict[str, type[DomainError]] = {}
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None):
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            raise TypeError(f"{cls.__qualname__} must declare its own error code")
+        known = DomainError._codes.get(cls.code)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"error code {cls.code!r} is declared twice: {known.__qualname__} and {cls.__qualname__}")
+        DomainError._codes[cls.code] = cls
+
+    def __init__(self, message: str | None = None, *, field: str | None = None):
         self.message = message or self.default_message
-        if code:
-            self.code = code
         self.field = field
         super().__init__(self.message)
 
 
+# --- The kinds of error: each fixes the HTTP status of every code declared under it. ----
+
+
 class ValidationFailed(DomainError):
-    """The input is well-formed but breaks a rule (a past date, an unknown timezone...)."""
+    """The input is well-formed but breaks a rule (a past date, an unknown time zone...)."""
 
     code = "validation_failed"
     status = 400
+
+
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials that are not valid."""
+
+    code = "not_authenticated"
+    status = 401
+    default_message = "Authentication credentials were not provided or are invalid."
+
+
+class PaymentFailed(DomainError):
+    """The payment gateway refused the payment."""
+
+    code = "payment_failed"
+    status = 402
+    default_message = "The payment was declined."
+
+
+class PermissionDenied(DomainError):
+    """The signed-in user may not do this."""
+
+    code = "permission_denied"
+    status = 403
+    default_message = "You are not allowed to do this."
 
 
 class NotFound(DomainError):
@@ -33,30 +85,59 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
-class PermissionDenied(DomainError):
-    code = "permission_denied"
-    status = 403
-    default_message = "You are not allowed to do this."
-
-
 class Conflict(DomainError):
-    """The request clashes with the current state (an illegal transition, a taken slot)."""
+    """The request clashes with the current state (a taken slot, a payment already made)."""
 
     code = "conflict"
     status = 409
 
 
 class InvalidTransition(Conflict):
+    """The object's status does not allow this change (e.g. accepting a cancelled booking)."""
+
     code = "invalid_transition"
 
 
-class PaymentFailed(DomainError):
-    code = "payment_failed"
-    status = 402
-    default_message = "The payment was declined."
+class TooManyRequests(DomainError):
+    """Too many attempts in a short time; wait and try again."""
+
+    code = "too_many_requests"
+    status = 429
 
 
-class NotAuthenticated(DomainError):
-    code = "not_authenticated"
-    status = 401
-    default_message = "Authentication credentials were not provided or are invalid."
+# --- The catalogue of codes, for the API documentation ------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorCodeInfo:
+    code: str
+    status: int
+    meaning: str
+    app: str
+
+
+def error_catalog() -> list[ErrorCodeInfo]:
+    """Every declared error code, with its status and meaning, sorted by status then code.
+
+    Imports each installed domain app's ``errors`` module first, so codes declared
+    there are known even if nothing has raised them yet.
+    """
+    for config in apps.get_app_configs():
+        if config.name.startswith("marketplace."):
+            try:
+                importlib.import_module(f"{config.name}.errors")
+            except ModuleNotFoundError as error:
+                if error.name != f"{config.name}.errors":
+                    raise
+    return sorted(
+        (
+            ErrorCodeInfo(
+                code=cls.code,
+                status=cls.status,
+                meaning=" ".join((inspect.getdoc(cls) or "").split()),
+                app=cls.__module__.split(".")[1] if cls.__module__.startswith("marketplace.") else cls.__module__,
+            )
+            for cls in [DomainError, *DomainError._codes.values()]
+        ),
+        key=lambda info: (info.status, info.code),
+    )

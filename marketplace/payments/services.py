@@ -13,12 +13,21 @@ from django.conf import settings
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
+from marketplace.bookings.errors import AwaitingQuote
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import Conflict, NotFound, PermissionDenied
+from marketplace.core.errors import NotFound
 from marketplace.core.money import Money
+from marketplace.payments.errors import (
+    AlreadyPaid,
+    AlreadyReleased,
+    BookingNotCompleted,
+    PaymentNotHeld,
+    PayoutNeedsApproval,
+)
 from marketplace.vendors.models import Vendor
 
 from .gateways import get_gateway
@@ -56,9 +65,9 @@ def _key(booking: Booking, operation: str) -> str:
 def escrow_capture(*, booking: Booking, payment_method: str) -> Transaction:
     """Charge the booking's full price into escrow. The caller holds the booking's row lock."""
     if Transaction.objects.filter(booking=booking).exists():
-        raise Conflict("This booking is already paid.", code="already_paid")
+        raise AlreadyPaid("This booking is already paid.")
     if booking.price is None:
-        raise Conflict("The organizer has not sent a quote for this booking yet.", code="awaiting_quote")
+        raise AwaitingQuote("The organizer has not sent a quote for this booking yet.")
     amount: Money = booking.price
     bps = commission_bps_for(booking.service)
     fee, payout = amount.split_by_bps(bps)
@@ -107,7 +116,7 @@ def escrow_refund(*, booking: Booking, actor: User | None, reason: str) -> Trans
     if txn is None:
         return None
     if txn.status != TransactionStatus.HELD:
-        raise Conflict(f"The payment is already {txn.get_status_display().lower()}.", code="payment_not_held")
+        raise PaymentNotHeld(f"The payment is already {txn.get_status_display().lower()}.")
     result = get_gateway().refund(
         payment_reference=txn.payment_reference, amount=txn.amount, idempotency_key=_key(booking, "refund")
     )
@@ -138,7 +147,7 @@ def escrow_settle_on_completion(*, booking: Booking) -> Transaction:
     """
     txn = Transaction.objects.select_for_update().filter(booking=booking).first()
     if txn is None or txn.status != TransactionStatus.HELD:
-        raise Conflict("This booking has no payment held in escrow.", code="payment_not_held")
+        raise PaymentNotHeld("This booking has no payment held in escrow.")
     txn.payout_needs_approval = (
         txn.amount_minor > settings.PAYOUT_APPROVAL_THRESHOLD_MINOR or booking.vendor.payouts_need_approval
     )
@@ -153,7 +162,7 @@ def payout_release(*, booking_id: int, actor: User | None, reason: str = "") -> 
     payout that needs no approval. Running it twice releases once.
     """
     if actor is not None and not actor.is_platform_admin:
-        raise PermissionDenied("Only admins can release payouts.", code="admin_only")
+        raise AdminOnly("Only admins can release payouts.")
     with db_transaction.atomic():
         txn = (
             Transaction.objects.select_for_update(of=("self",))
@@ -164,18 +173,18 @@ def payout_release(*, booking_id: int, actor: User | None, reason: str = "") -> 
         if txn is None:
             if not Booking.objects.filter(pk=booking_id).exists():
                 raise NotFound("Booking not found.")
-            raise Conflict("This booking has no payment to release.", code="payment_not_held")
+            raise PaymentNotHeld("This booking has no payment to release.")
         booking = txn.booking
         if txn.status == TransactionStatus.RELEASED:
             if actor is None:
                 return txn  # the job ran twice: nothing to do
-            raise Conflict("The payout for this booking was already released.", code="already_released")
+            raise AlreadyReleased("The payout for this booking was already released.")
         if txn.status != TransactionStatus.HELD:
-            raise Conflict(f"The payment was {txn.get_status_display().lower()}.", code="payment_not_held")
+            raise PaymentNotHeld(f"The payment was {txn.get_status_display().lower()}.")
         if booking.status != BookingStatus.COMPLETED:
-            raise Conflict("The payout is released only after the booking is completed.", code="booking_not_completed")
+            raise BookingNotCompleted("The payout is released only after the booking is completed.")
         if txn.payout_needs_approval and actor is None:
-            raise Conflict("This payout waits for an admin's approval.", code="payout_needs_approval")
+            raise PayoutNeedsApproval("This payout waits for an admin's approval.")
 
         vendor = booking.vendor
         ledger_post(

@@ -5,7 +5,9 @@ from django.db import IntegrityError, transaction
 from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import Conflict, NotFound, ValidationFailed
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.payments.errors import BookingNotCompleted
+from marketplace.reviews.errors import AlreadyReviewed
 
 from .models import Review
 
@@ -24,9 +26,9 @@ def review_create(*, customer: User, booking_id: int, rating: int, title: str = 
         if booking is None:
             raise NotFound("Booking not found.")
         if booking.status != BookingStatus.COMPLETED:
-            raise Conflict("You can review a booking once it is completed.", code="booking_not_completed")
+            raise BookingNotCompleted("You can review a booking once it is completed.")
         if Review.objects.filter(booking=booking).exists():
-            raise Conflict("You have already reviewed this booking.", code="already_reviewed")
+            raise AlreadyReviewed("You have already reviewed this booking.")
         try:
             with transaction.atomic():
                 review = Review.objects.create(
@@ -39,6 +41,6 @@ def review_create(*, customer: User, booking_id: int, rating: int, title: str = 
                     body=body,
                 )
         except IntegrityError:
-            raise Conflict("You have already reviewed this booking.", code="already_reviewed") from None
+            raise AlreadyReviewed("You have already reviewed this booking.") from None
         audit_log(actor=customer, action="review.created", target=review, data={"rating": rating})
     return review

@@ -8,11 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import require_text, validate_time_zone
+from marketplace.vendors.errors import NotAVendor
 
 from .models import VERIFICATION_DECISIONS, Vendor, VendorProfile, VerificationStatus
 
@@ -81,7 +83,7 @@ def vendor_profile_upsert(
     goes back into the queue; a verified one stays verified.
     """
     if not user.is_vendor:
-        raise PermissionDenied("Only organizer accounts have a vendor profile.", code="not_a_vendor")
+        raise NotAVendor("Only organizer accounts have a vendor profile.")
     business_name = require_text(business_name, field="business_name", label="Business name", max_length=120)
     city = require_text(city, field="city", label="City", max_length=120)
     lat = _coordinate(latitude, field="latitude", limit=90)
@@ -155,7 +157,7 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
     Rejecting or suspending requires a reason, which the vendor is shown.
     """
     if not admin.is_platform_admin:
-        raise PermissionDenied("Only admins can verify organizers.", code="admin_only")
+        raise AdminOnly("Only admins can verify organizers.")
     if decision not in DECISION_ACTIONS:
         raise ValidationFailed("decision must be one of: verified, rejected, suspended.", field="decision")
     reason = (reason or "").strip()

@@ -14,8 +14,14 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from marketplace.core.errors import PaymentFailed
 from marketplace.core.money import Money
+from marketplace.payments.errors import (
+    AmountTooSmall,
+    CardDeclined,
+    ChargeNotFound,
+    InvalidPaymentMethod,
+    RefundExceedsCharge,
+)
 
 from ..models import LocalGatewayOperation
 from .base import GatewayResult
@@ -53,11 +59,11 @@ class LocalGateway:
 
     def charge(self, *, amount, payment_method, transfer_group, idempotency_key, description=""):
         if not payment_method or not payment_method.startswith(ACCEPTED_PREFIX):
-            raise PaymentFailed("That payment method is not valid.", code="invalid_payment_method")
+            raise InvalidPaymentMethod("That payment method is not valid.")
         if payment_method in DECLINED_METHODS:
-            raise PaymentFailed(DECLINED_METHODS[payment_method], code="card_declined")
+            raise CardDeclined(DECLINED_METHODS[payment_method])
         if amount.minor <= 0:
-            raise PaymentFailed("Nothing to charge.", code="amount_too_small")
+            raise AmountTooSmall("Nothing to charge.")
         return self._record(
             kind=LocalGatewayOperation.Kind.CHARGE,
             prefix="ch",
@@ -82,7 +88,7 @@ class LocalGateway:
             kind=LocalGatewayOperation.Kind.CHARGE, reference=payment_reference
         ).first()
         if charge is None:
-            raise PaymentFailed("The charge to refund does not exist.", code="charge_not_found")
+            raise ChargeNotFound("The charge to refund does not exist.")
         refunded = (
             LocalGatewayOperation.objects.filter(
                 kind=LocalGatewayOperation.Kind.REFUND, source_reference=payment_reference
@@ -92,7 +98,7 @@ class LocalGateway:
             or 0
         )
         if refunded + amount.minor > charge.amount_minor:
-            raise PaymentFailed("The refund exceeds what was charged.", code="refund_exceeds_charge")
+            raise RefundExceedsCharge("The refund exceeds what was charged.")
         return self._record(
             kind=LocalGatewayOperation.Kind.REFUND,
             prefix="re",

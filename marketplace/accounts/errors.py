@@ -1,0 +1,45 @@
+"""Error codes of accounts and sign-in (see marketplace.core.errors)."""
+
+from marketplace.core.errors import Conflict, NotAuthenticated, PermissionDenied
+
+
+class EmailTaken(Conflict):
+    """An account with this email address already exists (email addresses are unique without regard to case)."""
+
+    code = "email_taken"
+
+
+class InvalidCredentials(NotAuthenticated):
+    """The email address and password do not match an active account."""
+
+    code = "invalid_credentials"
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    """The refresh token is unknown, expired, already used, or its sign-in has ended."""
+
+    code = "invalid_refresh_token"
+
+
+class TokenExpired(NotAuthenticated):
+    """The access token has expired: get a new one with POST /auth/refresh."""
+
+    code = "token_expired"
+
+
+class InvalidToken(NotAuthenticated):
+    """The access token is malformed or its signature does not verify."""
+
+    code = "invalid_token"
+
+
+class SessionRevoked(NotAuthenticated):
+    """The sign-in this token belongs to has ended (logout, a reused refresh token): log in again."""
+
+    code = "session_revoked"
+
+
+class AdminOnly(PermissionDenied):
+    """Only platform admins may do this."""
+
+    code = "admin_only"

@@ -1,0 +1,27 @@
+"""Error codes of organizers (vendors) and their verification (see marketplace.core.errors)."""
+
+from marketplace.core.errors import Conflict, NotFound, PermissionDenied
+
+
+class NotAVendor(PermissionDenied):
+    """Only organizer accounts may do this."""
+
+    code = "not_a_vendor"
+
+
+class VendorNotVerified(PermissionDenied):
+    """The organizer's profile must be verified first."""
+
+    code = "vendor_not_verified"
+
+
+class NoVendorProfile(NotFound):
+    """The organizer account has no organizer profile yet: create one with POST /vendors/profile."""
+
+    code = "no_vendor_profile"
+
+
+class VendorUnavailable(Conflict):
+    """The organizer is not taking bookings at the moment (suspended, or no longer verified)."""
+
+    code = "vendor_unavailable"
