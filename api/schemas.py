@@ -36,22 +36,35 @@ class VendorRef(Schema):
     slug: str
 
 
-class CategoryOut(Schema):
-    id: int
-    title: str
-    slug: str
-    summary: str
-    url: str | None = None
-
-    @staticmethod
-    def resolve_url(obj) -> str | None:
-        return obj.url
+def _live_page(category):
+    """The live storefront page presenting the category, if marketing published one."""
+    page = getattr(category, "page", None)  # the reverse one-to-one may not exist
+    return page if page is not None and page.live else None
 
 
 class CategoryRef(Schema):
     id: int
-    title: str
+    title: str = Field(description="The category's name.")
     slug: str
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.name
+
+
+class CategoryOut(CategoryRef):
+    summary: str = Field(description="One line from the category's page; empty when it has no page yet.")
+    url: str | None = Field(description="The category's page on the storefront, if it has one.")
+
+    @staticmethod
+    def resolve_summary(obj) -> str:
+        page = _live_page(obj)
+        return page.summary if page else ""
+
+    @staticmethod
+    def resolve_url(obj) -> str | None:
+        page = _live_page(obj)
+        return page.url if page else None
 
 
 class ReviewOut(Schema):

@@ -24,6 +24,7 @@ VIEW = "view"
 # Custom actions: not Django permissions, only names this policy understands.
 VERIFY = "verify"
 APPROVE = "approve"
+MANAGE = "manage"  # add and edit records the back office owns (categories)
 
 
 def is_back_office_user(user) -> bool:

@@ -9,10 +9,11 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, VERIFY, PlatformAdminPermissionPolicy
+from backoffice.permissions import APPROVE, MANAGE, VERIFY, PlatformAdminPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
 from marketplace.bookings.models import Booking
+from marketplace.catalog.models import Category
 from marketplace.core.models import AuditLogEntry
 from marketplace.payments.models import LedgerEntry, Transaction
 from marketplace.vendors.models import Vendor
@@ -22,6 +23,7 @@ register_permission_policy(Booking, PlatformAdminPermissionPolicy(Booking))
 register_permission_policy(Transaction, PlatformAdminPermissionPolicy(Transaction, actions=(APPROVE,)))
 register_permission_policy(LedgerEntry, PlatformAdminPermissionPolicy(LedgerEntry))
 register_permission_policy(AuditLogEntry, PlatformAdminPermissionPolicy(AuditLogEntry))
+register_permission_policy(Category, PlatformAdminPermissionPolicy(Category, actions=(MANAGE,)))
 
 
 @hooks.register("register_admin_viewset")

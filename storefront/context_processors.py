@@ -2,13 +2,22 @@ from django.utils.functional import SimpleLazyObject
 
 
 def navigation(request):
-    """Categories for the header menu and footer, from the page tree.
+    """Category pages for the header menu and footer, and the page presenting each category.
 
-    One indexed query, run only if a template uses the menu, and shared by header and footer.
+    One indexed query, run only if a template uses either, and shared by header, footer
+    and every service card (``category_url`` and ``category_icon`` read ``category_pages``).
     """
     from .models import CategoryPage
 
-    def categories():
-        return list(CategoryPage.objects.live().public().only("title", "url_path", "slug", "icon").order_by("path"))
-
-    return {"nav_categories": SimpleLazyObject(categories)}
+    pages = SimpleLazyObject(
+        lambda: list(
+            CategoryPage.objects.live()
+            .public()
+            .only("title", "url_path", "slug", "icon", "category_id")
+            .order_by("path")
+        )
+    )
+    return {
+        "nav_categories": pages,
+        "category_pages": SimpleLazyObject(lambda: {page.category_id: page for page in pages}),
+    }

@@ -48,7 +48,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.categories = {category.slug: category for category in categories}
         self.fields["category"].choices = [("", "All categories")] + [
-            (category.slug, category.title) for category in categories
+            (category.slug, category.name) for category in categories
         ]
 
     def clean_category(self):
@@ -296,7 +296,7 @@ class ServiceForm(forms.Form):
     def __init__(self, *args, categories=(), editing=False, currency="USD", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price"].label = f"Price ({currency})"
-        self.fields["category"].choices = [("", "Choose a category")] + [(str(c.pk), c.title) for c in categories]
+        self.fields["category"].choices = [("", "Choose a category")] + [(str(c.pk), c.name) for c in categories]
         if not editing:
             del self.fields["is_active"]
 

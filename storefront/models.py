@@ -1,14 +1,19 @@
 """Wagtail page types: what marketing edits and the storefront serves."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Avg, Count
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from marketplace.catalog.selectors import service_list_featured, service_list_for_category, service_list_for_vendor
+from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
+from marketplace.vendors.selectors import vendor_list_verified
+
 from .blocks import BodyBlock
+from .views.common import paginate
 
 
 class HomePage(Page):
@@ -24,8 +29,6 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from marketplace.catalog.selectors import service_list_featured
-
         context = super().get_context(request, *args, **kwargs)
         context["categories"] = CategoryPage.objects.live().public().specific().order_by("path")
         context["featured_services"] = service_list_featured(limit=6)
@@ -47,7 +50,12 @@ class CategoryIndexPage(Page):
 
 
 class CategoryPage(Page):
-    """A kind of organizing work (decluttering, moving...). Services belong to one."""
+    """Marketing's page for one category of work: its story, its icon, and its services.
+
+    The category itself (name, commission, whether it takes new services) is the
+    domain's ``catalog.Category``; this page presents it, one to one, as a portfolio
+    page presents a vendor.
+    """
 
     ICON_CHOICES = [
         ("home", "Home"),
@@ -64,39 +72,28 @@ class CategoryPage(Page):
     summary = models.CharField(max_length=200, help_text="One line shown on cards and in search results.")
     intro = models.TextField(blank=True)
     icon = models.CharField(max_length=16, choices=ICON_CHOICES, default="sparkle")
-    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
-    commission_bps = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        help_text="Commission for this category in basis points (1500 = 15%). Empty: the platform default.",
+    category = models.OneToOneField(
+        "catalog.Category",
+        on_delete=models.PROTECT,
+        related_name="page",
+        help_text="The category of services this page presents. Admins manage categories in the back office.",
     )
+    body = StreamField(BodyBlock(), blank=True, use_json_field=True)
 
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("intro")]
     content_panels = Page.content_panels + [
+        FieldPanel("category"),
         FieldPanel("summary"),
         FieldPanel("intro"),
         FieldPanel("icon"),
         FieldPanel("body"),
     ]
-    settings_panels = Page.settings_panels + [FieldPanel("commission_bps", permission="superuser")]
     parent_page_types = ["storefront.CategoryIndexPage"]
     subpage_types: list[str] = []
 
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(commission_bps__isnull=True) | Q(commission_bps__lte=10000),
-                name="category_commission_bps_range",
-            )
-        ]
-
     def get_context(self, request, *args, **kwargs):
-        from marketplace.catalog.selectors import service_list_for_category
-
-        from .views import paginate
-
         context = super().get_context(request, *args, **kwargs)
-        context["page_obj"] = paginate(request, service_list_for_category(category=self), per_page=12)
+        context["page_obj"] = paginate(request, service_list_for_category(category=self.category), per_page=12)
         return context
 
 
@@ -117,11 +114,9 @@ class LandingPage(Page):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
-        from marketplace.catalog.selectors import service_list_for_category
-
         context = super().get_context(request, *args, **kwargs)
         if self.featured_category_id:
-            context["featured_services"] = service_list_for_category(category=self.featured_category)[:6]
+            context["featured_services"] = service_list_for_category(category=self.featured_category.category)[:6]
         return context
 
 
@@ -134,12 +129,6 @@ class VendorIndexPage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from django.db.models import Avg, Count
-
-        from marketplace.vendors.selectors import vendor_list_verified
-
-        from .views import paginate
-
         context = super().get_context(request, *args, **kwargs)
         context["portfolios"] = (
             VendorPortfolioPage.objects.child_of(self)
@@ -177,9 +166,6 @@ class VendorPortfolioPage(Page):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
-        from marketplace.catalog.selectors import service_list_for_vendor
-        from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
-
         context = super().get_context(request, *args, **kwargs)
         context["vendor"] = self.vendor
         context["services"] = service_list_for_vendor(vendor=self.vendor)

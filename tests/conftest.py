@@ -128,6 +128,12 @@ def category(db):
 
 
 @pytest.fixture
+def category_page(category):
+    """The live storefront page that presents ``category``."""
+    return category.page
+
+
+@pytest.fixture
 def vendor(db):
     """A verified organizer, open every day 08:00-20:00 New York time."""
     return with_weekly_hours(VendorFactory(business_name="Calm Spaces", slug="calm-spaces"))

@@ -12,7 +12,7 @@ from api.models import IdempotencyRecord
 from marketplace.accounts.models import User
 from marketplace.availability.models import AvailabilityException, AvailabilityRule
 from marketplace.bookings.models import Booking
-from marketplace.catalog.models import Service
+from marketplace.catalog.models import Category, Service
 from marketplace.core.models import AuditLogEntry
 from marketplace.notifications.models import SentNotification
 from marketplace.payments.models import LedgerEntry, LedgerLine, LocalGatewayOperation, Transaction
@@ -24,6 +24,7 @@ WATCHED_MODELS = (
     User,
     Vendor,
     VendorProfile,
+    Category,
     Service,
     AvailabilityRule,
     AvailabilityException,

@@ -179,4 +179,4 @@ def search(request, filters: Query[SearchQuery]):
 
 @router.get("/categories", response={200: list[CategoryOut]})
 def categories(request):
-    return list(category_list())
+    return list(category_list().select_related("page"))

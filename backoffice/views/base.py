@@ -161,6 +161,7 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
         return context
 
     def form_valid(self, form):
+        self.form = form  # actions with more fields than the reason read them from here
         try:
             self.perform_action(form.cleaned_data["reason"])
         except DomainError as error:

@@ -2,6 +2,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from .audit_log import AuditLogViewSet
 from .bookings import BookingViewSet
+from .categories import CategoryViewSet
 from .ledger import BalancesViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
 from .vendors import VendorViewSet
@@ -14,4 +15,12 @@ class BackOfficeViewSetGroup(ViewSetGroup):
     menu_name = "backoffice"
     menu_icon = "clipboard-list"
     menu_order = 150  # right after Pages
-    items = (VendorViewSet, BookingViewSet, PayoutViewSet, LedgerViewSet, BalancesViewSet, AuditLogViewSet)
+    items = (
+        VendorViewSet,
+        BookingViewSet,
+        PayoutViewSet,
+        LedgerViewSet,
+        BalancesViewSet,
+        CategoryViewSet,
+        AuditLogViewSet,
+    )

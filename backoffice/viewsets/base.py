@@ -24,6 +24,7 @@ PAYOUTS = "backoffice_payouts"
 LEDGER = "backoffice_ledger"
 BALANCES = "backoffice_balances"
 AUDIT_LOG = "backoffice_audit_log"
+CATEGORIES = "backoffice_categories"
 
 CROSS_LINKS = {
     "vendor_inspect_url_name": f"{VENDORS}:inspect",

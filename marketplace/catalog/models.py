@@ -3,8 +3,18 @@ from django.db import models
 from django.db.models import Q
 from wagtail.search import index
 
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.models import TimeStampedModel
 from marketplace.core.money import Money
+
+from .limits import (
+    CATEGORY_NAME_MAX_LENGTH,
+    HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
+    SERVICE_DURATION_MAX_MINUTES,
+    SERVICE_DURATION_MIN_MINUTES,
+    SERVICE_TITLE_MAX_LENGTH,
+)
 
 
 class PricingModel(models.TextChoices):
@@ -13,17 +23,46 @@ class PricingModel(models.TextChoices):
     QUOTE = "quote", "On quote"  # the organizer quotes after reading the request
 
 
-class Service(index.Indexed, TimeStampedModel):
-    """Something a vendor offers and a customer can book.
+class Category(TimeStampedModel):
+    """A kind of organizing work (decluttering, moving, closets...). Every service belongs to one.
 
-    A service belongs to a category, which is a Wagtail page (storefront.CategoryPage)
-    so marketing can edit it; the foreign key names the model by string, so no
-    domain code imports the storefront.
+    The domain's record of it: its name, its place in lists, whether it takes new
+    services, and its commission override. Marketing presents a category on a Wagtail
+    page (``storefront.CategoryPage``, reachable as ``category.page``) that points at it
+    one to one, as a portfolio page points at its vendor: content never holds a money
+    rule, and no domain code reads a page.
     """
 
+    name = models.CharField(max_length=CATEGORY_NAME_MAX_LENGTH, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    # Commission in basis points for services in this category; None: the platform default.
+    # A vendor's own override wins over it (marketplace.payments.services.commission_bps_for).
+    commission_bps = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Lower comes first in lists and menus.")
+    # An inactive category takes no new services and is offered in no list or filter;
+    # the services already in it stay bookable.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_bps__isnull=True) | Q(commission_bps__lte=10000),
+                name="category_commission_bps_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(index.Indexed, TimeStampedModel):
+    """Something a vendor offers and a customer can book, in one category."""
+
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="services")
-    category = models.ForeignKey("storefront.CategoryPage", on_delete=models.PROTECT, related_name="services")
-    title = models.CharField(max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    title = models.CharField(max_length=SERVICE_TITLE_MAX_LENGTH)
     slug = models.SlugField(max_length=140)
     summary = models.CharField(max_length=240, blank=True)
     description = models.TextField(blank=True)
@@ -50,7 +89,7 @@ class Service(index.Indexed, TimeStampedModel):
                 index.FilterField("verification_status"),
             ],
         ),
-        index.RelatedFields("category", [index.SearchField("title", boost=2)]),
+        index.RelatedFields("category", [index.SearchField("name", boost=2)]),
         index.FilterField("is_active"),
         index.FilterField("pricing_model"),
         index.FilterField("category_id"),
@@ -67,7 +106,11 @@ class Service(index.Indexed, TimeStampedModel):
                 condition=Q(pricing_model="quote") | Q(base_price_minor__gt=0), name="service_priced_unless_quote"
             ),
             models.CheckConstraint(
-                condition=Q(duration_minutes__gte=15, duration_minutes__lte=16 * 60), name="service_duration_range"
+                condition=Q(
+                    duration_minutes__gte=SERVICE_DURATION_MIN_MINUTES,
+                    duration_minutes__lte=SERVICE_DURATION_MAX_MINUTES,
+                ),
+                name="service_duration_range",
             ),
             models.CheckConstraint(
                 condition=Q(pricing_model__in=PricingModel.values), name="service_pricing_model_valid"
@@ -89,3 +132,30 @@ class Service(index.Indexed, TimeStampedModel):
     @property
     def is_bookable(self) -> bool:
         return self.is_active and self.vendor.is_verified
+
+    def booking_lengths(self) -> list[int]:
+        """The lengths, in minutes, a booking of this service may have; the first is the default.
+
+        Fixed and quote services have one set length. An hourly service is booked for a
+        multiple of the hourly step, from its minimum (rounded up to the step) to the maximum.
+        """
+        if self.pricing_model != PricingModel.HOURLY:
+            return [self.duration_minutes]
+        step = HOURLY_BOOKING_STEP_MINUTES
+        shortest = self.duration_minutes + (-self.duration_minutes % step)
+        return list(range(shortest, HOURLY_BOOKING_MAX_MINUTES + 1, step))
+
+    def booking_length(self, requested: int | None = None) -> int:
+        """The length of a booking that asks for ``requested`` minutes (None: the default), or a clear refusal."""
+        lengths = self.booking_lengths()
+        if requested is None:
+            return lengths[0]
+        if requested in lengths:
+            return requested
+        if len(lengths) == 1:
+            raise ValidationFailed(f"This service has a set length of {lengths[0]} minutes.", field="duration_minutes")
+        raise ValidationFailed(
+            f"duration_minutes must be a multiple of {HOURLY_BOOKING_STEP_MINUTES} "
+            f"between {lengths[0]} and {lengths[-1]}.",
+            field="duration_minutes",
+        )

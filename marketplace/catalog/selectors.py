@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db.models import Avg, Count, QuerySet
 from wagtail.search.backends import get_search_backend
 
 from marketplace.vendors.models import Vendor, VerificationStatus
 
-from .models import PricingModel, Service
+from .models import Category, PricingModel, Service
 
 
-def category_list() -> QuerySet:
-    """Live, public category pages in menu order. The page type belongs to the storefront,
-    so it is looked up by name rather than imported."""
-    return apps.get_model("storefront", "CategoryPage").objects.live().public().order_by("path")
+def category_list() -> QuerySet[Category]:
+    """Active categories in list order: the ones a service can be put in and a search filtered by."""
+    return Category.objects.filter(is_active=True).order_by("position", "name", "id")
+
+
+def category_list_for_backoffice() -> QuerySet[Category]:
+    """Every category, active or not, with how many services it holds."""
+    return Category.objects.annotate(service_count=Count("services")).order_by("position", "name", "id")
+
+
+def service_list_in_category(*, category: Category) -> QuerySet[Service]:
+    """Every service in the category, published or not, with its vendor: what keeps it in use."""
+    return Service.objects.filter(category=category).select_related("vendor").order_by("title", "id")
 
 
 def service_list_public() -> QuerySet[Service]:

@@ -1,23 +1,133 @@
-"""Writes for the catalog: publishing and editing services."""
+"""Writes for the catalog: categories, and publishing and editing services."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
 
+from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.jobs import enqueue
 from marketplace.core.text import unique_slug
-from marketplace.core.validation import require_text, validate_currency
+from marketplace.core.validation import clean_text, require_text, validate_currency
 from marketplace.vendors.errors import NotAVendor, VendorNotVerified
 from marketplace.vendors.models import Vendor
 
-from .models import PricingModel, Service
+from .limits import (
+    CATEGORY_NAME_MAX_LENGTH,
+    MAX_PRICE_MINOR,
+    SERVICE_DESCRIPTION_MAX_LENGTH,
+    SERVICE_DURATION_MAX_MINUTES,
+    SERVICE_DURATION_MIN_MINUTES,
+    SERVICE_DURATION_STEP_MINUTES,
+    SERVICE_SUMMARY_MAX_LENGTH,
+    SERVICE_TITLE_MAX_LENGTH,
+)
+from .models import Category, PricingModel, Service
 from .selectors import category_list
 
-MAX_PRICE_MINOR = 10_000_000  # 100,000.00: anything above is a typo, not a booking
-MIN_DURATION, MAX_DURATION = 30, 12 * 60
+# --- Categories (platform admins) ------------------------------------------------------
+
+
+def _validate_commission(commission_bps: int | None) -> int | None:
+    if commission_bps is not None and (
+        isinstance(commission_bps, bool) or not isinstance(commission_bps, int) or not 0 <= commission_bps <= 10000
+    ):
+        raise ValidationFailed(
+            "The commission must be a whole number of basis points from 0 to 10000 (1500 = 15%), or empty.",
+            field="commission_bps",
+        )
+    return commission_bps
+
+
+def _category_values(*, name: str, commission_bps: int | None, position: int) -> dict:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 10000:
+        raise ValidationFailed("The position must be a whole number from 0 to 10000.", field="position")
+    return {
+        "name": require_text(name, field="name", label="Name", max_length=CATEGORY_NAME_MAX_LENGTH),
+        "commission_bps": _validate_commission(commission_bps),
+        "position": position,
+    }
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_platform_admin:
+        raise AdminOnly("Only admins can change categories.")
+
+
+def category_create(
+    *, admin: User, name: str, commission_bps: int | None = None, position: int = 0, reason: str = ""
+) -> Category:
+    """An admin adds a category. Its slug comes from the name and never changes afterwards."""
+    _require_admin(admin)
+    values = _category_values(name=name, commission_bps=commission_bps, position=position)
+    with transaction.atomic():
+        if Category.objects.filter(name__iexact=values["name"]).exists():
+            raise ValidationFailed(f"A category named '{values['name']}' already exists.", field="name")
+        category = Category.objects.create(
+            slug=unique_slug(values["name"], exists=lambda s: Category.objects.filter(slug=s).exists()), **values
+        )
+        audit_log(
+            actor=admin,
+            action="category.created",
+            target=category,
+            reason=reason,
+            data={"name": category.name, "commission_bps": category.commission_bps},
+        )
+    return category
+
+
+def category_update(
+    *,
+    admin: User,
+    category_id: int,
+    name: str,
+    commission_bps: int | None,
+    position: int,
+    is_active: bool,
+    reason: str = "",
+) -> Category:
+    """An admin edits a category. A new commission applies to payments captured from now on.
+
+    A commission change is audited on its own (``category.commission_changed``, with the
+    old and new rates), so the money trail shows who changed a rate, when and why.
+    """
+    _require_admin(admin)
+    values = _category_values(name=name, commission_bps=commission_bps, position=position)
+    values["is_active"] = bool(is_active)
+    with transaction.atomic():
+        category = Category.objects.select_for_update().filter(pk=category_id).first()
+        if category is None:
+            raise NotFound("Category not found.")
+        if Category.objects.filter(name__iexact=values["name"]).exclude(pk=category.pk).exists():
+            raise ValidationFailed(f"A category named '{values['name']}' already exists.", field="name")
+        changed = {name: value for name, value in values.items() if getattr(category, name) != value}
+        if not changed:
+            return category
+        previous_commission = category.commission_bps
+        for field, value in changed.items():
+            setattr(category, field, value)
+        category.save(update_fields=[*changed, "updated_at"])
+        if "commission_bps" in changed:
+            audit_log(
+                actor=admin,
+                action="category.commission_changed",
+                target=category,
+                reason=reason,
+                data={"from": previous_commission, "to": category.commission_bps},
+            )
+        others = sorted(set(changed) - {"commission_bps"})
+        if others:
+            audit_log(actor=admin, action="category.updated", target=category, reason=reason, data={"fields": others})
+        if "name" in changed:
+            # Services are found by their category's name: refresh their search entries.
+            enqueue("marketplace.catalog.tasks.service_reindex", category_id=category.pk)
+    return category
+
+
+# --- Services (organizers) ---------------------------------------------------------------
 
 
 def _verified_vendor(user: User) -> Vendor:
@@ -29,7 +139,7 @@ def _verified_vendor(user: User) -> Vendor:
     return vendor
 
 
-def _category(category_id: int):
+def _category(category_id: int) -> Category:
     category = category_list().filter(pk=category_id).first()
     if category is None:
         raise ValidationFailed(f"Category {category_id} does not exist.", field="category_id")
@@ -46,11 +156,36 @@ def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_min
         )
     if pricing_model != PricingModel.QUOTE and base_price_minor == 0:
         raise ValidationFailed("Fixed and hourly services need a price above zero.", field="base_price_minor")
-    if not MIN_DURATION <= duration_minutes <= MAX_DURATION or duration_minutes % 15:
+    if (
+        not SERVICE_DURATION_MIN_MINUTES <= duration_minutes <= SERVICE_DURATION_MAX_MINUTES
+        or duration_minutes % SERVICE_DURATION_STEP_MINUTES
+    ):
         raise ValidationFailed(
-            f"duration_minutes must be a multiple of 15 between {MIN_DURATION} and {MAX_DURATION}.",
+            f"duration_minutes must be a multiple of {SERVICE_DURATION_STEP_MINUTES} "
+            f"between {SERVICE_DURATION_MIN_MINUTES} and {SERVICE_DURATION_MAX_MINUTES}.",
             field="duration_minutes",
         )
+
+
+def _clean_texts(changes: dict) -> dict:
+    """Check the texts among ``changes`` as they will be stored (see core.validation.clean_text)."""
+    if "title" in changes:
+        changes["title"] = require_text(
+            changes["title"], field="title", label="Title", max_length=SERVICE_TITLE_MAX_LENGTH
+        )
+    if "summary" in changes:
+        changes["summary"] = clean_text(
+            changes["summary"], field="summary", label="Summary", max_length=SERVICE_SUMMARY_MAX_LENGTH
+        )
+    if "description" in changes:
+        changes["description"] = clean_text(
+            changes["description"],
+            field="description",
+            label="Description",
+            max_length=SERVICE_DESCRIPTION_MAX_LENGTH,
+            multiline=True,
+        )
+    return changes
 
 
 def service_create(
@@ -68,9 +203,7 @@ def service_create(
 ) -> Service:
     """Publish a service. Only a verified organizer may; quotes are never instant."""
     vendor = _verified_vendor(user)
-    title = require_text(title, field="title", label="Title", max_length=120)
-    if len(summary or "") > 240:
-        raise ValidationFailed("Summary must be at most 240 characters.", field="summary")
+    texts = _clean_texts({"title": title, "summary": summary, "description": description})
     currency = validate_currency(currency or settings.MARKETPLACE_CURRENCY)
     if currency != settings.MARKETPLACE_CURRENCY:
         # One currency per marketplace for now: earnings, reports and payouts are in it.
@@ -83,15 +216,13 @@ def service_create(
         service = Service.objects.create(
             vendor=vendor,
             category=category,
-            title=title,
-            slug=unique_slug(title, exists=lambda s: Service.objects.filter(vendor=vendor, slug=s).exists()),
-            summary=(summary or "").strip(),
-            description=(description or "").strip(),
+            slug=unique_slug(texts["title"], exists=lambda s: Service.objects.filter(vendor=vendor, slug=s).exists()),
             pricing_model=pricing_model,
             base_price_minor=base_price_minor,
             currency=currency,
             duration_minutes=duration_minutes,
             instant_booking=instant_booking and pricing_model != PricingModel.QUOTE,
+            **texts,
         )
         audit_log(actor=user, action="service.created", target=service)
     return service
@@ -120,9 +251,9 @@ def service_update(*, user: User, service_id: int, **changes) -> Service:
         service = Service.objects.select_for_update().filter(pk=service_id, vendor=vendor).first()
         if service is None:
             raise NotFound("Service not found.")
-        if "title" in changes:
-            changes["title"] = require_text(changes["title"], field="title", label="Title", max_length=120)
-        if "category_id" in changes:
+        changes = _clean_texts(changes)
+        if "category_id" in changes and changes["category_id"] != service.category_id:
+            # Staying in a category that was retired meanwhile is fine; moving into one is not.
             changes["category_id"] = _category(changes["category_id"]).pk
         for name, value in changes.items():
             setattr(service, name, value)

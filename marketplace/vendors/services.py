@@ -12,6 +12,7 @@ from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.core.jobs import enqueue
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import require_text, validate_time_zone
 from marketplace.vendors.errors import NotAVendor
@@ -184,15 +185,7 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
             reason=reason,
             data={"from": previous, "to": decision},
         )
-        # Listing depends on the vendor's status: refresh the search index after commit.
-        transaction.on_commit(lambda: _reindex_services(vendor.pk))
+        # Whether a vendor's services are found depends on the vendor's status. The catalog
+        # sits above this app, so it is told through a job rather than imported.
+        enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)
     return vendor
-
-
-def _reindex_services(vendor_id: int) -> None:
-    from wagtail.search import index
-
-    from marketplace.catalog.models import Service
-
-    for service in Service.objects.filter(vendor_id=vendor_id).select_related("vendor", "category"):
-        index.insert_or_update_object(service)

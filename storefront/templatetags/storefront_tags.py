@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from marketplace.bookings.models import BookingStatus
@@ -180,6 +181,30 @@ def payment_state(booking) -> dict:
     if txn.status == TransactionStatus.RELEASED:
         return {"label": "Released", "tone": "success", "detail": "Paid to the organizer.", "transaction": txn}
     return {"label": "Refunded", "tone": "neutral", "detail": "Returned to the customer in full.", "transaction": txn}
+
+
+def _category_page(context, category):
+    """The live page presenting ``category`` (see context_processors.navigation), or None."""
+    pages = context.get("category_pages")
+    return pages.get(category.pk) if pages is not None else None
+
+
+@register.simple_tag(takes_context=True)
+def category_url(context, category) -> str:
+    """The category's page if marketing published one, else the search filtered by it."""
+    page = _category_page(context, category)
+    if page is not None:
+        url = page.get_url(request=context.get("request"))
+        if url:
+            return url
+    return f"{reverse('storefront:search')}?{urlencode({'category': category.slug})}"
+
+
+@register.simple_tag(takes_context=True)
+def category_icon(context, category, css_class: str = ""):
+    """The icon marketing chose for the category on its page (a sparkle when it has none)."""
+    page = _category_page(context, category)
+    return icon(page.icon if page is not None else "sparkle", css_class)
 
 
 @register.simple_tag(takes_context=True)

@@ -4,10 +4,11 @@ from datetime import time
 
 import factory
 from django.conf import settings
+from django.utils.text import slugify
 
 from marketplace.accounts.models import Role, User
 from marketplace.availability.models import AvailabilityRule
-from marketplace.catalog.models import PricingModel, Service
+from marketplace.catalog.models import Category, PricingModel, Service
 from marketplace.vendors.models import Vendor, VendorProfile, VerificationStatus
 
 PASSWORD = "correct-horse-battery-staple"
@@ -76,16 +77,17 @@ def with_weekly_hours(vendor: Vendor, start: time = time(8, 0), end: time = time
     return vendor
 
 
-def make_category(title: str = "Home decluttering", commission_bps: int | None = None):
+def make_category(title: str = "Home decluttering", commission_bps: int | None = None) -> Category:
+    """A domain category and the live page that presents it (reachable as ``category.page``)."""
     from storefront.models import CategoryIndexPage, CategoryPage
 
-    index = CategoryIndexPage.objects.get()
-    existing = CategoryPage.objects.filter(title=title).first()
+    existing = Category.objects.filter(name=title).first()
     if existing:
         return existing
-    page = CategoryPage(title=title, summary=f"{title} by vetted organizers.", commission_bps=commission_bps)
-    index.add_child(instance=page)
-    return page
+    category = Category.objects.create(name=title, slug=slugify(title), commission_bps=commission_bps)
+    page = CategoryPage(title=title, summary=f"{title} by vetted organizers.", category=category)
+    CategoryIndexPage.objects.get().add_child(instance=page)
+    return category
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):

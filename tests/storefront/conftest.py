@@ -47,11 +47,14 @@ def portfolio_page(vendor):
 
 
 @pytest.fixture
-def landing_page(category):
+def landing_page(category_page):
     from storefront.models import HomePage
 
     page = LandingPage(
-        title="Spring reset", slug="spring-reset", hero_title="Spring into a calmer home", featured_category=category
+        title="Spring reset",
+        slug="spring-reset",
+        hero_title="Spring into a calmer home",
+        featured_category=category_page,
     )
     HomePage.objects.get().add_child(instance=page)
     return page

@@ -18,7 +18,7 @@ from .conftest import messages_of, service_url, slot_value
 pytestmark = pytest.mark.django_db
 
 
-def test_customer_signs_up_books_pays_confirms_and_reviews(client, service, category, portfolio_page):
+def test_customer_signs_up_books_pays_confirms_and_reviews(client, service, category_page, portfolio_page):
     starts_at = local_slot(days_ahead=3)
 
     # given a visitor signs up as a customer
@@ -40,10 +40,10 @@ def test_customer_signs_up_books_pays_confirms_and_reviews(client, service, cate
     home = client.get("/")
     assert home.status_code == 200
     assert "My bookings" in home.content.decode()
-    assert category.url in home.content.decode()
-    category_page = client.get(category.url)
-    assert category_page.status_code == 200
-    assert service_url(service) in category_page.content.decode()
+    assert category_page.url in home.content.decode()
+    listing = client.get(category_page.url)
+    assert listing.status_code == 200
+    assert service_url(service) in listing.content.decode()
 
     # when they open the service page, it offers live slots in the organizer's time zone
     page = client.get(service_url(service))

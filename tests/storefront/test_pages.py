@@ -10,24 +10,24 @@ from .conftest import service_url
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_shows_categories_and_featured_services(client, service, category):
+def test_home_page_shows_categories_and_featured_services(client, service, category_page):
     response = client.get("/")
 
     assert response.status_code == 200
     assert isinstance(response.context["page"], HomePage)
     content = response.content.decode()
     assert "Find a professional organizer you can trust" in content
-    assert category.title in content
+    assert category_page.title in content
     assert service.title in content
     assert "$300.00" in content
     assert 'href="/search/"' in content or "/search/" in content
 
 
-def test_header_menu_lists_categories_and_login_links(client, category):
+def test_header_menu_lists_categories_and_login_links(client, category_page):
     response = client.get("/")
 
     content = response.content.decode()
-    assert f'href="{category.url}"' in content
+    assert f'href="{category_page.url}"' in content
     assert reverse("account_login") in content
     assert reverse("account_signup") in content
     assert "My bookings" not in content
@@ -43,30 +43,30 @@ def test_header_shows_account_menu_for_customers_and_organizer_area_for_vendors(
     assert "Sign out" in customer_page
 
 
-def test_categories_index_lists_categories(client, category):
+def test_categories_index_lists_categories(client, category_page):
     index = CategoryIndexPage.objects.get()
 
     response = client.get(index.url)
 
     assert response.status_code == 200
-    assert category.title in response.content.decode()
+    assert category_page.title in response.content.decode()
 
 
-def test_category_page_lists_its_services(client, service, category):
-    response = client.get(category.url)
+def test_category_page_lists_its_services(client, service, category_page):
+    response = client.get(category_page.url)
 
     assert response.status_code == 200
     assert [s.pk for s in response.context["page_obj"].object_list] == [service.pk]
     assert service_url(service) in response.content.decode()
 
 
-def test_category_page_paginates(client, vendor, category):
+def test_category_page_paginates(client, vendor, category, category_page):
     from tests.factories import ServiceFactory
 
     ServiceFactory.create_batch(13, vendor=vendor, category=category)
 
-    first = client.get(category.url)
-    second = client.get(category.url, {"page": 2})
+    first = client.get(category_page.url)
+    second = client.get(category_page.url, {"page": 2})
 
     assert len(first.context["page_obj"].object_list) == 12
     assert len(second.context["page_obj"].object_list) == 1

@@ -49,7 +49,7 @@ from marketplace.bookings.services import (
     booking_request,
 )
 from marketplace.catalog.models import PricingModel, Service
-from marketplace.catalog.services import service_create
+from marketplace.catalog.services import category_create, service_create
 from marketplace.core.audit import audit_log
 from marketplace.core.money import Money
 from marketplace.payments.models import EntryKind, LedgerAccount, LedgerLine, Transaction, TransactionStatus
@@ -348,14 +348,23 @@ class DemoLoader:
                 self.categories[category["slug"]] = existing
                 continue
             with self._at(self._ago(LAUNCH_DAYS, hours=-position)):
+                # The admin creates the category (the domain's record, with its commission);
+                # the editor publishes the page that presents it.
+                domain_category = category_create(
+                    admin=self.admin,
+                    name=category["title"],
+                    commission_bps=category["commission_bps"],
+                    position=position,
+                    reason="Launch catalogue",
+                )
                 page = CategoryPage(
                     title=category["title"],
                     slug=category["slug"],
+                    category=domain_category,
                     summary=category["summary"],
                     intro=category["intro"],
                     icon=category["icon"],
                     body=category["body"],
-                    commission_bps=category["commission_bps"],
                     search_description=category["summary"],
                 )
                 self.categories[category["slug"]] = self._publish_new(
@@ -453,7 +462,7 @@ class DemoLoader:
             )
         return service_create(
             user=vendor.user,
-            category_id=self.categories[entry["category"]].pk,
+            category_id=self.categories[entry["category"]].category_id,
             title=entry["title"],
             pricing_model=entry["pricing_model"],
             base_price_minor=entry["price"],
