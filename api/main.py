@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from .docs import api_description
 from .errors import install_error_handlers
 from .parser import StrictJSONParser
 from .routes import accounts, bookings, catalog, payments, reviews, vendors
@@ -9,12 +10,7 @@ from .routes import accounts, bookings, catalog, payments, reviews, vendors
 api = NinjaAPI(
     title="Tidy Nest marketplace API",
     version="1.0.0",
-    description=(
-        "Find, book and pay professional organizers. Authenticate with `POST /auth/login` and send "
-        "`Authorization: Bearer <access>`. Money is in integer minor units (cents) with an ISO currency. "
-        'Errors are `{"detail": ..., "code": ...}`. POSTs that create bookings or move money accept an '
-        "`Idempotency-Key` header."
-    ),
+    description=api_description(),
     urls_namespace="api-v1",
     parser=StrictJSONParser(),
 )

@@ -4,6 +4,7 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from marketplace.bookings.policy import booking_actions, waiting_for
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import (
     booking_accept,
@@ -13,6 +14,8 @@ from marketplace.bookings.services import (
     booking_quote,
     booking_request,
 )
+from marketplace.payments.policy import escrow_state, payment_of
+from marketplace.reviews.policy import can_review, review_of
 
 from ..schemas import ERRORS, ObjectId, VendorRef
 from ..security import booking_throttle, jwt_auth
@@ -36,6 +39,9 @@ class ServiceRef(Schema):
 
 class PaymentOut(Schema):
     status: str
+    escrow_state: str = Field(
+        description="Where the money is: held, release_due, awaiting_approval, released or refunded."
+    )
     currency: str
     amount_minor: int
     commission_bps: int
@@ -46,6 +52,10 @@ class PaymentOut(Schema):
     captured_at: datetime
     released_at: datetime | None
     refunded_at: datetime | None
+
+    @staticmethod
+    def resolve_escrow_state(obj) -> str:
+        return escrow_state(obj)
 
 
 class BookingOut(Schema):
@@ -64,6 +74,13 @@ class BookingOut(Schema):
     customer_note: str
     vendor_note: str
     payment: PaymentOut | None
+    waiting_for: str | None = Field(
+        description="For an open request, what it waits for: quote, payment, quote_payment or answer."
+    )
+    actions: list[str] = Field(
+        description="What you may do with this booking now: pay, quote, accept, decline, cancel, "
+        "confirm_completion, review. Every other move is refused."
+    )
     reviewed: bool
     created_at: datetime
     confirmed_at: datetime | None
@@ -73,11 +90,20 @@ class BookingOut(Schema):
 
     @staticmethod
     def resolve_payment(obj):
-        return getattr(obj, "transaction", None)
+        return payment_of(obj)
+
+    @staticmethod
+    def resolve_waiting_for(obj) -> str | None:
+        return waiting_for(obj)
+
+    @staticmethod
+    def resolve_actions(obj, context) -> list[str]:
+        user = context["request"].auth
+        return booking_actions(obj, user=user) + (["review"] if can_review(obj, user=user) else [])
 
     @staticmethod
     def resolve_reviewed(obj) -> bool:
-        return hasattr(obj, "review")
+        return review_of(obj) is not None
 
 
 class BookingListQuery(Schema):

@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from marketplace.availability import selectors as availability
+from marketplace.bookings import selectors as bookings
 from marketplace.catalog.models import Service
 from marketplace.catalog.selectors import (
     category_list,
@@ -140,7 +140,7 @@ def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
     service = service_get_public(service_id=service_id)
     if service is None:
         raise NotFound("Service not found.")
-    found = availability.service_slots(
+    found = bookings.service_slots(
         service=service, first_day=filters.start, days=filters.days, duration_minutes=filters.duration_minutes
     )
     return {

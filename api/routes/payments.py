@@ -4,7 +4,7 @@ from pydantic import Field
 from marketplace.bookings.selectors import booking_get_for_user
 from marketplace.bookings.services import booking_pay
 from marketplace.payments.selectors import vendor_earnings
-from marketplace.payments.services import payout_release
+from marketplace.payments.services import escrow_release
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
@@ -44,7 +44,7 @@ def capture(request, payload: CaptureIn):
 @router.post("/payout", response={200: PaymentOut, **ERRORS})
 def payout(request, payload: PayoutIn):
     """Admins only: release a completed booking's escrow; the organizer gets the price minus commission."""
-    return payout_release(booking_id=payload.booking_id, actor=request.auth, reason=payload.reason)
+    return escrow_release(booking_id=payload.booking_id, approved_by=request.auth, reason=payload.reason)
 
 
 @router.get("/earnings", response={200: EarningsOut, **ERRORS})

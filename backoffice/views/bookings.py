@@ -14,14 +14,15 @@ from backoffice.permissions import APPROVE
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
 from marketplace.payments.models import Transaction
-from marketplace.payments.selectors import ledger_entries_for_transaction, payout_list_awaiting_approval
+from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
+from marketplace.payments.selectors import ledger_entries_for_transaction
 
 from .base import BackOfficeIndexView, BackOfficeInspectView
 
 
 def payment_status(booking: Booking) -> str:
-    payment = getattr(booking, "transaction", None)
-    return payment.get_status_display() if payment else "Not paid"
+    """Where the booking's money is, as the money service says it (the storefront words the same answer)."""
+    return escrow_state(payment_of(booking)).label
 
 
 def price_display(booking: Booking) -> str:
@@ -78,14 +79,16 @@ class BookingInspectView(BackOfficeInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         booking = self.object
-        payment = getattr(booking, "transaction", None)
-        can_approve = bool(payment) and policy_registry.get_by_type(Transaction).user_has_permission(
-            self.request.user, APPROVE
-        )
-        awaiting_approval = can_approve and payout_list_awaiting_approval().filter(pk=payment.pk).exists()
+        payment = payment_of(booking)
+        state = escrow_state(payment)
+        awaiting_approval = state == EscrowState.AWAITING_APPROVAL and policy_registry.get_by_type(
+            Transaction
+        ).user_has_permission(self.request.user, APPROVE)
         context.update(
             booking=booking,
             payment=payment,
+            escrow_state=state,
+            approval_grounds=payout_approval_grounds_text(payment) if payment and payment.payout_needs_approval else "",
             ledger_entries=ledger_entries_for_transaction(transaction=payment) if payment else [],
             audit_trail=booking_audit_trail(booking=booking),
             vendor_url=reverse(self.vendor_inspect_url_name, args=(quote(booking.vendor_id),))

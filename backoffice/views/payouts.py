@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -11,20 +10,11 @@ from wagtail.admin.widgets.button import ListingButton
 
 from backoffice.permissions import APPROVE
 from marketplace.payments.models import Transaction, TransactionStatus
+from marketplace.payments.policy import payout_approval_grounds_text
 from marketplace.payments.selectors import payout_list_awaiting_approval
-from marketplace.payments.services import payout_release
+from marketplace.payments.services import escrow_release
 
 from .base import BackOfficeIndexView, ReasonActionView, paginator_counting
-
-
-def approval_grounds(payment: Transaction) -> str:
-    """Why this payout waits for a person rather than the release job, by today's rules."""
-    grounds = []
-    if payment.amount_minor > settings.PAYOUT_APPROVAL_THRESHOLD_MINOR:
-        grounds.append("amount above the approval threshold")
-    if payment.booking.vendor.payouts_need_approval:
-        grounds.append("vendor flagged for payout review")
-    return ", ".join(grounds).capitalize() or "Flagged when the booking completed"
 
 
 class PayoutIndexView(BackOfficeIndexView):
@@ -58,7 +48,7 @@ class PayoutIndexView(BackOfficeIndexView):
             Column("amount", label="Amount", accessor="amount", sort_key="amount_minor"),
             Column("platform_fee", label="Commission", accessor="platform_fee"),
             Column("vendor_payout", label="To vendor", accessor="vendor_payout"),
-            Column("grounds", label="Needs approval because", accessor=approval_grounds),
+            Column("grounds", label="Needs approval because", accessor=payout_approval_grounds_text),
         ]
 
     def get_list_buttons(self, instance):
@@ -73,7 +63,7 @@ class PayoutIndexView(BackOfficeIndexView):
 
 
 class PayoutApproveView(ReasonActionView):
-    """Release a held payout to the vendor through ``payout_release``, with the admin's reason."""
+    """Approve a waiting payout: ``escrow_release`` with the admin as approver and their reason."""
 
     permission_required = APPROVE
     header_icon = "success"
@@ -111,11 +101,11 @@ class PayoutApproveView(ReasonActionView):
             ("Amount held", payment.amount),
             ("Commission", f"{payment.platform_fee} ({payment.commission_bps / 100:g}%)"),
             ("To vendor", payment.vendor_payout),
-            ("Needs approval because", approval_grounds(payment)),
+            ("Needs approval because", payout_approval_grounds_text(payment)),
         ]
 
     def perform_action(self, reason: str) -> None:
-        payout_release(booking_id=self.object.booking_id, actor=self.request.user, reason=reason)
+        escrow_release(booking_id=self.object.booking_id, approved_by=self.request.user, reason=reason)
 
     def get_success_message(self) -> str:
         payment = self.object

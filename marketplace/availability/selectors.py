@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 
-from marketplace.bookings.selectors import busy_ranges_for_vendor
-from marketplace.catalog.models import PricingModel, Service
-from marketplace.core.errors import ValidationFailed
 from marketplace.vendors.models import Vendor
 
+from .limits import SLOT_STEP_MINUTES, earliest_bookable_start, latest_bookable_start
 from .models import AvailabilityException, AvailabilityRule
-
-SLOT_STEP_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -98,10 +93,6 @@ def is_within_availability(*, vendor: Vendor, starts_at: datetime, ends_at: date
     )
 
 
-def earliest_bookable_start(now: datetime | None = None) -> datetime:
-    return (now or timezone.now()) + timedelta(minutes=settings.BOOKING_MIN_NOTICE_MINUTES)
-
-
 def slot_list(
     *, vendor: Vendor, duration_minutes: int, first_day: date, days: int, busy: list[tuple[datetime, datetime]]
 ) -> list[datetime]:
@@ -113,64 +104,15 @@ def slot_list(
     length = timedelta(minutes=duration_minutes)
     buffer = timedelta(minutes=vendor.buffer_minutes)
     step = timedelta(minutes=SLOT_STEP_MINUTES)
-    not_before = earliest_bookable_start()
-    horizon = timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+    not_before, last_start = earliest_bookable_start(), latest_bookable_start()
     slots = []
     for window in open_windows(vendor=vendor, first_day=first_day, last_day=first_day + timedelta(days=days - 1)):
         start = window.start
         while start + length <= window.end:
             end_busy = start + length + buffer
-            if not_before <= start <= horizon and not any(
+            if not_before <= start <= last_start and not any(
                 b_start < end_busy and start < b_end for b_start, b_end in busy
             ):
                 slots.append(start)
             start += step
     return slots
-
-
-MAX_SLOT_DURATION_MINUTES = 12 * 60
-
-
-@dataclass(frozen=True)
-class ServiceSlots:
-    time_zone: str  # the vendor's: days and times are meant to be shown in it
-    duration_minutes: int
-    slots: list[datetime]  # aware, UTC
-
-
-def service_slots(
-    *, service: Service, first_day: date | None = None, days: int = 7, duration_minutes: int | None = None
-) -> ServiceSlots:
-    """Free start times for a service over ``days`` local dates, from the vendor's hours and bookings.
-
-    Hourly services may ask for a longer booking (a multiple of 30 minutes, at least the
-    service's minimum); other services always use their set length. Every face that shows
-    slots calls this, so the storefront and the API offer the same times.
-    """
-    vendor = service.vendor
-    duration = service.duration_minutes
-    if duration_minutes and service.pricing_model == PricingModel.HOURLY:
-        if (
-            duration_minutes < service.duration_minutes
-            or duration_minutes > MAX_SLOT_DURATION_MINUTES
-            or duration_minutes % 30
-        ):
-            raise ValidationFailed(
-                f"duration_minutes must be a multiple of 30 of at least {service.duration_minutes}.",
-                field="duration_minutes",
-            )
-        duration = duration_minutes
-    zone = ZoneInfo(vendor.time_zone)
-    today = timezone.now().astimezone(zone).date()
-    first_day = first_day or today
-    # Nothing is bookable before today or past the horizon; answering early also keeps
-    # dates like 0001-01-01 or 9999-12-31 from overflowing the date arithmetic below.
-    last_bookable_day = today + timedelta(days=settings.BOOKING_HORIZON_DAYS + 1)
-    if first_day > last_bookable_day or first_day + timedelta(days=days) < today:
-        return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=[])
-    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
-    busy = busy_ranges_for_vendor(
-        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=days + 1)
-    )
-    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
-    return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)

@@ -10,9 +10,13 @@ from django.db import transaction
 
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.validation import clean_text
 from marketplace.vendors.models import Vendor
 
+from .limits import OPENING_MIN_MINUTES, on_start_grid
 from .models import AvailabilityException, AvailabilityRule, Weekday
+
+NOTE_MAX_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,40 @@ class WeeklyWindow:
     end_time: time
 
 
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def validate_opening(start: time, end: time, *, where: str) -> None:
+    """An opening (weekly hours or extra hours on a date) fits the booking grid.
+
+    It starts and ends on the quarter hour, so every slot offered in it is a start
+    that booking accepts, and lasts at least as long as the shortest service. ``where``
+    begins the message ("On Monday", "On 24 December").
+    """
+    for field, at in (("start_time", start), ("end_time", end)):
+        if not on_start_grid(at):
+            raise ValidationFailed(
+                f"{where}, hours begin and end on the quarter hour (e.g. 09:00 or 09:15), "
+                f"not {at.isoformat(timespec='seconds')}.",
+                field=field,
+            )
+    if end <= start:
+        raise ValidationFailed(f"{where}, the end time must be after the start time.", field="end_time")
+    if _minutes(end) - _minutes(start) < OPENING_MIN_MINUTES:
+        raise ValidationFailed(
+            f"{where}, an opening must last at least {OPENING_MIN_MINUTES} minutes, the shortest service.",
+            field="end_time",
+        )
+
+
 def availability_rules_replace(*, vendor: Vendor, windows: list[WeeklyWindow], actor=None) -> list[AvailabilityRule]:
-    """Replace the vendor's weekly hours. Windows on one weekday may not overlap."""
+    """Replace the vendor's weekly hours. Each fits the booking grid; windows on one weekday may not overlap."""
     by_day: dict[int, list[WeeklyWindow]] = {}
     for window in windows:
         if window.weekday not in Weekday.values:
             raise ValidationFailed("weekday must be 0 (Monday) to 6 (Sunday).", field="weekday")
-        if window.end_time <= window.start_time:
-            raise ValidationFailed(
-                f"On {Weekday(window.weekday).label}, the end time must be after the start time.", field="end_time"
-            )
+        validate_opening(window.start_time, window.end_time, where=f"On {Weekday(window.weekday).label}")
         by_day.setdefault(window.weekday, []).append(window)
     for weekday, day_windows in by_day.items():
         day_windows.sort(key=lambda w: w.start_time)
@@ -63,15 +91,17 @@ def availability_exception_add(
     is_available: bool = False,
     note: str = "",
 ) -> AvailabilityException:
-    """Close a whole day (no times), block a window, or open extra hours (is_available)."""
+    """Close a whole day (no times), block a window, or open extra hours (is_available).
+
+    Times fit the booking grid like weekly hours do (see ``validate_opening``).
+    """
     if (start_time is None) != (end_time is None):
         raise ValidationFailed("Give both a start and an end time, or neither to close the whole day.")
     if start_time is None and is_available:
         raise ValidationFailed("Extra opening hours need a start and an end time.")
-    if start_time is not None and end_time <= start_time:
-        raise ValidationFailed("The end time must be after the start time.", field="end_time")
-    if len(note) > 120:
-        raise ValidationFailed("The note must be at most 120 characters.", field="note")
+    if start_time is not None:
+        validate_opening(start_time, end_time, where=f"On {on_date:%d %B %Y}")
+    note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH)
     with transaction.atomic():
         exception = AvailabilityException.objects.create(
             vendor=vendor, date=on_date, start_time=start_time, end_time=end_time, is_available=is_available, note=note

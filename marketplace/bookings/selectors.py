@@ -1,10 +1,16 @@
-"""Reads for bookings, always scoped to what the user may see."""
+"""Reads for bookings, always scoped to what the user may see, and the free slots left between them."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.availability.limits import horizon
+from marketplace.availability.selectors import slot_list
+from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log_for
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
@@ -42,6 +48,41 @@ def busy_ranges_for_vendor(*, vendor_id: int, start: datetime, end: datetime) ->
             vendor_id=vendor_id, status__in=ACTIVE_STATUSES, starts_at__lt=end, busy_until__gt=start
         ).values_list("starts_at", "busy_until")
     )
+
+
+@dataclass(frozen=True)
+class ServiceSlots:
+    time_zone: str  # the vendor's: days and times are meant to be shown in it
+    duration_minutes: int
+    slots: list[datetime]  # aware, UTC
+
+
+def service_slots(
+    *, service: Service, first_day: date | None = None, days: int = 7, duration_minutes: int | None = None
+) -> ServiceSlots:
+    """Free start times for a service over ``days`` local dates: the vendor's hours minus their bookings.
+
+    An hourly service may be asked for a longer booking (one of ``service.booking_lengths()``);
+    other services always use their set length. Every face that shows slots calls this,
+    so the storefront and the API offer the same times, and booking accepts each of them.
+    """
+    vendor = service.vendor
+    requested = duration_minutes if service.pricing_model == PricingModel.HOURLY else None
+    duration = service.booking_length(requested)
+    zone = ZoneInfo(vendor.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    first_day = first_day or today
+    # Nothing is bookable before today or past the horizon; answering early also keeps
+    # dates like 0001-01-01 or 9999-12-31 from overflowing the date arithmetic below.
+    last_bookable_day = today + horizon() + timedelta(days=1)
+    if first_day > last_bookable_day or first_day + timedelta(days=days) < today:
+        return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=[])
+    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    busy = busy_ranges_for_vendor(
+        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=days + 1)
+    )
+    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
+    return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)
 
 
 # --- Back office (platform admins) -----------------------------------------------------

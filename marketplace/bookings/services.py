@@ -1,9 +1,9 @@
 """The booking lifecycle: one function per transition.
 
-Each opens a transaction, locks the booking row, checks the move against
-BOOKING_TRANSITIONS and the actor's right to make it, changes the booking and its
-money together, writes the audit log, and queues notifications. A refused move
-raises a DomainError and changes nothing.
+Each opens a transaction, locks the booking row, asks the booking policy whether the
+actor may make the move (the same answer the faces show), changes the booking and
+its money together through the money service, writes the audit log, and queues
+notifications. A refused move raises a DomainError and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,40 +16,36 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.availability.selectors import earliest_bookable_start, is_within_availability
-from marketplace.bookings.errors import (
-    AwaitingPayment,
-    BookingStarted,
-    CustomersOnly,
-    NotStarted,
-    OutsideAvailability,
-    SlotUnavailable,
-)
+from marketplace.availability.limits import earliest_bookable_start, latest_bookable_start, notice_text, on_start_grid
+from marketplace.availability.selectors import is_within_availability
 from marketplace.catalog.errors import ServiceNotFound
+from marketplace.catalog.limits import MAX_PRICE_MINOR
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import divide_round_half_up
+from marketplace.core.validation import clean_text
 from marketplace.payments import services as payments
-from marketplace.payments.errors import AlreadyPaid
-from marketplace.vendors.errors import VendorUnavailable
 from marketplace.vendors.models import Vendor
 
+from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
 from .models import ACTIVE_STATUSES, Booking, BookingStatus
+from .policy import (
+    can_accept,
+    can_cancel,
+    can_confirm_completion,
+    can_decline,
+    can_pay,
+    can_quote,
+    confirms_on_payment,
+    is_due_for_automatic_completion,
+    request_deadline,
+    transition_verdict,
+)
 
-MAX_HOURLY_MINUTES = 12 * 60
-START_GRANULARITY_MINUTES = 15
-
-TRANSITION_WORDS = {
-    BookingStatus.CONFIRMED: "confirmed",
-    BookingStatus.COMPLETED: "completed",
-    BookingStatus.DECLINED: "declined",
-    BookingStatus.EXPIRED: "expired",
-    BookingStatus.CANCELLED: "cancelled",
-    BookingStatus.DISPUTED: "disputed",
-    BookingStatus.REFUNDED: "refunded",
-}
+ADDRESS_MAX_LENGTH = 255
+NOTE_MAX_LENGTH = 2000
 
 
 def _notify(booking: Booking, event: str) -> None:
@@ -70,10 +66,7 @@ def _lock(booking_id: int) -> Booking:
 
 def _move(booking: Booking, to_status: str, *, actor: User | None, reason: str = "", **fields) -> None:
     """Apply one transition from BOOKING_TRANSITIONS and log it."""
-    if not booking.can_transition_to(to_status):
-        raise InvalidTransition(
-            f"This booking is {booking.get_status_display().lower()} and cannot be {TRANSITION_WORDS[to_status]}.",
-        )
+    transition_verdict(booking, to_status).require()
     previous = booking.status
     booking.status = to_status
     for name, value in fields.items():
@@ -86,22 +79,6 @@ def _move(booking: Booking, to_status: str, *, actor: User | None, reason: str =
         reason=reason,
         data={"from": previous, "to": to_status},
     )
-
-
-def _as_customer(booking: Booking, user: User) -> None:
-    if booking.customer_id != user.pk:
-        raise NotFound("Booking not found.")  # other people's bookings do not exist for you
-
-
-def _as_vendor(booking: Booking, user: User) -> None:
-    if booking.vendor.user_id != user.pk:
-        raise NotFound("Booking not found.")
-
-
-def _require_vendor_taking_bookings(booking: Booking) -> None:
-    """A suspended (or no longer verified) organizer takes no new bookings, so open requests stall."""
-    if not booking.vendor.is_verified:
-        raise VendorUnavailable("This organizer is not taking bookings at the moment.")
 
 
 def booking_price_minor(*, service: Service, duration_minutes: int) -> int | None:
@@ -120,43 +97,20 @@ def _validate_times(
         raise ValidationFailed(
             "starts_at must include a time zone offset, e.g. 2026-12-01T10:00:00-05:00.", field="starts_at"
         )
-    if service.pricing_model == PricingModel.HOURLY:
-        duration = duration_minutes or service.duration_minutes
-        if duration < service.duration_minutes or duration > MAX_HOURLY_MINUTES or duration % 30:
-            raise ValidationFailed(
-                f"duration_minutes must be a multiple of 30 "
-                f"between {service.duration_minutes} and {MAX_HOURLY_MINUTES}.",
-                field="duration_minutes",
-            )
-    else:
-        if duration_minutes not in (None, service.duration_minutes):
-            raise ValidationFailed(
-                f"This service has a set length of {service.duration_minutes} minutes.", field="duration_minutes"
-            )
-        duration = service.duration_minutes
+    duration = service.booking_length(duration_minutes)
     # The range checks come first: a time far outside it (year 1, year 9999) cannot even
     # be converted to the vendor's time zone without overflowing.
     if starts_at < timezone.now():
         raise ValidationFailed("That time is in the past.", field="starts_at")
     if starts_at < earliest_bookable_start():
-        raise ValidationFailed(f"Bookings need at least {_notice_text()} notice.", field="starts_at")
-    if starts_at > timezone.now() + timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise ValidationFailed(f"Bookings need at least {notice_text()} notice.", field="starts_at")
+    if starts_at > latest_bookable_start():
         raise ValidationFailed(
             f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead.", field="starts_at"
         )
-    local = starts_at.astimezone(ZoneInfo(vendor.time_zone))
-    if local.second or local.microsecond or local.minute % START_GRANULARITY_MINUTES:
+    if not on_start_grid(starts_at.astimezone(ZoneInfo(vendor.time_zone)).timetz()):
         raise ValidationFailed("Bookings start on the quarter hour (e.g. 10:00, 10:15).", field="starts_at")
     return starts_at, duration
-
-
-def _notice_text() -> str:
-    """The minimum notice in words: '2 hours', '90 minutes', '1 hour'."""
-    minutes = settings.BOOKING_MIN_NOTICE_MINUTES
-    if minutes % 60:
-        return f"{minutes} minutes'"
-    hours = minutes // 60
-    return "1 hour's" if hours == 1 else f"{hours} hours'"
 
 
 def booking_request(
@@ -177,13 +131,10 @@ def booking_request(
     """
     if not customer.is_customer:
         raise CustomersOnly("Only customer accounts can book services.")
-    address = (address or "").strip()
-    if not address:
+    if not (address or "").strip():
         raise ValidationFailed("The address where the work takes place is required.", field="address")
-    if len(address) > 255:
-        raise ValidationFailed("The address must be at most 255 characters.", field="address")
-    if len(note or "") > 2000:
-        raise ValidationFailed("The note must be at most 2000 characters.", field="note")
+    address = clean_text(address, field="address", label="The address", max_length=ADDRESS_MAX_LENGTH)
+    note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         service = Service.objects.select_related("vendor", "category").filter(pk=service_id).first()
         if service is None or not service.is_bookable:
@@ -213,7 +164,7 @@ def booking_request(
                     price_minor=booking_price_minor(service=service, duration_minutes=duration),
                     currency=service.currency,
                     address=address,
-                    customer_note=(note or "").strip(),
+                    customer_note=note,
                 )
         except IntegrityError:
             # The PostgreSQL exclusion constraint caught a concurrent booking.
@@ -225,17 +176,17 @@ def booking_request(
 
 def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note: str = "") -> Booking:
     """The organizer prices a quote request. Paying the quote confirms the booking."""
-    if not 0 < price_minor <= 10_000_000:
-        raise ValidationFailed("The quote must be above zero and at most 100,000.00.", field="price_minor")
+    if isinstance(price_minor, bool) or not isinstance(price_minor, int) or not 0 < price_minor <= MAX_PRICE_MINOR:
+        raise ValidationFailed(
+            f"The quote must be above zero and at most {MAX_PRICE_MINOR} (minor units, e.g. cents).",
+            field="price_minor",
+        )
+    note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         booking = _lock(booking_id)
-        _as_vendor(booking, vendor_user)
-        if booking.status != BookingStatus.REQUESTED or booking.service.pricing_model != PricingModel.QUOTE:
-            raise InvalidTransition("Only an open quote request can be quoted.")
-        if hasattr(booking, "transaction"):
-            raise AlreadyPaid("The customer has already paid this quote.")
+        can_quote(booking, user=vendor_user).require()
         booking.price_minor = price_minor
-        booking.vendor_note = (note or "").strip()
+        booking.vendor_note = note
         booking.quoted_at = timezone.now()
         booking.save(update_fields=["price_minor", "vendor_note", "quoted_at", "updated_at"])
         audit_log(actor=vendor_user, action="booking.quoted", target=booking, data={"price_minor": price_minor})
@@ -251,14 +202,18 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
     """
     with transaction.atomic():
         booking = _lock(booking_id)
-        _as_customer(booking, customer)
-        if booking.status != BookingStatus.REQUESTED:
-            raise InvalidTransition(f"This booking is {booking.get_status_display().lower()} and cannot be paid.")
-        if booking.starts_at <= timezone.now():
-            raise BookingStarted("This booking's time has passed.")
-        _require_vendor_taking_bookings(booking)
-        payments.escrow_capture(booking=booking, payment_method=payment_method)
-        if booking.service.instant_booking or booking.quoted_at is not None:
+        can_pay(booking, user=customer).require()
+        # Also replaces the "not paid" the policy's question left cached on the booking.
+        booking.transaction = payments.escrow_capture(
+            booking_id=booking.pk,
+            reference=booking.reference,
+            service=booking.service,
+            amount=booking.price,
+            payer=customer,
+            payment_method=payment_method,
+            description=f"{booking.service.title} ({booking.reference})",
+        )
+        if confirms_on_payment(booking):
             _move(booking, BookingStatus.CONFIRMED, actor=customer, confirmed_at=timezone.now())
             _notify(booking, "confirmed")
         else:
@@ -267,17 +222,12 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
 
 
 def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Booking:
+    """The organizer accepts a paid request."""
+    note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         booking = _lock(booking_id)
-        _as_vendor(booking, vendor_user)
-        if booking.status == BookingStatus.REQUESTED and not hasattr(booking, "transaction"):
-            raise AwaitingPayment("The customer has not paid yet; you can accept once payment is held.")
-        if booking.status == BookingStatus.REQUESTED:
-            if booking.starts_at <= timezone.now():
-                # The request expired at its start (booking_expire refunds it); too late to accept.
-                raise BookingStarted("This booking's time has passed.")
-            _require_vendor_taking_bookings(booking)
-        fields = {"vendor_note": note.strip()} if note and note.strip() else {}
+        can_accept(booking, user=vendor_user).require()
+        fields = {"vendor_note": note} if note else {}
         _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now(), **fields)
         _notify(booking, "confirmed")
     return booking
@@ -286,49 +236,44 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
 def _close(booking: Booking, to_status: str, *, actor: User | None, reason: str) -> Booking:
     """Decline, expire or cancel: free the slot and refund any held payment in full."""
     _move(booking, to_status, actor=actor, reason=reason, closed_at=timezone.now(), close_reason=reason)
-    payments.escrow_refund(booking=booking, actor=actor, reason=reason)
+    payments.escrow_refund(booking_id=booking.pk, actor=actor, reason=reason)
     _notify(booking, to_status)
     return booking
 
 
 def booking_decline(*, vendor_user: User, booking_id: int, reason: str) -> Booking:
-    reason = (reason or "").strip()
-    if not reason:
+    """The organizer declines an open request, saying why; any payment is refunded in full."""
+    if not (reason or "").strip():
         raise ValidationFailed("Tell the customer why you decline.", field="reason")
+    reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         booking = _lock(booking_id)
-        _as_vendor(booking, vendor_user)
+        can_decline(booking, user=vendor_user).require()
         return _close(booking, BookingStatus.DECLINED, actor=vendor_user, reason=reason)
 
 
 def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
     """The customer or the organizer calls a booking off before it starts; payment is refunded in full."""
+    reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         booking = _lock(booking_id)
-        is_admin = user.is_platform_admin
-        if booking.customer_id != user.pk and booking.vendor.user_id != user.pk and not is_admin:
-            raise NotFound("Booking not found.")
-        if booking.starts_at <= timezone.now() and not is_admin:
-            raise BookingStarted("This booking has already started and can no longer be cancelled.")
-        return _close(booking, BookingStatus.CANCELLED, actor=user, reason=(reason or "").strip() or "Cancelled")
+        can_cancel(booking, user=user).require()
+        return _close(booking, BookingStatus.CANCELLED, actor=user, reason=reason or "Cancelled")
 
 
 def _complete(booking: Booking, *, actor: User | None, reason: str = "") -> Booking:
+    """The work is done: the booking completes and its escrow release is requested from the money service."""
     _move(booking, BookingStatus.COMPLETED, actor=actor, reason=reason, completed_at=timezone.now())
-    txn = payments.escrow_settle_on_completion(booking=booking)
-    if not txn.payout_needs_approval:
-        enqueue("marketplace.payments.tasks.release_payout", booking.pk)
+    payments.escrow_release_request(booking_id=booking.pk)
     _notify(booking, "completed")
     return booking
 
 
 def booking_confirm_completion(*, customer: User, booking_id: int) -> Booking:
-    """The customer confirms the work was done: escrow is released to the organizer."""
+    """The customer confirms the work was done: escrow release is requested for the organizer."""
     with transaction.atomic():
         booking = _lock(booking_id)
-        _as_customer(booking, customer)
-        if booking.status == BookingStatus.CONFIRMED and booking.starts_at > timezone.now():
-            raise NotStarted("You can confirm the work once the appointment has started.")
+        can_confirm_completion(booking, user=customer).require()
         return _complete(booking, actor=customer)
 
 
@@ -336,8 +281,7 @@ def booking_complete_automatically(*, booking_id: int) -> Booking | None:
     """The release timer: complete a confirmed booking N days after it ended. Safe to run twice."""
     with transaction.atomic():
         booking = _lock(booking_id)
-        due = booking.ends_at + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
-        if booking.status != BookingStatus.CONFIRMED or due > timezone.now():
+        if not is_due_for_automatic_completion(booking):
             return None
         return _complete(
             booking, actor=None, reason=f"Automatic release {settings.ESCROW_AUTO_RELEASE_DAYS} days after the work"
@@ -348,20 +292,7 @@ def booking_expire(*, booking_id: int) -> Booking | None:
     """Expire a request that was not paid, or not answered, in time. Safe to run twice."""
     with transaction.atomic():
         booking = _lock(booking_id)
-        if booking.status != BookingStatus.REQUESTED:
+        deadline = request_deadline(booking)
+        if deadline is None or deadline[0] > timezone.now():
             return None
-        response_window = timedelta(hours=settings.BOOKING_RESPONSE_WINDOW_HOURS)
-        if hasattr(booking, "transaction"):
-            deadline, reason = booking.created_at + response_window, "The organizer did not answer in time."
-        elif booking.service.pricing_model == PricingModel.QUOTE and booking.quoted_at is None:
-            deadline, reason = booking.created_at + response_window, "The organizer did not send a quote in time."
-        elif booking.quoted_at is not None:
-            deadline, reason = booking.quoted_at + response_window, "The quote was not paid in time."
-        else:
-            deadline = booking.created_at + timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
-            reason = "The booking was not paid in time."
-        now = timezone.now()
-        deadline = min(deadline, booking.starts_at)
-        if deadline > now:
-            return None
-        return _close(booking, BookingStatus.EXPIRED, actor=None, reason=reason)
+        return _close(booking, BookingStatus.EXPIRED, actor=None, reason=deadline[1])

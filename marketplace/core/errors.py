@@ -13,11 +13,8 @@ Domain services raise these; each face has one handler that turns them into a cl
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import dataclass
-
-from django.apps import apps
 
 
 class DomainError(Exception):
@@ -117,18 +114,11 @@ class ErrorCodeInfo:
 
 
 def error_catalog() -> list[ErrorCodeInfo]:
-    """Every declared error code, with its status and meaning, sorted by status then code.
+    """Every error code declared so far, with its status and meaning, sorted by status then code.
 
-    Imports each installed domain app's ``errors`` module first, so codes declared
-    there are known even if nothing has raised them yet.
+    A code is known once the module declaring it is imported; the API imports every
+    app's ``errors`` module before it lists them.
     """
-    for config in apps.get_app_configs():
-        if config.name.startswith("marketplace."):
-            try:
-                importlib.import_module(f"{config.name}.errors")
-            except ModuleNotFoundError as error:
-                if error.name != f"{config.name}.errors":
-                    raise
     return sorted(
         (
             ErrorCodeInfo(
@@ -137,7 +127,7 @@ def error_catalog() -> list[ErrorCodeInfo]:
                 meaning=" ".join((inspect.getdoc(cls) or "").split()),
                 app=cls.__module__.split(".")[1] if cls.__module__.startswith("marketplace.") else cls.__module__,
             )
-            for cls in [DomainError, *DomainError._codes.values()]
+            for cls in DomainError._codes.values()
         ),
         key=lambda info: (info.status, info.code),
     )

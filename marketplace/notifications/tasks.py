@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from marketplace.bookings.models import Booking
+from marketplace.bookings.policy import money_outlook
 
 from .calendar import booking_ics
 from .models import SentNotification
@@ -72,9 +74,21 @@ def send_booking_notification(booking_id: int, event: str) -> int:
     return sent
 
 
-def _send(booking: Booking, event: str, audience: str, recipient, subject: str) -> None:
-    from zoneinfo import ZoneInfo
+SUBJECT_MAX_LENGTH = 200
 
+
+def email_subject(template: str, **values: str) -> str:
+    """A subject line built from stored text that no stored text can break.
+
+    Every run of whitespace in the result, line breaks included (str.split knows them
+    all, Unicode ones too), becomes one space. Django refuses a header holding a line
+    break (BadHeaderError), so one title stored before titles were checked would
+    otherwise stop every email about its bookings.
+    """
+    return " ".join(template.format(**values).split())[:SUBJECT_MAX_LENGTH]
+
+
+def _send(booking: Booking, event: str, audience: str, recipient, subject: str) -> None:
     zone = ZoneInfo(recipient.time_zone if audience == "customer" else booking.vendor.time_zone)
     local_start = booking.starts_at.astimezone(zone)
     context = {
@@ -84,10 +98,14 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
         "recipient": recipient,
         "local_start": local_start,
         "site_url": settings.SITE_URL,
+        "money": money_outlook(booking, audience=audience),
     }
     message = EmailMessage(
-        subject=subject.format(
-            service=booking.service.title, when=f"{local_start:%a %d %b %Y, %H:%M}", reference=booking.reference
+        subject=email_subject(
+            subject,
+            service=booking.service.title,
+            when=f"{local_start:%a %d %b %Y, %H:%M}",
+            reference=booking.reference,
         ),
         body=render_to_string("notifications/booking_email.txt", context),
         to=[recipient.email],

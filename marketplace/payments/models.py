@@ -33,8 +33,13 @@ class Transaction(models.Model):
     refund_reference = models.CharField(max_length=128, blank=True)
 
     captured_at = models.DateTimeField()
-    # Set when the booking completes and the payout must wait for an admin.
+    # When the work was confirmed (the booking completed) and the escrow became due for
+    # release. The money service keeps this itself, so it never reads a booking's status.
+    releasable_at = models.DateTimeField(null=True, blank=True)
+    # Decided when the escrow becomes due: whether the payout waits for an admin, and why
+    # (codes of marketplace.payments.policy.APPROVAL_GROUNDS, as they stood then).
     payout_needs_approval = models.BooleanField(default=False)
+    payout_approval_grounds = models.JSONField(default=list, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
-from marketplace.bookings.models import BookingStatus
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
@@ -37,19 +36,26 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
 
 
 def payout_list_awaiting_approval() -> QuerySet[Transaction]:
-    """Payouts an admin must approve: held in escrow, flagged for approval, booking completed.
+    """Payouts an admin must approve: held in escrow, due for release, flagged for approval.
 
-    Oldest completion first, so the vendor who has waited longest comes first.
+    Longest waiting first, so the vendor who has waited longest comes first.
     """
     return (
         Transaction.objects.filter(
             status=TransactionStatus.HELD,
             payout_needs_approval=True,
-            booking__status=BookingStatus.COMPLETED,
+            releasable_at__isnull=False,
         )
         .select_related("booking__vendor", "booking__customer", "booking__service")
-        .order_by("booking__completed_at", "id")
+        .order_by("releasable_at", "id")
     )
+
+
+def escrow_list_due_for_release() -> QuerySet[Transaction]:
+    """Held payments whose release is due and needs no approval: what the release sweep releases."""
+    return Transaction.objects.filter(
+        status=TransactionStatus.HELD, payout_needs_approval=False, releasable_at__isnull=False
+    ).order_by("releasable_at", "id")
 
 
 def payout_awaiting_approval_totals() -> list[dict]:

@@ -2,36 +2,33 @@
 
 import logging
 
-from marketplace.bookings.models import BookingStatus
 from marketplace.core.errors import Conflict
 
-from .models import Transaction, TransactionStatus
-from .services import payout_release
+from .models import TransactionStatus
+from .selectors import escrow_list_due_for_release
+from .services import escrow_release as escrow_release_service
 
 logger = logging.getLogger(__name__)
 
 
-def release_payout(booking_id: int) -> str:
-    """Release a completed booking's payout unless it waits for an admin."""
+def escrow_release(booking_id: int) -> str:
+    """Release a completed booking's escrow unless its payout waits for an admin; returns the outcome."""
     try:
-        txn = payout_release(booking_id=booking_id, actor=None)
+        txn = escrow_release_service(booking_id=booking_id)
     except Conflict as error:
-        logger.info("payout for booking %s not released: %s", booking_id, error.message)
+        logger.info("escrow of booking %s not released: %s", booking_id, error.message)
         return error.code
     return txn.status
 
 
-def release_due_payouts() -> int:
-    """The safety net behind release_payout: release every completed booking's payout that
-    needs no approval but is still held (e.g. its queued job was lost with a Redis broker)."""
-    due = Transaction.objects.filter(
-        status=TransactionStatus.HELD, payout_needs_approval=False, booking__status=BookingStatus.COMPLETED
-    ).values_list("booking_id", flat=True)
+def escrow_release_sweep() -> int:
+    """The safety net behind ``escrow_release``: release every escrow that is due and needs no approval
+    but is still held (e.g. its queued job was lost with a Redis broker)."""
     released = 0
-    for booking_id in list(due):
+    for booking_id in list(escrow_list_due_for_release().values_list("booking_id", flat=True)):
         try:
-            if release_payout(booking_id) == TransactionStatus.RELEASED:
+            if escrow_release(booking_id) == TransactionStatus.RELEASED:
                 released += 1
         except Exception:
-            logger.exception("release_due_payouts failed for booking %s; retried on the next run", booking_id)
+            logger.exception("escrow_release_sweep failed for booking %s; retried on the next run", booking_id)
     return released

@@ -3,32 +3,30 @@
 from django.db import IntegrityError, transaction
 
 from marketplace.accounts.models import User
-from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.models import Booking
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.payments.errors import BookingNotCompleted
-from marketplace.reviews.errors import AlreadyReviewed
+from marketplace.core.validation import clean_text
 
+from .errors import AlreadyReviewed
 from .models import Review
+from .policy import can_review
+
+TITLE_MAX_LENGTH = 120
+BODY_MAX_LENGTH = 5000
 
 
 def review_create(*, customer: User, booking_id: int, rating: int, title: str = "", body: str = "") -> Review:
-    """The booking's customer reviews it once, after it is completed."""
+    """The booking's customer reviews it once, after it is completed (see ``policy.can_review``)."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed("rating must be a whole number from 1 to 5.", field="rating")
-    title, body = (title or "").strip(), (body or "").strip()
-    if len(title) > 120:
-        raise ValidationFailed("The title must be at most 120 characters.", field="title")
-    if len(body) > 5000:
-        raise ValidationFailed("The review must be at most 5000 characters.", field="body")
+    title = clean_text(title, field="title", label="The title", max_length=TITLE_MAX_LENGTH)
+    body = clean_text(body, field="body", label="The review", max_length=BODY_MAX_LENGTH, multiline=True)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().filter(pk=booking_id, customer=customer).first()
         if booking is None:
             raise NotFound("Booking not found.")
-        if booking.status != BookingStatus.COMPLETED:
-            raise BookingNotCompleted("You can review a booking once it is completed.")
-        if Review.objects.filter(booking=booking).exists():
-            raise AlreadyReviewed("You have already reviewed this booking.")
+        can_review(booking, user=customer).require()
         try:
             with transaction.atomic():
                 review = Review.objects.create(

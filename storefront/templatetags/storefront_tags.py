@@ -10,9 +10,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from marketplace.bookings.models import BookingStatus
+from marketplace.bookings.policy import WaitingFor, waiting_for
 from marketplace.catalog.selectors import price_description
 from marketplace.core.money import Money
-from marketplace.payments.models import TransactionStatus
 
 from ..forms import duration_label
 
@@ -140,47 +140,24 @@ STATUS_TONES = {
 }
 
 
+# How a badge names what an open request waits for: (to the organizer, to the customer).
+WAITING_LABELS = {
+    WaitingFor.QUOTE: ("Needs a quote", "Awaiting quote"),
+    WaitingFor.QUOTE_PAYMENT: ("Quote sent", "Quote received"),
+    WaitingFor.PAYMENT: ("Awaiting payment", "Awaiting payment"),
+    WaitingFor.ANSWER: ("Needs your answer", "Awaiting organizer"),
+}
+
+
 @register.simple_tag
 def status_badge(booking, audience: str = "customer"):
     """The booking's status as a coloured badge; open requests say what they wait for, to whom is looking."""
     label = booking.get_status_display()
-    if booking.status == BookingStatus.REQUESTED:
-        paid = _transaction(booking) is not None
-        for_vendor = audience == "vendor"
-        if booking.price_minor is None:
-            label = "Needs a quote" if for_vendor else "Awaiting quote"
-        elif booking.quoted_at and not paid:
-            label = "Quote sent" if for_vendor else "Quote received"
-        elif not paid:
-            label = "Awaiting payment"
-        else:
-            label = "Needs your answer" if for_vendor else "Awaiting organizer"
+    wait = waiting_for(booking)
+    if wait is not None:
+        for_vendor, for_customer = WAITING_LABELS[wait]
+        label = for_vendor if audience == "vendor" else for_customer
     return format_html('<span class="badge badge--{}">{}</span>', STATUS_TONES.get(booking.status, "neutral"), label)
-
-
-def _transaction(booking):
-    try:
-        return booking.transaction
-    except booking.__class__.transaction.RelatedObjectDoesNotExist:
-        return None
-
-
-@register.simple_tag
-def payment_state(booking) -> dict:
-    """Where the booking's money is: not paid, held in escrow, released or refunded."""
-    txn = _transaction(booking)
-    if txn is None:
-        if booking.price_minor is None:
-            return {"label": "No payment yet", "tone": "neutral", "detail": "You pay once the organizer quotes."}
-        return {"label": "Not paid", "tone": "warning", "detail": "Nothing has been charged."}
-    if txn.status == TransactionStatus.HELD:
-        detail = "Held securely until the work is confirmed."
-        if booking.status == BookingStatus.COMPLETED and txn.payout_needs_approval:
-            detail = "The work is confirmed; the payout is waiting for our team's approval."
-        return {"label": "Held in escrow", "tone": "info", "detail": detail, "transaction": txn}
-    if txn.status == TransactionStatus.RELEASED:
-        return {"label": "Released", "tone": "success", "detail": "Paid to the organizer.", "transaction": txn}
-    return {"label": "Refunded", "tone": "neutral", "detail": "Returned to the customer in full.", "transaction": txn}
 
 
 def _category_page(context, category):

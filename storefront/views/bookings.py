@@ -1,21 +1,25 @@
-"""The customer's bookings: list, detail, checkout, confirm completion, cancel, review."""
+"""The customer's bookings: list, detail, checkout, confirm completion, cancel, review.
+
+What a booking allows and what happens to its money are the booking policy's answers
+(marketplace.bookings.policy, marketplace.reviews.policy); these views only word them.
+"""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.bookings import policy
 from marketplace.bookings.models import BookingStatus
+from marketplace.bookings.policy import WaitingFor
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import booking_cancel, booking_confirm_completion, booking_pay
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed
+from marketplace.reviews.policy import can_review, review_of
 from marketplace.reviews.services import review_create
 
 from ..forms import TEST_PAYMENT_METHODS, CancelForm, PaymentForm, ReviewForm
@@ -31,33 +35,22 @@ def _own_booking(request, booking_id: int):
         raise Http404(error.message) from error
 
 
-def _is_paid(booking) -> bool:
-    return hasattr(booking, "transaction")
-
-
-def _can_pay(booking) -> bool:
-    return (
-        booking.status == BookingStatus.REQUESTED
-        and booking.price_minor is not None
-        and not _is_paid(booking)
-        and booking.starts_at > timezone.now()
-    )
-
-
-def _next_step(booking) -> str:
+def _next_step(booking, user) -> str:
     """One line telling the customer what happens next."""
-    now = timezone.now()
-    if booking.status == BookingStatus.REQUESTED:
-        if booking.price_minor is None:
-            return f"{booking.vendor.business_name} is preparing your quote."
-        if not _is_paid(booking):
-            return "Pay to secure this time." if not booking.quoted_at else "Your quote is ready: pay to confirm."
+    wait = policy.waiting_for(booking)
+    if wait == WaitingFor.QUOTE:
+        return f"{booking.vendor.business_name} is preparing your quote."
+    if wait == WaitingFor.PAYMENT:
+        return "Pay to secure this time."
+    if wait == WaitingFor.QUOTE_PAYMENT:
+        return "Your quote is ready: pay to confirm."
+    if wait == WaitingFor.ANSWER:
         return f"Paid and held in escrow. Waiting for {booking.vendor.business_name} to accept."
     if booking.status == BookingStatus.CONFIRMED:
-        if booking.starts_at > now:
-            return "Confirmed. Your organizer will see you then."
-        return "Was the work done? Confirm it to release the payment."
-    if booking.status == BookingStatus.COMPLETED and not hasattr(booking, "review"):
+        if policy.can_confirm_completion(booking, user=user):
+            return "Was the work done? Confirm it to release the payment."
+        return "Confirmed. Your organizer will see you then."
+    if can_review(booking, user=user):
         return "Completed. How did it go? Leave a review."
     return ""
 
@@ -71,22 +64,19 @@ def booking_list(request):
         request,
         "storefront/account/booking_list.html",
         {
-            "open_bookings": [(booking, _next_step(booking)) for booking in open_bookings],
+            "open_bookings": [(booking, _next_step(booking, request.user)) for booking in open_bookings],
             "history": history,
-            "history_rows": [(booking, _next_step(booking)) for booking in history.object_list],
+            "history_rows": [(booking, _next_step(booking, request.user)) for booking in history.object_list],
             "time_zone": request.user.time_zone,
         },
     )
 
 
-CLOSED_STATUSES = (BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.CANCELLED, BookingStatus.REFUNDED)
-
-
 def _progress(booking) -> list[tuple[str, str]]:
     """The four steps of a booking with 'done', 'current' or '' for each; empty once it is closed."""
-    if booking.status in CLOSED_STATUSES:
+    if booking.status in policy.CLOSED_STATUSES:
         return []
-    paid = _is_paid(booking)
+    paid = policy.is_paid(booking)
     completed = booking.status == BookingStatus.COMPLETED
     if booking.service.pricing_model == PricingModel.QUOTE:
         done = [True, booking.quoted_at is not None, paid, completed]
@@ -103,18 +93,21 @@ def _progress(booking) -> list[tuple[str, str]]:
 
 
 def _detail_context(request, booking, **forms) -> dict:
-    now = timezone.now()
+    user = request.user
+    can_confirm = policy.can_confirm_completion(booking, user=user)
     return {
         "booking": booking,
         "progress": _progress(booking),
-        "is_closed": booking.status in CLOSED_STATUSES,
-        "next_step": _next_step(booking),
-        "time_zone": request.user.time_zone,
-        "can_pay": _can_pay(booking),
-        "can_cancel": booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED) and booking.starts_at > now,
-        "can_confirm": booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now,
-        "can_review": booking.status == BookingStatus.COMPLETED and not hasattr(booking, "review"),
-        "review": getattr(booking, "review", None),
+        "is_closed": booking.status in policy.CLOSED_STATUSES,
+        "next_step": _next_step(booking, user),
+        "time_zone": user.time_zone,
+        "money": policy.money_outlook(booking, audience="customer"),
+        "can_pay": policy.can_pay(booking, user=user),
+        "can_cancel": policy.can_cancel(booking, user=user),
+        "can_confirm": can_confirm,
+        "confirmation_preview": policy.confirmation_preview(booking) if can_confirm else "",
+        "can_review": can_review(booking, user=user),
+        "review": review_of(booking),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "payment_window_minutes": settings.BOOKING_PAYMENT_WINDOW_MINUTES,
@@ -132,13 +125,10 @@ def booking_detail(request, booking_id: int):
 def booking_checkout(request, booking_id: int):
     """Pay the booking's full price into escrow with one of the local gateway's test cards."""
     booking = _own_booking(request, booking_id)
-    if not _can_pay(booking):
-        if _is_paid(booking):
-            messages.info(request, "This booking is already paid.")
-        elif booking.price_minor is None:
-            messages.info(request, "The organizer has not sent a quote yet. You can pay once they do.")
-        else:
-            messages.info(request, "This booking can no longer be paid.")
+    verdict = policy.can_pay(booking, user=request.user)
+    if not verdict:
+        # A paid booking has moved on from the checkout; saying so beats naming its new status.
+        messages.info(request, "This booking is already paid." if policy.is_paid(booking) else verdict.refusal.message)
         return redirect("storefront:booking_detail", booking_id=booking.pk)
 
     form = PaymentForm(request.POST or None)
@@ -168,9 +158,6 @@ def booking_checkout(request, booking_id: int):
                 )
             return redirect("storefront:booking_detail", booking_id=booking.pk)
 
-    payment_deadline = None
-    if booking.quoted_at is None:
-        payment_deadline = booking.created_at + timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
     return render(
         request,
         "storefront/account/checkout.html",
@@ -182,7 +169,7 @@ def booking_checkout(request, booking_id: int):
                 for (value, label, description), radio in zip(TEST_PAYMENT_METHODS, form["payment_method"], strict=True)
             ],
             "time_zone": request.user.time_zone,
-            "payment_deadline": payment_deadline,
+            "payment_deadline": policy.payment_deadline(booking) if booking.quoted_at is None else None,
         },
     )
 
@@ -197,10 +184,9 @@ def booking_confirm(request, booking_id: int):
         not_found_from(error)
         messages.error(request, error.message)
     else:
+        booking = _own_booking(request, booking.pk)
         messages.success(
-            request,
-            f"Thank you for confirming. The payment is released to {booking.vendor.business_name}. "
-            "Tell others how it went below.",
+            request, f"Thank you for confirming. {policy.release_sentence(booking)} Tell others how it went below."
         )
     return redirect("storefront:booking_detail", booking_id=booking.pk)
 
@@ -223,7 +209,7 @@ def booking_cancel_view(request, booking_id: int):
         messages.error(request, error.message)
     else:
         booking = _own_booking(request, booking.pk)
-        if _is_paid(booking):
+        if policy.is_paid(booking):
             messages.success(request, f"Booking cancelled. Your payment of {booking.price} is refunded in full.")
         else:
             messages.success(request, "Booking cancelled. Nothing was charged.")

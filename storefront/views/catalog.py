@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from marketplace.availability.selectors import service_slots
+from marketplace.bookings.selectors import service_slots
 from marketplace.bookings.services import booking_price_minor, booking_request
 from marketplace.catalog.models import PricingModel
 from marketplace.catalog.selectors import (

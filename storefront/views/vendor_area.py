@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.availability.services import WeeklyWindow, availability_rules_replace
+from marketplace.bookings import policy
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import booking_accept, booking_cancel, booking_decline, booking_quote
@@ -67,23 +68,16 @@ def _back(request, default: str):
     return redirect(default)
 
 
-def _request_state(booking) -> str:
-    """What an open request waits for: 'quote', 'answer', 'payment' or 'quote_payment'."""
-    paid = hasattr(booking, "transaction")
-    if booking.service.pricing_model == PricingModel.QUOTE and booking.quoted_at is None:
-        return "quote"
-    if paid:
-        return "answer"
-    return "quote_payment" if booking.quoted_at else "payment"
-
-
 @with_vendor
 def dashboard(request, vendor):
     now = timezone.now()
     bookings = booking_list_for_user(user=request.user)
-    requests = list(bookings.filter(status=BookingStatus.REQUESTED).order_by("starts_at", "id"))
-    to_answer = [(b, _request_state(b)) for b in requests if _request_state(b) in ("quote", "answer")]
-    waiting = [(b, _request_state(b)) for b in requests if _request_state(b) in ("payment", "quote_payment")]
+    requests = [
+        (booking, policy.waiting_for(booking))
+        for booking in bookings.filter(status=BookingStatus.REQUESTED).order_by("starts_at", "id")
+    ]
+    to_answer = [(booking, wait) for booking, wait in requests if wait in policy.ORGANIZER_MOVES]
+    waiting = [(booking, wait) for booking, wait in requests if wait not in policy.ORGANIZER_MOVES]
     upcoming = bookings.filter(status=BookingStatus.CONFIRMED, starts_at__gte=now).order_by("starts_at", "id")
     past = paginate(
         request,
@@ -125,16 +119,16 @@ def _vendor_booking(request, booking_id: int):
 @with_vendor
 def booking_detail(request, vendor, booking_id: int):
     booking = _vendor_booking(request, booking_id)
-    state = _request_state(booking) if booking.status == BookingStatus.REQUESTED else ""
     return render(
         request,
         "storefront/vendor/booking_detail.html",
         {
             "vendor": vendor,
             "booking": booking,
-            "state": state,
-            "can_cancel": booking.status in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
-            and booking.starts_at > timezone.now(),
+            "state": policy.waiting_for(booking) or "",
+            "money": policy.money_outlook(booking, audience="vendor"),
+            "can_cancel": policy.can_cancel(booking, user=request.user),
+            "can_decline": policy.can_decline(booking, user=request.user),
             "decline_form": DeclineForm(),
             "quote_form": QuoteForm(),
             "accept_form": AcceptForm(),

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from marketplace.availability.selectors import service_slots
 from marketplace.bookings.models import Booking
+from marketplace.bookings.selectors import service_slots
 from tests.factories.bookings import request_booking
 
 pytestmark = pytest.mark.django_db

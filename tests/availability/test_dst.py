@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 
-from marketplace.availability.selectors import open_windows, service_slots
+from marketplace.availability.selectors import open_windows
 from marketplace.bookings.models import Booking
+from marketplace.bookings.selectors import service_slots
 from tests.factories import ServiceFactory, VendorFactory, with_weekly_hours
 
 pytestmark = pytest.mark.django_db

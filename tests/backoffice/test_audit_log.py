@@ -25,7 +25,7 @@ def test_filter_by_action(admin_client, logged):
     url = reverse("backoffice_audit_log:index")
 
     assert actions(admin_client.get(url, {"action": "vendor.verified"})) == ["vendor.verified"]
-    assert actions(admin_client.get(url, {"action": "payout.approved"})) == ["payout.approved"]
+    assert actions(admin_client.get(url, {"action": "escrow.released"})) == ["escrow.released"]
     choices = [value for value, _ in admin_client.get(url).context["filters"].form.fields["action"].choices]
     assert "booking.completed" in choices
 
@@ -37,7 +37,7 @@ def test_search_by_target_id_and_actor_email(admin_client, logged):
     assert actions(admin_client.get(url, {"q": str(booking.pk)})) == sorted(
         AuditLogEntry.objects.filter(target_id=str(booking.pk)).values_list("action", flat=True)
     )
-    assert actions(admin_client.get(url, {"q": "admin@example"})) == ["payout.approved", "vendor.verified"]
+    assert actions(admin_client.get(url, {"q": "admin@example"})) == ["escrow.released", "vendor.verified"]
     assert actions(admin_client.get(url, {"q": "casey@example.com"})) == [
         "booking.completed",
         "booking.confirmed",
@@ -58,7 +58,7 @@ def test_entries_link_to_their_back_office_pages(admin_client, logged):
 
 def test_entry_detail_shows_reason_and_data(admin_client, logged):
     booking, _ = logged
-    entry = AuditLogEntry.objects.get(action="payout.approved")
+    entry = AuditLogEntry.objects.get(action="escrow.released")
 
     response = admin_client.get(reverse("backoffice_audit_log:inspect", args=[entry.pk]))
 

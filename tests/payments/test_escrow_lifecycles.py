@@ -13,7 +13,7 @@ import time_machine
 
 from marketplace.bookings import services as bookings
 from marketplace.bookings.tasks import complete_due_bookings, expire_stale_requests
-from marketplace.payments.services import payout_release
+from marketplace.payments.services import escrow_release
 from tests.factories import ServiceFactory, VendorFactory, with_weekly_hours
 from tests.payments.invariants import assert_money_invariants
 
@@ -99,7 +99,7 @@ def test_escrow_balances_after_every_step(customer, category, admin_user):
     with time_machine.travel(at(5, 14), tick=False):  # three days later the flagged one completes itself
         assert complete_due_bookings() == 1
         step()  # it waits for an admin: still held
-        payout_release(booking_id=flagged_booking.pk, actor=admin_user, reason="Checked")
+        escrow_release(booking_id=flagged_booking.pk, approved_by=admin_user, reason="Checked")
         step(released=333, held=-333, commission=50, paid_out=283)
 
     assert totals == {

@@ -9,7 +9,7 @@ def create_schedule(apps, schema_editor):
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name=NAME,
         defaults={
-            "func": "marketplace.payments.tasks.release_due_payouts",
+            "func": "marketplace.payments.tasks.release_due_payouts",  # renamed escrow_release_sweep in 0003
             "schedule_type": "I",
             "minutes": 15,
             "repeats": -1,

@@ -54,8 +54,8 @@ from marketplace.core.audit import audit_log
 from marketplace.core.money import Money
 from marketplace.payments.models import EntryKind, LedgerAccount, LedgerLine, Transaction, TransactionStatus
 from marketplace.payments.selectors import escrow_held, ledger_balance
-from marketplace.payments.services import payout_release
-from marketplace.payments.tasks import release_payout
+from marketplace.payments.services import escrow_release
+from marketplace.payments.tasks import escrow_release as escrow_release_job
 from marketplace.reviews.models import Review
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor, VerificationStatus
@@ -93,7 +93,7 @@ REVIEW_SHARE = 0.85  # generated completed bookings that got a review
 # The task functions whose queued runs the demo's history makes moot (see _clear_demo_jobs).
 DEMO_JOB_FUNCS = (
     "marketplace.notifications.tasks.send_booking_notification",
-    "marketplace.payments.tasks.release_payout",
+    "marketplace.payments.tasks.escrow_release",
 )
 
 
@@ -765,15 +765,15 @@ class DemoLoader:
             if not txn.payout_needs_approval:
                 # What the queued job does: with the ORM broker it would only run in the
                 # worker, so the demo runs it now to leave no payout half done.
-                release_payout(booking.pk)
+                escrow_release_job(booking.pk)
         if txn.payout_needs_approval:
             if plan.kind == "awaiting_payout_approval":
                 self.intended_escrow.add(booking.pk)  # waits in the back office's payout queue
             else:
                 with self._at(self._later(confirmed_at, hours=self.rng.randint(3, 26))):
-                    payout_release(
+                    escrow_release(
                         booking_id=booking.pk,
-                        actor=self.admin,
+                        approved_by=self.admin,
                         reason=self.rng.choice(self.data["bookings"]["admin_approval_reasons"]),
                     )
         if plan.review:

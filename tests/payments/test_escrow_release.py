@@ -9,8 +9,8 @@ from marketplace.bookings.services import booking_cancel
 from marketplace.core.errors import Conflict
 from marketplace.core.models import AuditLogEntry
 from marketplace.payments.models import LedgerLine, Transaction
-from marketplace.payments.services import payout_release
-from marketplace.payments.tasks import release_payout
+from marketplace.payments.services import escrow_release
+from marketplace.payments.tasks import escrow_release as escrow_release_job
 from tests.conftest import local_slot
 from tests.factories.bookings import completed_booking, past_paid_booking
 from tests.payments.invariants import assert_money_invariants
@@ -26,7 +26,7 @@ def test_a_payout_at_the_threshold_is_released_by_the_job(customer, service, set
 
     txn = Transaction.objects.get(booking=booking)
     assert (txn.status, txn.payout_needs_approval, txn.released_by) == ("released", False, None)
-    assert AuditLogEntry.objects.filter(action="payout.released", actor=None).count() == 1
+    assert AuditLogEntry.objects.filter(action="escrow.released", actor=None).count() == 1
     assert assert_money_invariants()["paid_out"] == 25500
 
 
@@ -37,15 +37,15 @@ def test_a_payout_above_the_threshold_waits_for_an_admin(customer, service, admi
 
     # the job refuses it, however often it runs
     before = data_snapshot()
-    assert release_payout(booking.pk) == "payout_needs_approval"
-    assert release_payout(booking.pk) == "payout_needs_approval"
+    assert escrow_release_job(booking.pk) == "payout_needs_approval"
+    assert escrow_release_job(booking.pk) == "payout_needs_approval"
     assert changed_tables(before, data_snapshot()) == []
 
     # an admin approves it
-    txn = payout_release(booking_id=booking.pk, actor=admin_user, reason="Photos checked")
+    txn = escrow_release(booking_id=booking.pk, approved_by=admin_user, reason="Photos checked")
 
     assert (txn.status, txn.released_by) == ("released", admin_user)
-    entry = AuditLogEntry.objects.get(action="payout.approved")
+    entry = AuditLogEntry.objects.get(action="escrow.released")
     assert (entry.actor, entry.reason) == (admin_user, "Photos checked")
     assert assert_money_invariants() == {
         "captured": 30000,
@@ -72,7 +72,7 @@ def test_the_release_job_running_twice_releases_once(customer, service):
     booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     before = data_snapshot()
 
-    assert release_payout(booking.pk) == "released"
+    assert escrow_release_job(booking.pk) == "released"
 
     assert changed_tables(before, data_snapshot()) == []
     assert LedgerLine.objects.count() == 2 + 3 + 2  # capture, release, payout
@@ -82,7 +82,7 @@ def test_the_job_does_not_release_a_booking_that_is_not_completed(customer, serv
     booking = past_paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     before = data_snapshot()
 
-    assert release_payout(booking.pk) == "booking_not_completed"
+    assert escrow_release_job(booking.pk) == "booking_not_completed"
 
     assert changed_tables(before, data_snapshot()) == []
 
@@ -94,22 +94,22 @@ def test_a_refunded_payment_is_never_released(customer, service, admin_user):
         booking_cancel(user=customer, booking_id=booking.pk)
     before = data_snapshot()
 
-    assert release_payout(booking.pk) == "payment_not_held"
+    assert escrow_release_job(booking.pk) == "payment_not_held"
     with pytest.raises(Conflict, match="The payment was refunded"):
-        payout_release(booking_id=booking.pk, actor=admin_user)
+        escrow_release(booking_id=booking.pk, approved_by=admin_user)
 
     assert changed_tables(before, data_snapshot()) == []
 
 
 def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service, admin_user, settings, monkeypatch):
     # given a completed booking whose release job never ran (as when a Redis broker loses it)
-    import marketplace.bookings.services as booking_services
+    import marketplace.payments.services as payment_services
 
-    real_enqueue = booking_services.enqueue
+    real_enqueue = payment_services.enqueue
     monkeypatch.setattr(
-        booking_services,
+        payment_services,
         "enqueue",
-        lambda func, *args: None if func.endswith("release_payout") else real_enqueue(func, *args),
+        lambda func, *args: None if func.endswith("tasks.escrow_release") else real_enqueue(func, *args),
     )
     lost = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     assert Transaction.objects.get(booking=lost).status == "held"
@@ -118,10 +118,10 @@ def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service
     waiting = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-4))
 
     # when the sweep runs, twice
-    from marketplace.payments.tasks import release_due_payouts
+    from marketplace.payments.tasks import escrow_release_sweep
 
-    assert release_due_payouts() == 1
-    assert release_due_payouts() == 0
+    assert escrow_release_sweep() == 1
+    assert escrow_release_sweep() == 0
 
     # then only the lost one was released, once
     assert Transaction.objects.get(booking=lost).status == "released"

@@ -1,0 +1,321 @@
+"""What a booking allows, waits for, and what happens to its money next: answered once.
+
+The booking services enforce these answers (``can_pay(...).require()`` raises the
+refusal), and every face asks them to decide which button to show and which sentence
+to print, so a button is never offered that the service would refuse, and no page or
+email tells a different story about the money than the back office.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.catalog.models import PricingModel
+from marketplace.core.errors import DomainError, InvalidTransition, NotFound
+from marketplace.payments.errors import AlreadyPaid
+from marketplace.payments.models import Transaction
+from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds
+from marketplace.vendors.errors import VendorUnavailable
+
+from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
+from .models import Booking, BookingStatus
+
+# The verb for each status in "This booking is <status> and cannot be <verb>."
+TRANSITION_WORDS = {
+    BookingStatus.CONFIRMED: "confirmed",
+    BookingStatus.COMPLETED: "completed",
+    BookingStatus.DECLINED: "declined",
+    BookingStatus.EXPIRED: "expired",
+    BookingStatus.CANCELLED: "cancelled",
+    BookingStatus.DISPUTED: "disputed",
+    BookingStatus.REFUNDED: "refunded",
+}
+
+# Statuses after which nothing more happens to the booking: it never took place.
+CLOSED_STATUSES = (BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.CANCELLED, BookingStatus.REFUNDED)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "may this user do this now?": allowed, or the refusal the service would raise."""
+
+    refusal: DomainError | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def require(self) -> None:
+        """Raise the refusal, if any: how a service enforces the verdict."""
+        if self.refusal is not None:
+            raise self.refusal
+
+
+ALLOWED = Verdict()
+
+
+def _refused(error: DomainError) -> Verdict:
+    return Verdict(refusal=error)
+
+
+def _not_yours() -> Verdict:
+    return _refused(NotFound("Booking not found."))  # other people's bookings do not exist for you
+
+
+def transition_verdict(booking: Booking, to_status: str, *, verb: str | None = None) -> Verdict:
+    """Whether BOOKING_TRANSITIONS allows the move, with the sentence that refuses it."""
+    if booking.can_transition_to(to_status):
+        return ALLOWED
+    status = booking.get_status_display().lower()
+    return _refused(InvalidTransition(f"This booking is {status} and cannot be {verb or TRANSITION_WORDS[to_status]}."))
+
+
+def is_paid(booking: Booking) -> bool:
+    return payment_of(booking) is not None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+# --- What an open request waits for ---------------------------------------------------------
+
+
+class WaitingFor(models.TextChoices):
+    QUOTE = "quote", "the organizer's quote"  # a quote request the organizer has not priced yet
+    PAYMENT = "payment", "the customer's payment"  # priced, not paid
+    QUOTE_PAYMENT = "quote_payment", "the customer's payment of the quote"  # quoted, not paid
+    ANSWER = "answer", "the organizer's answer"  # paid, waiting for the organizer to accept or decline
+
+
+def waiting_for(booking: Booking) -> WaitingFor | None:
+    """What a requested booking waits for; None once it is no longer a request."""
+    if booking.status != BookingStatus.REQUESTED:
+        return None
+    if booking.price_minor is None:
+        return WaitingFor.QUOTE
+    if is_paid(booking):
+        return WaitingFor.ANSWER
+    return WaitingFor.QUOTE_PAYMENT if booking.quoted_at else WaitingFor.PAYMENT
+
+
+# What an open request waits for when the organizer's move is next (a quote to send, a paid request
+# to answer); the others wait for the customer.
+ORGANIZER_MOVES = frozenset({WaitingFor.QUOTE, WaitingFor.ANSWER})
+
+
+def confirms_on_payment(booking: Booking) -> bool:
+    """Paying confirms the booking at once (an instant service, or a quote the organizer priced)."""
+    return booking.service.instant_booking or booking.quoted_at is not None
+
+
+def request_deadline(booking: Booking) -> tuple[datetime, str] | None:
+    """When an open request expires, and why; None if it is not an open request.
+
+    An unpaid request expires after the payment window; a quote nobody sends, a quote
+    nobody pays, or a paid request nobody answers, after the response window. Never
+    later than the appointment itself.
+    """
+    wait = waiting_for(booking)
+    if wait is None:
+        return None
+    response_window = timedelta(hours=settings.BOOKING_RESPONSE_WINDOW_HOURS)
+    if wait == WaitingFor.ANSWER:
+        deadline, reason = booking.created_at + response_window, "The organizer did not answer in time."
+    elif wait == WaitingFor.QUOTE:
+        deadline, reason = booking.created_at + response_window, "The organizer did not send a quote in time."
+    elif wait == WaitingFor.QUOTE_PAYMENT:
+        deadline, reason = booking.quoted_at + response_window, "The quote was not paid in time."
+    else:
+        deadline = booking.created_at + timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
+        reason = "The booking was not paid in time."
+    return min(deadline, booking.starts_at), reason
+
+
+def payment_deadline(booking: Booking) -> datetime | None:
+    """Until when the customer can pay an unpaid request (None: not waiting for a payment)."""
+    if waiting_for(booking) not in (WaitingFor.PAYMENT, WaitingFor.QUOTE_PAYMENT):
+        return None
+    return request_deadline(booking)[0]
+
+
+# --- May this user do this now? --------------------------------------------------------------
+
+
+def can_pay(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The customer pays the full price into escrow. Paying is a step towards confirmation, so it is
+    allowed only while the move to confirmed is."""
+    if booking.customer_id != user.pk:
+        return _not_yours()
+    if not booking.can_transition_to(BookingStatus.CONFIRMED):
+        return transition_verdict(booking, BookingStatus.CONFIRMED, verb="paid")
+    if booking.starts_at <= _now(now):
+        return _refused(BookingStarted("This booking's time has passed."))
+    if not booking.vendor.is_verified:
+        return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+    if is_paid(booking):
+        return _refused(AlreadyPaid("This booking is already paid."))
+    if booking.price_minor is None:
+        return _refused(AwaitingQuote("The organizer has not sent a quote yet. You can pay once they do."))
+    return ALLOWED
+
+
+def can_quote(booking: Booking, *, user: User) -> Verdict:
+    """The organizer prices an open quote request (again, until the customer pays)."""
+    if booking.vendor.user_id != user.pk:
+        return _not_yours()
+    if not booking.can_transition_to(BookingStatus.CONFIRMED) or booking.service.pricing_model != PricingModel.QUOTE:
+        return _refused(InvalidTransition("Only an open quote request can be quoted."))
+    if is_paid(booking):
+        return _refused(AlreadyPaid("The customer has already paid this quote."))
+    return ALLOWED
+
+
+def can_accept(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The organizer accepts a paid request before its start."""
+    if booking.vendor.user_id != user.pk:
+        return _not_yours()
+    if booking.status == BookingStatus.REQUESTED:
+        if not is_paid(booking):
+            return _refused(AwaitingPayment("The customer has not paid yet; you can accept once payment is held."))
+        if booking.starts_at <= _now(now):
+            # The request expired at its start (booking_expire refunds it); too late to accept.
+            return _refused(BookingStarted("This booking's time has passed."))
+        if not booking.vendor.is_verified:
+            return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+    return transition_verdict(booking, BookingStatus.CONFIRMED)
+
+
+def can_decline(booking: Booking, *, user: User) -> Verdict:
+    """The organizer declines an open request; any payment is refunded in full."""
+    if booking.vendor.user_id != user.pk:
+        return _not_yours()
+    return transition_verdict(booking, BookingStatus.DECLINED)
+
+
+def can_cancel(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The customer or the organizer calls a booking off before it starts; an admin, at any time."""
+    is_admin = user.is_platform_admin
+    if booking.customer_id != user.pk and booking.vendor.user_id != user.pk and not is_admin:
+        return _not_yours()
+    if booking.starts_at <= _now(now) and not is_admin:
+        return _refused(BookingStarted("This booking has already started and can no longer be cancelled."))
+    return transition_verdict(booking, BookingStatus.CANCELLED)
+
+
+def can_confirm_completion(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The customer confirms the work was done, once the appointment has started."""
+    if booking.customer_id != user.pk:
+        return _not_yours()
+    if booking.status == BookingStatus.CONFIRMED and booking.starts_at > _now(now):
+        return _refused(NotStarted("You can confirm the work once the appointment has started."))
+    return transition_verdict(booking, BookingStatus.COMPLETED)
+
+
+# The moves a user may ask for on a booking, by the name the API uses for each.
+BOOKING_ACTIONS = {
+    "pay": can_pay,
+    "quote": can_quote,
+    "accept": can_accept,
+    "decline": can_decline,
+    "cancel": can_cancel,
+    "confirm_completion": can_confirm_completion,
+}
+
+
+def booking_actions(booking: Booking, *, user: User) -> list[str]:
+    """The moves ``user`` may make on the booking right now (names of BOOKING_ACTIONS)."""
+    return [name for name, verdict in BOOKING_ACTIONS.items() if verdict(booking, user=user)]
+
+
+def is_due_for_automatic_completion(booking: Booking, *, now: datetime | None = None) -> bool:
+    """The release timer: a confirmed booking completes by itself ESCROW_AUTO_RELEASE_DAYS after it ends."""
+    due = booking.ends_at + timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
+    return booking.status == BookingStatus.CONFIRMED and due <= _now(now)
+
+
+# --- What happens to the money next -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoneyOutlook:
+    """Where the booking's money is, and what happens to it next, in the words a page or email shows."""
+
+    state: EscrowState
+    label: str
+    tone: str  # neutral, warning, info, success
+    detail: str
+    payment: Transaction | None = None
+
+
+def money_outlook(booking: Booking, *, audience: str = "customer") -> MoneyOutlook:
+    """The one answer every face gives about a booking's money (``audience``: "customer" or "vendor")."""
+    payment = payment_of(booking)
+    state = escrow_state(payment)
+    for_vendor = audience == "vendor"
+    vendor_name = booking.vendor.business_name
+    if state == EscrowState.NOT_PAID:
+        if booking.price_minor is None:
+            detail = "The customer pays once you send a quote." if for_vendor else "You pay once the organizer quotes."
+            return MoneyOutlook(state, "No payment yet", "neutral", detail)
+        return MoneyOutlook(state, "Not paid", "warning", "Nothing has been charged.")
+    if state == EscrowState.HELD:
+        if booking.status == BookingStatus.REQUESTED:
+            detail = (
+                "Held until you accept; declining refunds the customer in full."
+                if for_vendor
+                else "Held securely. If the organizer declines, you are refunded in full."
+            )
+        elif for_vendor:
+            detail = "Paid out when the customer confirms the work, or automatically a few days after the appointment."
+        else:
+            detail = "Held securely until the work is confirmed."
+        return MoneyOutlook(state, state.label, "info", detail, payment)
+    if state == EscrowState.AWAITING_APPROVAL:
+        detail = (
+            "The work is confirmed; your payout is waiting for our team's approval."
+            if for_vendor
+            else "The work is confirmed; the payout is waiting for our team's approval."
+        )
+        return MoneyOutlook(state, EscrowState.HELD.label, "info", detail, payment)
+    if state == EscrowState.RELEASE_DUE:
+        detail = (
+            "The work is confirmed; your payout is on its way."
+            if for_vendor
+            else (f"The work is confirmed; the payment is on its way to {vendor_name}.")
+        )
+        return MoneyOutlook(state, state.label, "info", detail, payment)
+    if state == EscrowState.RELEASED:
+        detail = "Paid out to you." if for_vendor else "Paid to the organizer."
+        return MoneyOutlook(state, state.label, "success", detail, payment)
+    return MoneyOutlook(state, state.label, "neutral", "Returned to the customer in full.", payment)
+
+
+def confirmation_preview(booking: Booking) -> str:
+    """What confirming the work will do with the money, told before the customer confirms."""
+    price, vendor_name = booking.price, booking.vendor.business_name
+    if payout_approval_grounds(amount_minor=booking.price_minor or 0, vendor=booking.vendor):
+        return f"We then release {price} to {vendor_name} once our team has approved the payout."
+    return f"We then release {price} to {vendor_name}."
+
+
+def release_sentence(booking: Booking) -> str:
+    """What the customer is told right after confirming the work, from the same answer as the outlook."""
+    state = escrow_state(payment_of(booking))
+    vendor_name = booking.vendor.business_name
+    if state == EscrowState.AWAITING_APPROVAL:
+        return f"The payment goes to {vendor_name} once our team approves the payout."
+    if state == EscrowState.RELEASE_DUE:
+        return f"The payment is on its way to {vendor_name}."
+    if state == EscrowState.RELEASED:
+        return f"The payment is released to {vendor_name}."
+    return ""

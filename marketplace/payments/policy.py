@@ -1,0 +1,71 @@
+"""What the money service answers about a payment: where the money is, and why a payout waits.
+
+Every face that shows a payment (storefront, emails, back office, API) asks these
+functions; the services that move the money decide with them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from marketplace.vendors.models import Vendor
+
+from .models import Transaction, TransactionStatus
+
+
+class EscrowState(models.TextChoices):
+    NOT_PAID = "not_paid", "Not paid"  # nothing captured
+    HELD = "held", "Held in escrow"  # captured; the work is not confirmed yet
+    RELEASE_DUE = "release_due", "Being released"  # the work is confirmed; the release job is on its way
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for payout approval"  # due, but an admin must approve
+    RELEASED = "released", "Released"  # commission kept, the vendor's share transferred
+    REFUNDED = "refunded", "Refunded"  # returned to the customer
+
+
+def escrow_state(payment: Transaction | None) -> EscrowState:
+    """Where a booking's money is right now."""
+    if payment is None:
+        return EscrowState.NOT_PAID
+    if payment.status == TransactionStatus.RELEASED:
+        return EscrowState.RELEASED
+    if payment.status == TransactionStatus.REFUNDED:
+        return EscrowState.REFUNDED
+    if payment.releasable_at is None:
+        return EscrowState.HELD
+    return EscrowState.AWAITING_APPROVAL if payment.payout_needs_approval else EscrowState.RELEASE_DUE
+
+
+# Why a payout waits for an admin instead of the release job: code -> how the back office says it.
+APPROVAL_GROUNDS = {
+    "amount_above_threshold": "amount above the approval threshold",
+    "vendor_flagged": "vendor flagged for payout review",
+}
+
+
+def payout_approval_grounds(*, amount_minor: int, vendor: Vendor) -> list[str]:
+    """The grounds (codes of APPROVAL_GROUNDS) on which a payout must wait for an admin; empty: none.
+
+    Payouts above ``PAYOUT_APPROVAL_THRESHOLD_MINOR`` and every payout of a vendor flagged
+    for review wait. Decided once, when the escrow becomes due, and kept on the payment.
+    """
+    grounds = []
+    if amount_minor > settings.PAYOUT_APPROVAL_THRESHOLD_MINOR:
+        grounds.append("amount_above_threshold")
+    if vendor.payouts_need_approval:
+        grounds.append("vendor_flagged")
+    return grounds
+
+
+def payout_approval_grounds_text(payment: Transaction) -> str:
+    """Why this payout waits, in words, as decided when the work was confirmed."""
+    words = [APPROVAL_GROUNDS.get(code, code) for code in payment.payout_approval_grounds]
+    return ", ".join(words).capitalize() or "Flagged when the booking completed"
+
+
+def payment_of(booking) -> Transaction | None:
+    """A booking's payment, or None when it was never paid (without raising on the missing reverse row)."""
+    try:
+        return booking.transaction
+    except Transaction.DoesNotExist:
+        return None
