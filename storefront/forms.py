@@ -16,9 +16,19 @@ from django.utils import timezone
 
 from marketplace.accounts.models import Role
 from marketplace.availability.models import Weekday
+from marketplace.availability.services import validate_opening
+from marketplace.catalog.limits import (
+    MAX_PRICE_MINOR,
+    SERVICE_DURATION_MAX_MINUTES,
+    SERVICE_DURATION_MIN_MINUTES,
+    SERVICE_DURATION_STEP_MINUTES,
+    SERVICE_TITLE_MAX_LENGTH,
+)
 from marketplace.catalog.models import PricingModel
+from marketplace.core.errors import ValidationFailed
 
-MAX_HOURLY_MINUTES = 12 * 60
+# The largest price a form takes, in the currency's units (two decimals).
+MAX_PRICE = Decimal(MAX_PRICE_MINOR).scaleb(-2)
 
 
 class SignupExtraForm(forms.Form):
@@ -85,10 +95,9 @@ def duration_label(minutes: int) -> str:
     return f"{text} {rest} minutes" if rest else text
 
 
-def hourly_duration_choices(minimum: int) -> list[tuple[int, str]]:
-    """Booking lengths an hourly service offers: its minimum, then every half hour up to 12 hours."""
-    start = minimum + (-minimum % 30)
-    return [(minutes, duration_label(minutes)) for minutes in range(start, MAX_HOURLY_MINUTES + 1, 30)]
+def booking_length_choices(service) -> list[tuple[int, str]]:
+    """The booking lengths the service offers (``Service.booking_lengths``), labelled."""
+    return [(minutes, duration_label(minutes)) for minutes in service.booking_lengths()]
 
 
 class BookingForm(forms.Form):
@@ -114,7 +123,7 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.service = service
         if service.pricing_model == PricingModel.HOURLY:
-            self.fields["duration_minutes"].choices = hourly_duration_choices(service.duration_minutes)
+            self.fields["duration_minutes"].choices = booking_length_choices(service)
             self.fields["duration_minutes"].required = True
         else:
             del self.fields["duration_minutes"]
@@ -127,7 +136,7 @@ class SlotLengthForm(forms.Form):
 
     def __init__(self, *args, service, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["duration"].choices = hourly_duration_choices(service.duration_minutes)
+        self.fields["duration"].choices = booking_length_choices(service)
 
 
 TEST_PAYMENT_METHODS = [
@@ -200,7 +209,7 @@ class QuoteForm(forms.Form):
     price = forms.DecimalField(
         label="Your price",
         min_value=Decimal("0.01"),
-        max_value=Decimal("100000"),
+        max_value=MAX_PRICE,
         decimal_places=2,
         help_text="The full price for the job. The customer pays it into escrow to confirm.",
     )
@@ -258,11 +267,12 @@ class VendorProfileForm(forms.Form):
 
 
 def _service_duration_choices():
-    return [(minutes, duration_label(minutes)) for minutes in range(30, MAX_HOURLY_MINUTES + 1, 15)]
+    lengths = range(SERVICE_DURATION_MIN_MINUTES, SERVICE_DURATION_MAX_MINUTES + 1, SERVICE_DURATION_STEP_MINUTES)
+    return [(minutes, duration_label(minutes)) for minutes in lengths]
 
 
 class ServiceForm(forms.Form):
-    title = forms.CharField(max_length=120, label="Title")
+    title = forms.CharField(max_length=SERVICE_TITLE_MAX_LENGTH, label="Title")
     category = forms.ChoiceField(label="Category")
     summary = forms.CharField(
         max_length=240, required=False, label="Summary", help_text="One or two sentences shown on cards."
@@ -276,7 +286,7 @@ class ServiceForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Hourly: the price is per hour. On quote: you price each request; the price is an optional 'from'.",
     )
-    price = forms.DecimalField(label="Price", min_value=Decimal("0"), max_value=Decimal("100000"), decimal_places=2)
+    price = forms.DecimalField(label="Price", min_value=Decimal("0"), max_value=MAX_PRICE, decimal_places=2)
     duration_minutes = forms.TypedChoiceField(
         coerce=int,
         label="Length",
@@ -371,8 +381,10 @@ class WeeklyHoursForm(forms.Form):
                 if start is None or end is None:
                     self.add_error(start_name if start is None else end_name, f"{label}: give both times.")
                     continue
-                if end <= start:
-                    self.add_error(end_name, f"{label}: the end must be after the start.")
+                try:
+                    validate_opening(start, end, where=label)  # the domain's rule, next to the field
+                except ValidationFailed as error:
+                    self.add_error(start_name if error.field == "start_time" else end_name, error.message)
                     continue
                 windows.append((weekday, start, end))
         data["windows"] = windows

@@ -7,12 +7,20 @@ from pydantic import Field
 from marketplace.bookings.policy import booking_actions, waiting_for
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import (
+    ADDRESS_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
     booking_accept,
     booking_cancel,
     booking_confirm_completion,
     booking_decline,
     booking_quote,
     booking_request,
+)
+from marketplace.catalog.limits import (
+    HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
+    MAX_PRICE_MINOR,
+    SERVICE_DURATION_MIN_MINUTES,
 )
 from marketplace.payments.policy import escrow_state, payment_of
 from marketplace.reviews.policy import can_review, review_of
@@ -26,9 +34,15 @@ router = Router(tags=["bookings"], auth=jwt_auth)
 class BookingIn(Schema):
     service_id: ObjectId
     starts_at: datetime = Field(description="ISO 8601 with an offset, e.g. 2026-12-01T10:00:00-05:00")
-    address: str = Field(max_length=255)
-    duration_minutes: int | None = Field(default=None, ge=30, le=720, description="Hourly services only.")
-    note: str = Field(default="", max_length=2000)
+    address: str = Field(max_length=ADDRESS_MAX_LENGTH)
+    duration_minutes: int | None = Field(
+        default=None,
+        ge=SERVICE_DURATION_MIN_MINUTES,
+        le=HOURLY_BOOKING_MAX_MINUTES,
+        description=f"Hourly services only: a multiple of {HOURLY_BOOKING_STEP_MINUTES} minutes "
+        "from the service's minimum.",
+    )
+    note: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
 
 class ServiceRef(Schema):
@@ -114,16 +128,18 @@ class BookingListQuery(Schema):
 
 
 class QuoteIn(Schema):
-    price_minor: int = Field(gt=0)
-    note: str = Field(default="", max_length=2000)
+    price_minor: int = Field(
+        gt=0, json_schema_extra={"maximum": MAX_PRICE_MINOR}, description="The full price, in minor units."
+    )
+    note: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
 
 class NoteIn(Schema):
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
 
 class ReasonIn(Schema):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
 
 def _fresh(request, booking) -> object:

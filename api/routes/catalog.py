@@ -5,6 +5,16 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from marketplace.bookings import selectors as bookings
+from marketplace.catalog.limits import (
+    HOURLY_BOOKING_MAX_MINUTES,
+    MAX_PRICE_MINOR,
+    SERVICE_DESCRIPTION_MAX_LENGTH,
+    SERVICE_DURATION_MAX_MINUTES,
+    SERVICE_DURATION_MIN_MINUTES,
+    SERVICE_DURATION_STEP_MINUTES,
+    SERVICE_SUMMARY_MAX_LENGTH,
+    SERVICE_TITLE_MAX_LENGTH,
+)
 from marketplace.catalog.models import Service
 from marketplace.catalog.selectors import (
     category_list,
@@ -24,29 +34,42 @@ from ..security import jwt_auth, search_throttle
 
 router = Router(tags=["catalog"])
 
+# Documented for clients; the catalog service enforces them with a message that names the rule.
+DURATION_SCHEMA = {
+    "minimum": SERVICE_DURATION_MIN_MINUTES,
+    "maximum": SERVICE_DURATION_MAX_MINUTES,
+    "multipleOf": SERVICE_DURATION_STEP_MINUTES,
+}
+
 
 class ServiceIn(Schema):
     category_id: ObjectId
-    title: str = Field(max_length=120)
-    summary: str = Field(default="", max_length=240)
-    description: str = Field(default="", max_length=10000)
+    title: str = Field(max_length=SERVICE_TITLE_MAX_LENGTH)
+    summary: str = Field(default="", max_length=SERVICE_SUMMARY_MAX_LENGTH)
+    description: str = Field(default="", max_length=SERVICE_DESCRIPTION_MAX_LENGTH)
     pricing_model: Literal["fixed", "hourly", "quote"]
     base_price_minor: int = Field(
-        ge=0, description="Price in minor units (cents). Hourly: per hour. Quote: optional 'from' price."
+        ge=0,
+        json_schema_extra={"maximum": MAX_PRICE_MINOR},
+        description="Price in minor units (cents). Hourly: per hour. Quote: optional 'from' price.",
     )
-    duration_minutes: int = Field(ge=1, description="Fixed/quote: expected length. Hourly: minimum booking.")
+    duration_minutes: int = Field(
+        ge=1,
+        json_schema_extra=DURATION_SCHEMA,
+        description="Fixed/quote: expected length. Hourly: minimum booking.",
+    )
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     instant_booking: bool = True
 
 
 class ServicePatch(Schema):
     category_id: ObjectId | None = None
-    title: str | None = Field(default=None, max_length=120)
-    summary: str | None = Field(default=None, max_length=240)
-    description: str | None = Field(default=None, max_length=10000)
+    title: str | None = Field(default=None, max_length=SERVICE_TITLE_MAX_LENGTH)
+    summary: str | None = Field(default=None, max_length=SERVICE_SUMMARY_MAX_LENGTH)
+    description: str | None = Field(default=None, max_length=SERVICE_DESCRIPTION_MAX_LENGTH)
     pricing_model: Literal["fixed", "hourly", "quote"] | None = None
-    base_price_minor: int | None = Field(default=None, ge=0)
-    duration_minutes: int | None = Field(default=None, ge=1)
+    base_price_minor: int | None = Field(default=None, ge=0, json_schema_extra={"maximum": MAX_PRICE_MINOR})
+    duration_minutes: int | None = Field(default=None, ge=1, json_schema_extra=DURATION_SCHEMA)
     instant_booking: bool | None = None
     is_active: bool | None = None
 
@@ -92,7 +115,12 @@ class SearchQuery(Schema):
 class SlotsQuery(Schema):
     start: date | None = Field(default=None, description="First day, in the organizer's time zone. Default: today.")
     days: int = Field(default=7, ge=1, le=31)
-    duration_minutes: int | None = Field(default=None, ge=30, le=720, description="Hourly services: booking length.")
+    duration_minutes: int | None = Field(
+        default=None,
+        ge=SERVICE_DURATION_MIN_MINUTES,
+        le=HOURLY_BOOKING_MAX_MINUTES,
+        description="Hourly services: booking length.",
+    )
 
 
 class SlotsOut(Schema):

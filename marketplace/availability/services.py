@@ -35,20 +35,20 @@ def validate_opening(start: time, end: time, *, where: str) -> None:
 
     It starts and ends on the quarter hour, so every slot offered in it is a start
     that booking accepts, and lasts at least as long as the shortest service. ``where``
-    begins the message ("On Monday", "On 24 December").
+    begins the message ("Monday", "24 December 2026").
     """
     for field, at in (("start_time", start), ("end_time", end)):
         if not on_start_grid(at):
             raise ValidationFailed(
-                f"{where}, hours begin and end on the quarter hour (e.g. 09:00 or 09:15), "
+                f"{where}: hours begin and end on the quarter hour (e.g. 09:00 or 09:15), "
                 f"not {at.isoformat(timespec='seconds')}.",
                 field=field,
             )
     if end <= start:
-        raise ValidationFailed(f"{where}, the end time must be after the start time.", field="end_time")
+        raise ValidationFailed(f"{where}: the end must be after the start.", field="end_time")
     if _minutes(end) - _minutes(start) < OPENING_MIN_MINUTES:
         raise ValidationFailed(
-            f"{where}, an opening must last at least {OPENING_MIN_MINUTES} minutes, the shortest service.",
+            f"{where}: an opening must last at least {OPENING_MIN_MINUTES} minutes, the shortest service.",
             field="end_time",
         )
 
@@ -59,7 +59,7 @@ def availability_rules_replace(*, vendor: Vendor, windows: list[WeeklyWindow], a
     for window in windows:
         if window.weekday not in Weekday.values:
             raise ValidationFailed("weekday must be 0 (Monday) to 6 (Sunday).", field="weekday")
-        validate_opening(window.start_time, window.end_time, where=f"On {Weekday(window.weekday).label}")
+        validate_opening(window.start_time, window.end_time, where=Weekday(window.weekday).label)
         by_day.setdefault(window.weekday, []).append(window)
     for weekday, day_windows in by_day.items():
         day_windows.sort(key=lambda w: w.start_time)
@@ -100,7 +100,7 @@ def availability_exception_add(
     if start_time is None and is_available:
         raise ValidationFailed("Extra opening hours need a start and an end time.")
     if start_time is not None:
-        validate_opening(start_time, end_time, where=f"On {on_date:%d %B %Y}")
+        validate_opening(start_time, end_time, where=f"{on_date.day} {on_date:%B %Y}")
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH)
     with transaction.atomic():
         exception = AvailabilityException.objects.create(

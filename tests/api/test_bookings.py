@@ -204,3 +204,24 @@ def test_the_services_of_a_suspended_organizer_cannot_be_booked(api, customer, m
     assert response.status_code == 404
     assert response.json()["code"] == "service_not_found"
     assert changed_tables(before, data_snapshot()) == []
+
+
+def test_a_booking_says_what_it_waits_for_and_what_you_may_do(api, customer, service):
+    service.instant_booking = False
+    service.save()
+    booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+
+    as_customer = api.as_user(customer).get(f"bookings/{booking.pk}").json()
+    assert (as_customer["waiting_for"], as_customer["actions"], as_customer["payment"]) == (
+        "payment",
+        ["pay", "cancel"],
+        None,
+    )
+
+    api.post("payments/capture", {"booking_id": booking.pk, "payment_method": "pm_card_visa"})
+    as_vendor = api.as_user(service.vendor.user).get(f"bookings/{booking.pk}").json()
+    assert (as_vendor["waiting_for"], as_vendor["actions"], as_vendor["payment"]["escrow_state"]) == (
+        "answer",
+        ["accept", "decline", "cancel"],
+        "held",
+    )

@@ -47,3 +47,22 @@ def test_the_docs_page_answers_and_loads_nothing_from_a_cdn(client):
     html = response.content.decode()
     assert "swagger-ui-bundle.js" in html
     assert "cdn." not in html
+
+
+def test_the_docs_list_every_error_code_with_its_status(client):
+    from marketplace.core.errors import error_catalog
+
+    description = client.get("/api/v1/openapi.json").json()["info"]["description"]
+
+    for info in error_catalog():
+        assert f"| `{info.code}` | {info.status} |" in description
+    assert "| `slot_unavailable` | 409 |" in description
+
+
+def test_the_price_limits_come_from_the_catalog_limits(client):
+    from marketplace.catalog.limits import MAX_PRICE_MINOR
+
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    assert schemas["ServiceIn"]["properties"]["base_price_minor"]["maximum"] == MAX_PRICE_MINOR
+    assert schemas["QuoteIn"]["properties"]["price_minor"]["maximum"] == MAX_PRICE_MINOR
