@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from marketplace.accounts.models import Role
+from marketplace.accounts.services import login_attempts_key
 from marketplace.core.audit import audit_log
 
 
@@ -17,6 +18,10 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             audit_log(actor=user, action="user.registered", target=user, data={"role": user.role, "via": "storefront"})
         return user
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """One failed-login count per account, whichever host or face the attempt came through."""
+        return login_attempts_key(credentials.get("email", ""))
 
     def get_signup_redirect_url(self, request):
         """New organizers go straight to their profile form; customers to where they were going."""

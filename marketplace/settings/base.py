@@ -171,6 +171,11 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="opti
 ACCOUNT_ADAPTER = "storefront.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "storefront.forms.SignupExtraForm"
 ACCOUNT_LOGOUT_ON_GET = False
+# Failed sign-ins are limited by allauth's "login_failed" rate limit (10 a minute per
+# address, 5 in 5 minutes per account), shared by the storefront, the Wagtail admin
+# (backoffice.forms.AdminLoginForm) and the API login (accounts.services.user_authenticate).
+# Its per-address count must see the client behind our proxies, like the API's limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
 
 # API tokens: a short-lived JWT access token and a rotating, revocable refresh token.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
@@ -222,6 +227,7 @@ else:
 
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Tidy Nest"
+WAGTAILADMIN_USER_LOGIN_FORM = "backoffice.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 OPENSEARCH_URL = env.str("OPENSEARCH_URL", default="")
