@@ -1,23 +1,32 @@
-from allauth.account.adapter import DefaultAccountAdapter
+"""The storefront's django-allauth wiring: sign-up goes through the accounts service."""
+
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.urls import reverse
 
 from marketplace.accounts.models import Role
-from marketplace.accounts.services import login_attempts_key
-from marketplace.core.audit import audit_log
+from marketplace.accounts.services import login_attempts_key, user_register
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sign-ups on the storefront get the same role rules as the API: customer or organizer, never admin."""
+    """Storefront sign-ups are made by user_register, like API sign-ups: the same rules and audit entry."""
 
     def save_user(self, request, user, form, commit=True):
-        user = super().save_user(request, user, form, commit=False)
+        """Create the account with the accounts service, and return it (allauth uses the returned user).
+
+        allauth's unsaved ``user`` is not used. The service always saves, whatever
+        ``commit`` says: only allauth's social sign-up passes False, and it is not installed.
+        A refusal (a DomainError, e.g. an email taken by a sign-up that won a race)
+        propagates to storefront.views.accounts.SignupView, which shows it on the form.
+        """
         data = form.cleaned_data
-        user.full_name = data.get("full_name", "").strip()
-        user.role = data.get("role") if data.get("role") in (Role.CUSTOMER, Role.VENDOR) else Role.CUSTOMER
-        if commit:
-            user.save()
-            audit_log(actor=user, action="user.registered", target=user, data={"role": user.role, "via": "storefront"})
-        return user
+        return user_register(
+            email=data.get("email", ""),
+            password=data.get("password1", ""),
+            role=data.get("role", ""),
+            full_name=data.get("full_name", ""),
+            via="storefront",
+        )
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         """One failed-login count per account, whichever host or face the attempt came through."""
@@ -29,3 +38,22 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None and user.is_authenticated and user.role == Role.VENDOR:
             return reverse("storefront:vendor_profile")
         return super().get_signup_redirect_url(request)
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form (with storefront.forms.SignupExtraForm's fields), saved by the accounts service.
+
+    allauth's own ``save`` would record the email address after ``save_user``
+    (``setup_user_email``, which insists that none exists yet); user_register already
+    recorded it, exactly as for an API sign-up, so that step is left out. (It also
+    honours an address verified earlier in the session, which only social sign-ups
+    and invitations stash; neither exists here.)
+    """
+
+    def save(self, request):
+        if self.account_already_exists:
+            raise ValueError(self.cleaned_data.get("email"))
+        adapter = get_adapter(request)
+        user = adapter.save_user(request, adapter.new_user(request), self)
+        self.custom_signup(request, user)
+        return user

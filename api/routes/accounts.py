@@ -40,7 +40,7 @@ class TokenOut(Schema):
 @router.post("/register", response={201: UserOut, **ERRORS}, throttle=[auth_throttle])
 def register(request, payload: RegisterIn):
     """Create a customer or organizer account. Log in afterwards to get tokens."""
-    return Status(201, user_register(**payload.dict()))
+    return Status(201, user_register(**payload.dict(), via="api"))
 
 
 LOGIN_429 = {

@@ -34,12 +34,15 @@ def user_register(
     full_name: str = "",
     phone: str = "",
     time_zone: str = "America/New_York",
+    via: str = "",
 ) -> User:
-    """Create a customer or organizer account.
+    """Create a customer or organizer account: every sign-up, whichever face it comes from.
 
     Admin accounts are never self-service. Emails are unique without regard to case.
-    The allauth email record is created too, so the account can sign in on the
-    storefront exactly like one created there.
+    The allauth email record (primary, not yet verified) is created too, so an account
+    made through the API signs in on the storefront exactly like one made there (whose
+    sign-up form leaves that record to this service). ``via`` names the face
+    ("storefront", "api") in the audit entry.
     """
     from allauth.account.models import EmailAddress
 
@@ -74,7 +77,9 @@ def user_register(
                 EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
         except IntegrityError:
             raise taken from None
-        audit_log(actor=user, action="user.registered", target=user, data={"role": role})
+        audit_log(
+            actor=user, action="user.registered", target=user, data={"role": role, **({"via": via} if via else {})}
+        )
     return user
 
 

@@ -170,6 +170,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "storefront.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "storefront.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"signup": "storefront.accounts.SignupForm"}  # saved by accounts.services.user_register
 ACCOUNT_LOGOUT_ON_GET = False
 # Failed sign-ins are limited by allauth's "login_failed" rate limit (10 a minute per
 # address, 5 in 5 minutes per account), shared by the storefront, the Wagtail admin
