@@ -1,11 +1,25 @@
-"""The storefront's django-allauth wiring: sign-up goes through the accounts service."""
+"""The storefront's django-allauth wiring: sign-up goes through the accounts service; emails name the site."""
+
+from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+from django.utils.encoding import force_str
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import login_attempts_key, user_register
+
+
+@dataclass(frozen=True)
+class EmailSite:
+    """What allauth's email templates call ``current_site``: the site's name, and the host its links use."""
+
+    name: str
+    domain: str
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,6 +41,20 @@ class AccountAdapter(DefaultAccountAdapter):
             full_name=data.get("full_name", ""),
             via="storefront",
         )
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails say SITE_NAME ("Tidy Nest") where they would say the request's host.
+
+        Without django.contrib.sites, allauth's ``current_site`` is the request's host for
+        both its name and its domain. Only the name changes: the links in the emails
+        (confirm, reset, sign up) are built from the request, and the domain the text
+        shows stays the host they point to.
+        """
+        host = get_current_site(allauth_context.request).domain
+        super().send_mail(template_prefix, email, {"current_site": EmailSite(settings.SITE_NAME, host), **context})
+
+    def format_email_subject(self, subject):
+        return f"[{settings.SITE_NAME}] {force_str(subject)}"
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         """One failed-login count per account, whichever host or face the attempt came through."""

@@ -21,6 +21,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The site's name in the Wagtail admin and in the sign-up, sign-in and password emails.
+SITE_NAME = env.str("SITE_NAME", default="Tidy Nest")
 
 INSTALLED_APPS = [
     # Domain: models, services, selectors.
@@ -227,7 +229,7 @@ else:
 
 
 # --- Wagtail ------------------------------------------------------------------------
-WAGTAIL_SITE_NAME = "Tidy Nest"
+WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_USER_LOGIN_FORM = "backoffice.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
