@@ -1,7 +1,8 @@
 """One place that turns every error into JSON: {"detail": ..., "code": ...}.
 
-Domain errors keep their status (400/401/403/404/409/402); request validation
-errors become 422 with a sentence a person can read, plus the field-by-field list.
+Domain errors keep their status (400/401/402/403/404/409/429, a 429 with Retry-After
+when the error knows the wait); request validation errors become 422 with a sentence
+a person can read, plus the field-by-field list.
 """
 
 import logging
@@ -10,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, TooManyRequests
 
 from .parser import MalformedBody
 
@@ -37,7 +38,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError):
         extra = {"field": exc.field} if exc.field else {}
-        return respond(request, exc.status, exc.message, exc.code, **extra)
+        response = respond(request, exc.status, exc.message, exc.code, **extra)
+        if isinstance(exc, TooManyRequests) and exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError):

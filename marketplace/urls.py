@@ -7,12 +7,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 from api.errors import api_path_not_found
 from api.main import api
 from storefront import urls as storefront_urls
+from storefront.views import accounts as storefront_accounts
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_path_not_found),  # unknown API addresses get a JSON 404
+    # allauth's sign-up view, with the accounts service's refusals shown on the form
+    path("accounts/signup/", storefront_accounts.SignupView.as_view()),
     path("accounts/", include("allauth.urls")),
     path("", include(storefront_urls)),
 ]

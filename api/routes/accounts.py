@@ -40,13 +40,33 @@ class TokenOut(Schema):
 @router.post("/register", response={201: UserOut, **ERRORS}, throttle=[auth_throttle])
 def register(request, payload: RegisterIn):
     """Create a customer or organizer account. Log in afterwards to get tokens."""
-    return Status(201, user_register(**payload.dict()))
+    return Status(201, user_register(**payload.dict(), via="api"))
 
 
-@router.post("/login", response={200: TokenOut, **ERRORS}, throttle=[auth_throttle])
+LOGIN_429 = {
+    "description": (
+        "Too many requests from this client (`rate_limited`), or too many failed sign-ins for this "
+        "account or from this address (`too_many_login_attempts`): even the right password is refused "
+        "until the wait is over."
+    ),
+    "headers": {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}},
+}
+
+
+@router.post(
+    "/login",
+    response={200: TokenOut, **ERRORS},
+    throttle=[auth_throttle],
+    openapi_extra={"responses": {429: LOGIN_429}},
+)
 def login(request, payload: LoginIn):
-    """Exchange an email and password for an access token (short-lived) and a refresh token."""
-    user = user_authenticate(email=payload.email, password=payload.password)
+    """Exchange an email and password for an access token (short-lived) and a refresh token.
+
+    Failed attempts count against the same limits as the storefront's and the admin's
+    sign-in (per account and per client address): past them, even the right password
+    answers 429 `too_many_login_attempts` with a Retry-After header.
+    """
+    user = user_authenticate(request=request, email=payload.email, password=payload.password)
     return api_session_start(user=user, user_agent=request.headers.get("User-Agent", ""))
 
 

@@ -1,6 +1,6 @@
 """Error codes of accounts and sign-in (see marketplace.core.errors)."""
 
-from marketplace.core.errors import Conflict, NotAuthenticated, PermissionDenied
+from marketplace.core.errors import Conflict, NotAuthenticated, PermissionDenied, TooManyRequests
 
 
 class EmailTaken(Conflict):
@@ -13,6 +13,12 @@ class InvalidCredentials(NotAuthenticated):
     """The email address and password do not match an active account."""
 
     code = "invalid_credentials"
+
+
+class TooManyLoginAttempts(TooManyRequests):
+    """Too many failed sign-ins for this account or from this address: even the right password waits (Retry-After)."""
+
+    code = "too_many_login_attempts"
 
 
 class InvalidRefreshToken(NotAuthenticated):

@@ -88,6 +88,9 @@ class ApiSession(models.Model):
 
     Access tokens name their session, so revoking it (logout, or reuse of an old
     refresh token, which signals theft) ends every token of that sign-in at once.
+    A session is also bound to the password it was started with: once the user's
+    password changes (by any path) or the user is deactivated, it is refused and
+    marked revoked (see accounts.tokens).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -96,6 +99,8 @@ class ApiSession(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
+    # A SHA-256 of the user's password hash at sign-in; empty for sessions older than the binding.
+    credentials_fingerprint = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"API sign-in {self.id} of {self.user_id}"

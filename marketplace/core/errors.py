@@ -100,6 +100,12 @@ class TooManyRequests(DomainError):
 
     code = "too_many_requests"
     status = 429
+    default_message = "Too many attempts. Please wait before trying again."
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, field: str | None = None):
+        super().__init__(message, field=field)
+        # Whole seconds until an attempt may succeed again, when known (faces send it as Retry-After).
+        self.retry_after = retry_after
 
 
 # --- The catalogue of codes, for the API documentation ------------------------------------

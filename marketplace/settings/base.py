@@ -21,6 +21,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The site's name in the Wagtail admin and in the sign-up, sign-in and password emails.
+SITE_NAME = env.str("SITE_NAME", default="Tidy Nest")
 
 INSTALLED_APPS = [
     # Domain: models, services, selectors.
@@ -170,7 +172,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_ADAPTER = "storefront.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "storefront.forms.SignupExtraForm"
+ACCOUNT_FORMS = {"signup": "storefront.accounts.SignupForm"}  # saved by accounts.services.user_register
 ACCOUNT_LOGOUT_ON_GET = False
+# Failed sign-ins are limited by allauth's "login_failed" rate limit (10 a minute per
+# address, 5 in 5 minutes per account), shared by the storefront, the Wagtail admin
+# (backoffice.forms.AdminLoginForm) and the API login (accounts.services.user_authenticate).
+# Its per-address count must see the client behind our proxies, like the API's limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
 
 # API tokens: a short-lived JWT access token and a rotating, revocable refresh token.
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
@@ -221,7 +229,8 @@ else:
 
 
 # --- Wagtail ------------------------------------------------------------------------
-WAGTAIL_SITE_NAME = "Tidy Nest"
+WAGTAIL_SITE_NAME = SITE_NAME
+WAGTAILADMIN_USER_LOGIN_FORM = "backoffice.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 OPENSEARCH_URL = env.str("OPENSEARCH_URL", default="")

@@ -1,9 +1,12 @@
 """POST auth/register, auth/login, auth/refresh, auth/logout, GET auth/me."""
 
+import json
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import ApiSession, User
@@ -113,6 +116,79 @@ def test_login_of_a_deactivated_user_fails_the_same_way(api, customer, password)
 
     assert response.status_code == 401
     assert response.json()["detail"] == "Incorrect email or password."
+
+
+LOCKED_OUT = {
+    "detail": "Too many failed sign-in attempts. Please wait a few minutes and try again.",
+    "code": "too_many_login_attempts",
+}
+
+
+def test_an_account_locked_out_on_the_storefront_gets_429_from_the_api_login(api, customer, password):
+    # given a customer the storefront locked out five minutes' worth
+    start = timezone.now()
+    storefront = Client()
+    with time_machine.travel(start, tick=False):
+        for _ in range(5):
+            storefront.post(reverse("account_login"), {"login": customer.email, "password": "wrong-password"})
+    before = data_snapshot()
+
+    # when the API login gets the right password a minute later
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        response = _login(api, customer.email, password)
+
+    # then it answers 429 in the usual envelope, says when to come back, and signs nobody in
+    assert response.status_code == 429
+    assert response.json() == LOCKED_OUT
+    assert response["Retry-After"] == "240"
+    assert not ApiSession.objects.exists()
+    assert changed_tables(before, data_snapshot()) == []
+
+
+def _login_from(api, address: str, email: str, password: str):
+    body = json.dumps({"email": email, "password": password})
+    return api.client.post("/api/v1/auth/login", body, content_type="application/json", REMOTE_ADDR=address)
+
+
+def test_failed_api_logins_lock_the_storefront_and_the_admin_login_too(api, customer, admin_user, password):
+    # given five wrong passwords through the API for a customer and for the admin, each from five addresses
+    for user in (customer, admin_user):
+        answers = [_login_from(api, f"10.0.0.{i}", user.email, "wrong-password").status_code for i in range(5)]
+        assert answers == [401] * 5
+
+    # when the right passwords come through the API, the storefront and the admin login
+    api_answer = _login(api, customer.email, password)
+    storefront = Client().post(reverse("account_login"), {"login": customer.email, "password": password})
+    admin = Client().post("/admin/login/", {"username": admin_user.email, "password": password})
+
+    # then every face refuses them
+    assert (api_answer.status_code, api_answer.json()) == (429, LOCKED_OUT)
+    assert "Too many failed login attempts. Try again later." in storefront.content.decode()
+    assert "_auth_user_id" not in storefront.wsgi_request.session
+    assert list(admin.context["form"].non_field_errors()) == [LOCKED_OUT["detail"]]
+    assert "_auth_user_id" not in admin.wsgi_request.session
+    assert not ApiSession.objects.exists()
+
+
+def test_a_lockout_is_not_remembered_by_an_idempotency_key(api, customer, password):
+    for _ in range(5):
+        _login(api, customer.email, "wrong-password")
+
+    response = api.post(
+        "auth/login", {"email": customer.email, "password": password}, headers={"Idempotency-Key": "login-1"}
+    )
+
+    assert response.status_code == 429
+    assert "Idempotent-Replayed" not in response
+
+
+def test_the_openapi_document_lists_the_login_lockout(client):
+    document = client.get("/api/v1/openapi.json").json()
+
+    too_many = document["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"]
+    assert too_many["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    assert "too_many_login_attempts" in too_many["description"]
+    assert too_many["headers"]["Retry-After"]["schema"] == {"type": "integer"}
 
 
 def test_refresh_rotates_and_the_old_refresh_token_then_fails(api, customer, password):
