@@ -12,6 +12,7 @@ from backoffice.panels import add_back_office_panel
 from backoffice.permissions import APPROVE, MANAGE, VERIFY, PlatformAdminPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
+from marketplace.accounts.tokens import api_sessions_end_for_user
 from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category
 from marketplace.core.models import AuditLogEntry
@@ -40,3 +41,19 @@ def back_office_dashboard_panel(request, panels):
         payouts_url_name=f"{PAYOUTS}:index",
         balances_url_name=f"{BALANCES}:index",
     )
+
+
+# Users are deactivated in Wagtail's own user screens: end their API sign-ins there and then,
+# so activating them again later does not bring an old sign-in back.
+@hooks.register("after_edit_user")
+def end_api_sign_ins_of_a_deactivated_user(request, user):
+    if not user.is_active:
+        api_sessions_end_for_user(user=user, reason="user_deactivated")
+
+
+@hooks.register("after_bulk_action")
+def end_api_sign_ins_of_deactivated_users(request, action_type, objects, action_class_instance):
+    if action_type == "set_active_state":
+        for user in objects:
+            if not user.is_active:
+                api_sessions_end_for_user(user=user, reason="user_deactivated")

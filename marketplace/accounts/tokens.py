@@ -145,6 +145,17 @@ def api_session_revoke(*, session_id: str, reason: str = "logout") -> None:
     _revoke(session_id, reason=reason, at=timezone.now())
 
 
+def api_sessions_end_for_user(*, user: User, reason: str) -> int:
+    """End every live API sign-in of ``user`` now; returns how many ended.
+
+    Tokens of a deactivated user are refused on their next use anyway; ending them at
+    once also keeps them ended if the user is activated again later.
+    """
+    return ApiSession.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
 @dataclass(frozen=True)
 class AccessIdentity:
     user: User

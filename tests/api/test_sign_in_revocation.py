@@ -156,6 +156,25 @@ def test_deactivating_the_user_ends_every_api_sign_in(api, customer, password):
     _assert_ended(api, tokens, "user_deactivated")
 
 
+def test_deactivating_in_the_wagtail_admin_ends_the_sign_ins_for_good(api, customer, admin_user, password):
+    tokens = _sign_in(api, customer.email, password)
+    admin = Client()
+    admin.force_login(admin_user)
+
+    response = admin.post(
+        reverse("wagtailusers_users:edit", args=[customer.pk]),
+        {"email": customer.email, "first_name": "Casey", "last_name": "Customer"},  # "is_active" left unticked
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    customer.refresh_from_db()
+    assert customer.is_active is False
+    # activated again later, with the same password: the old sign-in stays ended
+    customer.is_active = True
+    customer.save()
+    _assert_ended(api, tokens, "user_deactivated")
+
+
 def test_a_refresh_after_the_password_changed_is_refused_and_ends_the_sign_in(api, customer, password):
     # given a sign-in whose access token was never used after the password changed
     tokens = _sign_in(api, customer.email, password)
