@@ -81,6 +81,11 @@ class CategoryEditView(ReasonActionView):
     action_label = "Save category"
     reason_help_text = "Required. Kept in the audit log with your name."
 
+    page_title = "Edit category"
+
+    def get_page_title(self):
+        return self.page_title
+
     def get_object_url(self) -> str:
         return reverse(self.index_url_name)
 
@@ -119,6 +124,7 @@ class CategoryCreateView(CategoryEditView):
     """Add a category through ``category_create``. Marketing then publishes a page that presents it."""
 
     action_label = "Add category"
+    page_title = "Add category"
 
     def get_object(self):
         return None
