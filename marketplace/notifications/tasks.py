@@ -98,6 +98,7 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
         "recipient": recipient,
         "local_start": local_start,
         "site_url": settings.SITE_URL,
+        "site_name": settings.SITE_NAME,
         "money": money_outlook(booking, audience=audience),
     }
     message = EmailMessage(

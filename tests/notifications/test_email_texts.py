@@ -38,6 +38,8 @@ def test_the_work_confirmed_email_says_the_payout_went_out(customer, service):
     message = _completed_email(customer, service)
 
     assert "Your share is $255.00. Paid out to you." in message.body
+    assert message.body.rstrip().endswith("Tidy Nest")  # SITE_NAME signs it, never a host name
+    assert "127.0.0.1" not in message.subject
 
 
 def test_a_title_stored_with_a_line_break_no_longer_breaks_its_emails(customer, service):
