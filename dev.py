@@ -112,7 +112,6 @@ def demo() -> None:
         env.pop(name, None)  # the embedded default: no services
     say(f"Preparing the demo database ({DEMO_DATABASE.relative_to(ROOT)})")
     manage("migrate", "--noinput", "--verbosity", "0", env=env)
-    manage("createcachetable", env=env)
     manage("demo_load", env=env)
     say("Starting the job worker (django-q2, ORM broker) and the web server (gunicorn, 2 sync workers)")
     worker = subprocess.Popen([str(BIN / "python"), "manage.py", "qcluster"], cwd=ROOT, env=env)

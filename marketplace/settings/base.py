@@ -138,7 +138,7 @@ if REDIS_URL:
     }
 else:
     # Shared by every web process (unlike local memory), so rate limits hold
-    # across gunicorn workers. `manage.py createcachetable` creates the table.
+    # across gunicorn workers. Migration core 0002 creates the table (`manage.py migrate`).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
