@@ -269,11 +269,21 @@ API_RATE_LIMITS = {
 NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 
+# Every line to stderr in one format with UTC timestamps (marketplace/core/logs.py), also
+# gunicorn's (site/gunicorn.conf.py). Loggers named here would otherwise keep handlers of
+# their own: Django's defaults give "django" one that prints bare messages when DEBUG is on
+# (and mail_admins, which has no ADMINS to write to) and "django.server" (runserver) its own
+# format; django-q2 adds its own handler to "django-q" unless one is configured.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"utc": {"()": "marketplace.core.logs.UTCFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "utc"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
+        "django-q": {"handlers": ["console"], "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
