@@ -25,5 +25,8 @@ if settings.SERVE_MEDIA:
     media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
     urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
+# A form over the body limit (REQUEST_BODY_LIMIT_MB) gets the site's 413 page; other 400s Django's.
+handler400 = "storefront.views.errors.bad_request"
+
 # Wagtail serves every other path from the page tree (home, categories, landing pages, portfolios).
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,7 +1,8 @@
-"""How the site is served outside the test client's defaults: uploaded media, the demo's settings."""
+"""How the site is served outside the test client's defaults: uploaded media, the demo's settings, nginx."""
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from django.urls import clear_url_caches
 
 import dev
 import marketplace.urls
+from api.errors import PAYLOAD_TOO_LARGE, payload_too_large_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,15 @@ def test_the_demo_serves_with_debug_off_the_manifest_static_files_and_its_own_me
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "django.core.cache.backends.db.DatabaseCache",
     ]
+
+
+def test_the_nginx_example_refuses_the_bodies_the_app_refuses_and_in_the_same_words(settings):
+    # given the nginx example (server-wide directives are indented once, a location's twice)
+    nginx = (ROOT / "site" / "nginx.conf.example").read_text()
+    number, unit = re.search(r"^    client_max_body_size (\d+)([km]);", nginx, re.MULTILINE).groups()
+    api_answer = re.search(r"return 413 '(.+)';", nginx).group(1)
+
+    # then its limit is the app's (REQUEST_BODY_LIMIT_MB), and its JSON 413 under /api/ is the app's
+    assert int(number) * {"k": 1024, "m": 1024 * 1024}[unit] == settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
+    assert json.loads(api_answer) == {"detail": payload_too_large_detail(), "code": PAYLOAD_TOO_LARGE}
+    assert json.loads(api_answer)["detail"] == "The request body is too large: the limit is 2.5 MB."

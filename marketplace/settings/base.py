@@ -201,6 +201,15 @@ STORAGES = {
 }
 
 
+# --- Request bodies ----------------------------------------------------------------
+# The largest request body the app reads (JSON, form fields), in MB: Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE. A larger one is refused with 413 (a JSON error in the API, a
+# page on the site). Files uploaded in the Wagtail admin are streamed to disk and do not
+# count. nginx's client_max_body_size says the same (site/nginx.conf.example): change both.
+REQUEST_BODY_LIMIT_MB = env.float("REQUEST_BODY_LIMIT_MB", default=2.5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(REQUEST_BODY_LIMIT_MB * 1024 * 1024)
+
+
 # --- Email --------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -278,12 +287,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"utc": {"()": "marketplace.core.logs.UTCFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "utc"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "utc"},
+        "discard": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["console"], "propagate": False},
         "django-q": {"handlers": ["console"], "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # An oversized request body is the client's mistake, answered with 413 and logged in
+        # one line by django.request; Django would also log it here with a traceback.
+        "django.security.RequestDataTooBig": {"handlers": ["discard"], "propagate": False},
     },
 }
