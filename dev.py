@@ -95,24 +95,37 @@ def lint() -> None:
     run(BIN / "lint-imports")
 
 
-def demo() -> None:
-    """Migrate a SQLite database, load the demo data, and serve it like production does."""
-    setup()
-    DEMO_DATABASE.parent.mkdir(exist_ok=True)
-    (ROOT / "var" / "static").mkdir(exist_ok=True)
-    port = os.environ.get("PORT", "8000")
+def demo_environment(port: str) -> dict[str, str]:
+    """The demo's environment: the embedded default (no services), served like production.
+
+    DEBUG is off, as in production, so a dead link shows the product's 404 page and static
+    files come from `collectstatic` through WhiteNoise. Production's nginx serves uploaded
+    media; the demo has no nginx, so the app serves it (SERVE_MEDIA). The dev settings
+    module only adds a fallback SECRET_KEY (the production one would also force HTTPS).
+    """
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev",
+        "DEBUG": "false",
+        "SERVE_MEDIA": "true",
         "DATABASE_URL": f"sqlite:///{DEMO_DATABASE}",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PORT": port,
     }
     for name in ("REDIS_URL", "OPENSEARCH_URL", "EMAIL_URL"):
         env.pop(name, None)  # the embedded default: no services
-    say(f"Preparing the demo database ({DEMO_DATABASE.relative_to(ROOT)})")
+    return env
+
+
+def demo() -> None:
+    """Migrate a SQLite database, load the demo data, and serve it like production does."""
+    setup()
+    DEMO_DATABASE.parent.mkdir(exist_ok=True)
+    port = os.environ.get("PORT", "8000")
+    env = demo_environment(port)
+    say(f"Preparing the demo database ({DEMO_DATABASE.relative_to(ROOT)}) and static files")
     manage("migrate", "--noinput", "--verbosity", "0", env=env)
-    manage("createcachetable", env=env)
+    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
     manage("demo_load", env=env)
     say("Starting the job worker (django-q2, ORM broker) and the web server (gunicorn, 2 sync workers)")
     worker = subprocess.Popen([str(BIN / "python"), "manage.py", "qcluster"], cwd=ROOT, env=env)

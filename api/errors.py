@@ -1,21 +1,54 @@
 """One place that turns every error into JSON: {"detail": ..., "code": ...}.
 
 Domain errors keep their status (400/401/402/403/404/409/429, a 429 with Retry-After
-when the error knows the wait); request validation errors become 422 with a sentence
-a person can read, plus the field-by-field list.
+when the error knows the wait) and the code their class declares in the domain app's
+errors module. The codes below are the API's own, for what goes wrong before or around
+the domain (the request itself, the transport); each is declared once, here. Request
+validation errors become 422 with a sentence a person can read, plus the field-by-field
+list.
 """
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from marketplace.core.errors import DomainError, TooManyRequests
+from marketplace.core.errors import DomainError, NotAuthenticated, NotFound, TooManyRequests
+from marketplace.core.text import data_size
 
 from .parser import MalformedBody
 
 logger = logging.getLogger("django.request")
+
+# --- The API's own error codes -----------------------------------------------------------
+INVALID_INPUT = "invalid_input"  # 422: the body, query or path does not match the schema
+MALFORMED_JSON = "malformed_json"  # 400: the body is not a JSON object the API accepts
+PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: the body is over REQUEST_BODY_LIMIT_MB
+RATE_LIMITED = "rate_limited"  # 429: too many requests of this kind from this client
+NOT_AUTHENTICATED = NotAuthenticated.code  # 401: no bearer token (the domain's code, same meaning)
+METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
+NOT_FOUND = NotFound.code  # 404: no such endpoint or object (the domain's code, same meaning)
+SERVER_ERROR = "server_error"  # 500: a bug, logged with its traceback
+INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"  # 400: see api/idempotency.py
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: see api/idempotency.py
+HTTP_ERROR = "error"  # any other error django-ninja raises itself, with its own status
+
+
+def error_response(status: int, detail: str, code: str) -> JsonResponse:
+    """The error envelope outside django-ninja's handlers (middleware, unknown addresses)."""
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+def payload_too_large_detail() -> str:
+    return f"The request body is too large: the limit is {data_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}."
+
+
+def payload_too_large_response() -> JsonResponse:
+    """413 for a body Django refused to read (RequestDataTooBig), wherever it was first read."""
+    return error_response(413, payload_too_large_detail(), PAYLOAD_TOO_LARGE)
 
 
 def _location(error: dict) -> str:
@@ -47,37 +80,42 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def validation_error(request: HttpRequest, exc: ValidationError):
         errors = [{"field": _location(e), "message": e.get("msg", "")} for e in exc.errors]
         detail = "Invalid input. " + "; ".join(_message(e) for e in exc.errors) + "."
-        return respond(request, 422, detail, "invalid_input", errors=errors)
+        return respond(request, 422, detail, INVALID_INPUT, errors=errors)
 
     @api.exception_handler(Throttled)
     def throttled(request: HttpRequest, exc: Throttled):
-        return respond(request, 429, "Too many requests. Please wait before trying again.", "rate_limited")
+        return respond(request, 429, "Too many requests. Please wait before trying again.", RATE_LIMITED)
 
     @api.exception_handler(AuthenticationError)
     def not_authenticated(request: HttpRequest, exc: AuthenticationError):
         return respond(
-            request, 401, "Authentication required: send 'Authorization: Bearer <access token>'.", "not_authenticated"
+            request, 401, "Authentication required: send 'Authorization: Bearer <access token>'.", NOT_AUTHENTICATED
         )
+
+    @api.exception_handler(RequestDataTooBig)
+    def payload_too_large(request: HttpRequest, exc: RequestDataTooBig):
+        # django-ninja reads request.body before its parser; Django refuses a body over the limit.
+        return payload_too_large_response()
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
         # django-ninja wraps whatever the body parser raised in a 400 "Cannot parse request body".
         cause = exc.__cause__
         if isinstance(cause, MalformedBody):
-            return respond(request, 400, str(cause), "malformed_json")
+            return respond(request, 400, str(cause), MALFORMED_JSON)
         if isinstance(cause, DomainError):
             return domain_error(request, cause)
-        return respond(request, exc.status_code, str(exc), "error")
+        return respond(request, exc.status_code, str(exc), HTTP_ERROR)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404):
-        return respond(request, 404, "Not found.", "not_found")
+        return respond(request, 404, "Not found.", NOT_FOUND)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception):
         # A 500 is always a bug: log it with its traceback, and still answer in JSON.
         logger.error("Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500})
-        return respond(request, 500, "Something went wrong on our side. Please try again later.", "server_error")
+        return respond(request, 500, "Something went wrong on our side. Please try again later.", SERVER_ERROR)
 
 
 API_PREFIX = "/api/"
@@ -85,9 +123,7 @@ API_PREFIX = "/api/"
 
 def api_path_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Every /api/ address that no endpoint answers: a JSON 404 (and no redirect to a trailing slash)."""
-    return JsonResponse(
-        {"detail": f"There is no API endpoint at {request.path}; see /api/v1/docs.", "code": "not_found"}, status=404
-    )
+    return error_response(404, f"There is no API endpoint at {request.path}; see /api/v1/docs.", NOT_FOUND)
 
 
 class JsonMethodNotAllowedMiddleware:
@@ -100,9 +136,6 @@ class JsonMethodNotAllowedMiddleware:
         response = self.get_response(request)
         if response.status_code == 405 and request.path.startswith(API_PREFIX):
             allowed = response.get("Allow", "")
-            response = JsonResponse(
-                {"detail": f"{request.method} is not allowed here; use {allowed}.", "code": "method_not_allowed"},
-                status=405,
-            )
+            response = error_response(405, f"{request.method} is not allowed here; use {allowed}.", METHOD_NOT_ALLOWED)
             response["Allow"] = allowed
         return response

@@ -10,9 +10,11 @@ retry may run again.
 
 import hashlib
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
+from .errors import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY, error_response, payload_too_large_response
 from .models import IdempotencyRecord
 from .security import user_from_bearer
 
@@ -31,10 +33,6 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def _error(status: int, detail: str, code: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code}, status=status)
-
-
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(bytes(record.response_body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
@@ -51,13 +49,16 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         key = key.strip()
         if not key or len(key) > 255 or not (key.isascii() and key.isprintable()):
-            return _error(
-                400, "Idempotency-Key must be 1 to 255 printable ASCII characters.", "invalid_idempotency_key"
+            return error_response(
+                400, "Idempotency-Key must be 1 to 255 printable ASCII characters.", INVALID_IDEMPOTENCY_KEY
             )
         user = user_from_bearer(request)
         if user is None:
             return self.get_response(request)  # the route answers 401 itself
-        fingerprint = _fingerprint(request)
+        try:
+            fingerprint = _fingerprint(request)
+        except RequestDataTooBig:  # the body is read here first, before the API's own handlers
+            return payload_too_large_response()
 
         with transaction.atomic():
             try:
@@ -68,10 +69,10 @@ class IdempotencyMiddleware:
             except IntegrityError:
                 record = IdempotencyRecord.objects.get(user=user, key=key)
                 if record.fingerprint != fingerprint:
-                    return _error(
+                    return error_response(
                         422,
                         "This Idempotency-Key was already used for a different request; use a new key.",
-                        "idempotency_key_reused",
+                        IDEMPOTENCY_KEY_REUSED,
                     )
                 return _replay(record)
 

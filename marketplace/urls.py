@@ -1,5 +1,8 @@
+import re
+
 from django.conf import settings
 from django.urls import include, path, re_path
+from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -20,10 +23,13 @@ urlpatterns = [
     path("", include(storefront_urls)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    # Not django.conf.urls.static.static(): that one serves nothing unless DEBUG is on.
+    media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A form over the body limit (REQUEST_BODY_LIMIT_MB) gets the site's 413 page; other 400s Django's.
+handler400 = "storefront.views.errors.bad_request"
 
 # Wagtail serves every other path from the page tree (home, categories, landing pages, portfolios).
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -6,7 +6,7 @@ from pydantic import Field
 from marketplace.accounts.services import user_authenticate, user_register
 from marketplace.accounts.tokens import api_session_refresh, api_session_revoke, api_session_start
 
-from ..schemas import ERRORS, UserOut
+from ..schemas import BODY_ERRORS, ERRORS, UserOut
 from ..security import auth_throttle, jwt_auth
 
 router = Router(tags=["auth"])
@@ -37,7 +37,7 @@ class TokenOut(Schema):
     expires_in: int
 
 
-@router.post("/register", response={201: UserOut, **ERRORS}, throttle=[auth_throttle])
+@router.post("/register", response={201: UserOut, **BODY_ERRORS}, throttle=[auth_throttle])
 def register(request, payload: RegisterIn):
     """Create a customer or organizer account. Log in afterwards to get tokens."""
     return Status(201, user_register(**payload.dict(), via="api"))
@@ -55,7 +55,7 @@ LOGIN_429 = {
 
 @router.post(
     "/login",
-    response={200: TokenOut, **ERRORS},
+    response={200: TokenOut, **BODY_ERRORS},
     throttle=[auth_throttle],
     openapi_extra={"responses": {429: LOGIN_429}},
 )
@@ -70,13 +70,13 @@ def login(request, payload: LoginIn):
     return api_session_start(user=user, user_agent=request.headers.get("User-Agent", ""))
 
 
-@router.post("/refresh", response={200: TokenOut, **ERRORS}, throttle=[auth_throttle])
+@router.post("/refresh", response={200: TokenOut, **BODY_ERRORS}, throttle=[auth_throttle])
 def refresh(request, payload: RefreshIn):
     """Swap a refresh token for a new pair. Each refresh token works once; reusing one ends the sign-in."""
     return api_session_refresh(refresh_token=payload.refresh)
 
 
-@router.post("/logout", response={204: None, **ERRORS}, auth=jwt_auth)
+@router.post("/logout", response={204: None, **BODY_ERRORS}, auth=jwt_auth)
 def logout(request):
     """End this sign-in: its access and refresh tokens stop working at once."""
     api_session_revoke(session_id=request.api_session_id)

@@ -25,7 +25,7 @@ from marketplace.catalog.limits import (
 from marketplace.payments.policy import escrow_state, payment_of
 from marketplace.reviews.policy import can_review, review_of
 
-from ..schemas import ERRORS, ObjectId, VendorRef
+from ..schemas import BODY_ERRORS, ERRORS, ObjectId, VendorRef
 from ..security import booking_throttle, jwt_auth
 
 router = Router(tags=["bookings"], auth=jwt_auth)
@@ -147,7 +147,7 @@ def _fresh(request, booking) -> object:
     return booking_get_for_user(user=request.auth, booking_id=booking.pk)
 
 
-@router.post("", response={201: BookingOut, **ERRORS}, throttle=[booking_throttle])
+@router.post("", response={201: BookingOut, **BODY_ERRORS}, throttle=[booking_throttle])
 def create_booking(request, payload: BookingIn):
     """Request a service at a time inside the organizer's availability. Send an Idempotency-Key to retry safely."""
     booking = booking_request(customer=request.auth, **payload.dict())
@@ -165,33 +165,33 @@ def get_booking(request, booking_id: ObjectId):
     return booking_get_for_user(user=request.auth, booking_id=booking_id)
 
 
-@router.post("/{booking_id}/quote", response={200: BookingOut, **ERRORS})
+@router.post("/{booking_id}/quote", response={200: BookingOut, **BODY_ERRORS})
 def quote(request, booking_id: ObjectId, payload: QuoteIn):
     """Organizer: price a quote request. The customer's payment then confirms it."""
     return _fresh(request, booking_quote(vendor_user=request.auth, booking_id=booking_id, **payload.dict()))
 
 
-@router.post("/{booking_id}/accept", response={200: BookingOut, **ERRORS})
+@router.post("/{booking_id}/accept", response={200: BookingOut, **BODY_ERRORS})
 def accept(request, booking_id: ObjectId, payload: NoteIn | None = None):
     """Organizer: accept a paid request."""
     note = payload.note if payload else ""
     return _fresh(request, booking_accept(vendor_user=request.auth, booking_id=booking_id, note=note))
 
 
-@router.post("/{booking_id}/decline", response={200: BookingOut, **ERRORS})
+@router.post("/{booking_id}/decline", response={200: BookingOut, **BODY_ERRORS})
 def decline(request, booking_id: ObjectId, payload: ReasonIn):
     """Organizer: decline a request, with a reason. Any payment is refunded in full."""
     return _fresh(request, booking_decline(vendor_user=request.auth, booking_id=booking_id, reason=payload.reason))
 
 
-@router.post("/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
+@router.post("/{booking_id}/cancel", response={200: BookingOut, **BODY_ERRORS})
 def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
     """Customer or organizer: cancel before the start. Any payment is refunded in full."""
     reason = payload.reason if payload else ""
     return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
 
 
-@router.post("/{booking_id}/confirm_completion", response={200: BookingOut, **ERRORS})
+@router.post("/{booking_id}/confirm_completion", response={200: BookingOut, **BODY_ERRORS})
 def confirm_completion(request, booking_id: ObjectId):
     """Customer: confirm the work is done. Escrow is released to the organizer, minus commission."""
     return _fresh(request, booking_confirm_completion(customer=request.auth, booking_id=booking_id))

@@ -29,7 +29,7 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import ERRORS, CategoryOut, CategoryRef, ObjectId, VendorRef
+from ..schemas import BODY_ERRORS, ERRORS, CategoryOut, CategoryRef, ObjectId, VendorRef
 from ..security import jwt_auth, search_throttle
 
 router = Router(tags=["catalog"])
@@ -130,7 +130,7 @@ class SlotsOut(Schema):
     slots: list[datetime]
 
 
-@router.post("/services", response={201: ServiceOut, **ERRORS}, auth=jwt_auth)
+@router.post("/services", response={201: ServiceOut, **BODY_ERRORS}, auth=jwt_auth)
 def create_service(request, payload: ServiceIn):
     """Verified organizers only: publish a service in a category."""
     return Status(201, service_create(user=request.auth, **payload.dict()))
@@ -153,7 +153,7 @@ def get_service(request, service_id: ObjectId):
     return service
 
 
-@router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS}, auth=jwt_auth)
+@router.patch("/services/{service_id}", response={200: ServiceOut, **BODY_ERRORS}, auth=jwt_auth)
 def update_service(request, service_id: ObjectId, payload: ServicePatch):
     """Edit one of your services. Existing bookings keep their price."""
     changes = payload.dict(exclude_unset=True)

@@ -8,7 +8,7 @@ from marketplace.payments.services import escrow_release
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import ERRORS, ObjectId
+from ..schemas import BODY_ERRORS, ERRORS, ObjectId
 from ..security import booking_throttle, jwt_auth
 from .bookings import BookingOut, PaymentOut
 
@@ -34,14 +34,14 @@ class EarningsOut(Schema):
     in_escrow_minor: int
 
 
-@router.post("/capture", response={200: BookingOut, **ERRORS}, throttle=[booking_throttle])
+@router.post("/capture", response={200: BookingOut, **BODY_ERRORS}, throttle=[booking_throttle])
 def capture(request, payload: CaptureIn):
     """The booking's customer pays its full price into escrow. Send an Idempotency-Key to retry safely."""
     booking = booking_pay(customer=request.auth, booking_id=payload.booking_id, payment_method=payload.payment_method)
     return booking_get_for_user(user=request.auth, booking_id=booking.pk)
 
 
-@router.post("/payout", response={200: PaymentOut, **ERRORS})
+@router.post("/payout", response={200: PaymentOut, **BODY_ERRORS})
 def payout(request, payload: PayoutIn):
     """Admins only: release a completed booking's escrow; the organizer gets the price minus commission."""
     return escrow_release(booking_id=payload.booking_id, approved_by=request.auth, reason=payload.reason)

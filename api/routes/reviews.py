@@ -6,7 +6,7 @@ from marketplace.reviews.selectors import review_list_for_vendor
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor
 
-from ..schemas import ERRORS, ObjectId, ReviewOut
+from ..schemas import BODY_ERRORS, ERRORS, ObjectId, ReviewOut
 from ..security import jwt_auth
 
 router = Router(tags=["reviews"])
@@ -24,7 +24,7 @@ class ReviewListQuery(Schema):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-@router.post("", response={201: ReviewOut, **ERRORS}, auth=jwt_auth)
+@router.post("", response={201: ReviewOut, **BODY_ERRORS}, auth=jwt_auth)
 def create_review(request, payload: ReviewIn):
     """The booking's customer reviews a completed booking, once."""
     return Status(201, review_create(customer=request.auth, **payload.dict()))

@@ -19,7 +19,7 @@ from marketplace.vendors.models import Vendor, VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
-from ..schemas import ERRORS, ObjectId
+from ..schemas import BODY_ERRORS, ERRORS, ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"])
@@ -153,7 +153,7 @@ def _own_vendor(request) -> Vendor:
     return vendor
 
 
-@router.post("/profile", response={200: OwnVendorOut, 201: OwnVendorOut, **ERRORS}, auth=jwt_auth)
+@router.post("/profile", response={200: OwnVendorOut, 201: OwnVendorOut, **BODY_ERRORS}, auth=jwt_auth)
 def upsert_profile(request, payload: VendorProfileIn):
     """Create (201) or update (200) your organizer profile. New profiles wait for verification."""
     vendor, created = vendor_profile_upsert(user=request.auth, **payload.dict())
@@ -165,7 +165,7 @@ def get_profile(request):
     return _own_vendor(request)
 
 
-@router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **ERRORS}, auth=jwt_auth)
+@router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **BODY_ERRORS}, auth=jwt_auth)
 def verify(request, vendor_id: ObjectId, payload: VerifyIn):
     """Admins only: verify, reject or suspend an organizer. Rejecting or suspending needs a reason."""
     return vendor_verify(admin=request.auth, vendor_id=vendor_id, decision=payload.decision, reason=payload.reason)
@@ -181,7 +181,7 @@ def get_availability(request):
     }
 
 
-@router.put("/availability", response={200: AvailabilityOut, **ERRORS}, auth=jwt_auth)
+@router.put("/availability", response={200: AvailabilityOut, **BODY_ERRORS}, auth=jwt_auth)
 def set_weekly_hours(request, payload: WeeklyHoursIn):
     """Replace your weekly hours (wall-clock times in your profile's time zone)."""
     vendor = _own_vendor(request)
@@ -189,7 +189,7 @@ def set_weekly_hours(request, payload: WeeklyHoursIn):
     return get_availability(request)
 
 
-@router.post("/availability/exceptions", response={201: ExceptionOut, **ERRORS}, auth=jwt_auth)
+@router.post("/availability/exceptions", response={201: ExceptionOut, **BODY_ERRORS}, auth=jwt_auth)
 def add_exception(request, payload: ExceptionIn):
     """Close a day (no times), block a window, or open extra hours (is_available=true)."""
     vendor = _own_vendor(request)

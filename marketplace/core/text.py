@@ -11,3 +11,11 @@ def unique_slug(text: str, *, exists: Callable[[str], bool], max_length: int = 6
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+def data_size(size: int) -> str:
+    """A number of bytes as people read it: 2.5 MB, 25 MB, 512 KB (1 MB = 1024 KB, as Django and nginx count)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{round(size / factor, 2):g} {unit}"
+    return f"{size} bytes"

@@ -140,7 +140,7 @@ if REDIS_URL:
     }
 else:
     # Shared by every web process (unlike local memory), so rate limits hold
-    # across gunicorn workers. `manage.py createcachetable` creates the table.
+    # across gunicorn workers. Migration core 0002 creates the table (`manage.py migrate`).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -199,10 +199,23 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Uploaded media is served by nginx in production (site/nginx.conf.example). Where nothing
+# stands in front of the app (the demo, runserver) the app serves MEDIA_ROOT itself: slow,
+# and meant for one person's machine, so it is a setting of its own and off by default.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+# --- Request bodies ----------------------------------------------------------------
+# The largest request body the app reads (JSON, form fields), in MB: Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE. A larger one is refused with 413 (a JSON error in the API, a
+# page on the site). Files uploaded in the Wagtail admin are streamed to disk and do not
+# count. nginx's client_max_body_size says the same (site/nginx.conf.example): change both.
+REQUEST_BODY_LIMIT_MB = env.float("REQUEST_BODY_LIMIT_MB", default=2.5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(REQUEST_BODY_LIMIT_MB * 1024 * 1024)
 
 
 # --- Email --------------------------------------------------------------------------
@@ -274,11 +287,27 @@ API_RATE_LIMITS = {
 NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 
+# Every line to stderr in one format with UTC timestamps (marketplace/core/logs.py), also
+# gunicorn's (site/gunicorn.conf.py). Loggers named here would otherwise keep handlers of
+# their own: Django's defaults give "django" one that prints bare messages when DEBUG is on
+# (and mail_admins, which has no ADMINS to write to) and "django.server" (runserver) its own
+# format; django-q2 adds its own handler to "django-q" unless one is configured.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"utc": {"()": "marketplace.core.logs.UTCFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "utc"},
+        "discard": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
+        "django-q": {"handlers": ["console"], "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        # An oversized request body is the client's mistake, answered with 413 and logged in
+        # one line by django.request; Django would also log it here with a traceback.
+        "django.security.RequestDataTooBig": {"handlers": ["discard"], "propagate": False},
+    },
 }

@@ -29,4 +29,8 @@ STORAGES = {
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 PAYMENTS_GATEWAY = "local"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
-LOGGING["loggers"] = {**LOGGING["loggers"], "django-q": {"level": "ERROR"}, "django.request": {"level": "ERROR"}}
+LOGGING["loggers"] = {
+    **LOGGING["loggers"],
+    "django-q": {**LOGGING["loggers"]["django-q"], "level": "ERROR"},
+    "django.request": {"level": "ERROR"},
+}
