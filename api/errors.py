@@ -24,17 +24,30 @@ from .parser import MalformedBody
 logger = logging.getLogger("django.request")
 
 # --- The API's own error codes -----------------------------------------------------------
-INVALID_INPUT = "invalid_input"  # 422: the body, query or path does not match the schema
-MALFORMED_JSON = "malformed_json"  # 400: the body is not a JSON object the API accepts
-PAYLOAD_TOO_LARGE = "payload_too_large"  # 413: the body is over REQUEST_BODY_LIMIT_MB
-RATE_LIMITED = "rate_limited"  # 429: too many requests of this kind from this client
-NOT_AUTHENTICATED = NotAuthenticated.code  # 401: no bearer token (the domain's code, same meaning)
-METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
-NOT_FOUND = NotFound.code  # 404: no such endpoint or object (the domain's code, same meaning)
-SERVER_ERROR = "server_error"  # 500: a bug, logged with its traceback
-INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"  # 400: see api/idempotency.py
-IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: see api/idempotency.py
-HTTP_ERROR = "error"  # any other error django-ninja raises itself, with its own status
+INVALID_INPUT = "invalid_input"
+MALFORMED_JSON = "malformed_json"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+RATE_LIMITED = "rate_limited"
+NOT_AUTHENTICATED = NotAuthenticated.code  # the domain's code, with the same meaning
+METHOD_NOT_ALLOWED = "method_not_allowed"
+NOT_FOUND = NotFound.code  # the domain's code, with the same meaning
+SERVER_ERROR = "server_error"
+INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+HTTP_ERROR = "error"
+
+# (code, status, meaning) of the codes above that are the API's alone, for its documentation.
+API_ERROR_CODES = [
+    (INVALID_INPUT, 422, "The body, query or path does not match the schema; `errors` lists each field."),
+    (MALFORMED_JSON, 400, "The body is not a JSON object the API accepts."),
+    (PAYLOAD_TOO_LARGE, 413, "The body is larger than the limit (`REQUEST_BODY_LIMIT_MB`)."),
+    (RATE_LIMITED, 429, "Too many requests of this kind from this client; see Retry-After."),
+    (METHOD_NOT_ALLOWED, 405, "The endpoint exists but not with this method; see Allow."),
+    (SERVER_ERROR, 500, "A bug on our side, logged with its traceback."),
+    (INVALID_IDEMPOTENCY_KEY, 400, "The Idempotency-Key header is empty, too long or not printable ASCII."),
+    (IDEMPOTENCY_KEY_REUSED, 422, "The Idempotency-Key was already used for a different request."),
+    (HTTP_ERROR, 400, "Any other error raised by the web framework itself, with its own status."),
+]
 
 
 def error_response(status: int, detail: str, code: str) -> JsonResponse:

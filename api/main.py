@@ -3,14 +3,14 @@
 from ninja import NinjaAPI
 
 from .docs import api_description
-from .errors import install_error_handlers
+from .errors import API_ERROR_CODES, install_error_handlers
 from .parser import StrictJSONParser
 from .routes import accounts, bookings, catalog, payments, reviews, vendors
 
 api = NinjaAPI(
     title="Tidy Nest marketplace API",
     version="1.0.0",
-    description=api_description(),
+    description=api_description(extra=API_ERROR_CODES),
     urls_namespace="api-v1",
     parser=StrictJSONParser(),
 )

@@ -66,3 +66,12 @@ def test_the_price_limits_come_from_the_catalog_limits(client):
 
     assert schemas["ServiceIn"]["properties"]["base_price_minor"]["maximum"] == MAX_PRICE_MINOR
     assert schemas["QuoteIn"]["properties"]["price_minor"]["maximum"] == MAX_PRICE_MINOR
+
+
+def test_the_docs_list_the_api_s_own_error_codes_too(client):
+    from api.errors import API_ERROR_CODES
+
+    description = client.get("/api/v1/openapi.json").json()["info"]["description"]
+
+    for code, status, _ in API_ERROR_CODES:
+        assert f"| `{code}` | {status} |" in description
