@@ -17,15 +17,20 @@ from django.utils import timezone
 from marketplace.accounts.models import Role
 from marketplace.availability.models import Weekday
 from marketplace.availability.services import validate_opening
+from marketplace.bookings.services import ADDRESS_MAX_LENGTH, NOTE_MAX_LENGTH
 from marketplace.catalog.limits import (
     MAX_PRICE_MINOR,
+    SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
     SERVICE_DURATION_MIN_MINUTES,
     SERVICE_DURATION_STEP_MINUTES,
+    SERVICE_SUMMARY_MAX_LENGTH,
     SERVICE_TITLE_MAX_LENGTH,
 )
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import ValidationFailed
+from marketplace.reviews.services import BODY_MAX_LENGTH as REVIEW_BODY_MAX_LENGTH
+from marketplace.reviews.services import TITLE_MAX_LENGTH as REVIEW_TITLE_MAX_LENGTH
 
 # The largest price a form takes, in the currency's units (two decimals).
 MAX_PRICE = Decimal(MAX_PRICE_MINOR).scaleb(-2)
@@ -106,14 +111,14 @@ class BookingForm(forms.Form):
     )
     duration_minutes = forms.TypedChoiceField(coerce=int, required=False, label="How long")
     address = forms.CharField(
-        max_length=255,
+        max_length=ADDRESS_MAX_LENGTH,
         label="Address",
         help_text="Where the work takes place. Only your organizer sees it.",
         widget=forms.TextInput(attrs={"autocomplete": "street-address", "placeholder": "12 Elm St, Brooklyn, NY"}),
     )
     note = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         label="Note for the organizer",
         help_text="Optional: rooms, stairs, parking, pets, what matters most to you.",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -161,7 +166,7 @@ class PaymentForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         label="Reason (optional)",
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Let the other side know why."}),
     )
@@ -175,10 +180,10 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a rating from 1 to 5 stars."},
     )
-    title = forms.CharField(required=False, max_length=120, label="Title")
+    title = forms.CharField(required=False, max_length=REVIEW_TITLE_MAX_LENGTH, label="Title")
     body = forms.CharField(
         required=False,
-        max_length=5000,
+        max_length=REVIEW_BODY_MAX_LENGTH,
         label="Your review",
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "What went well? What would you tell a friend?"}),
     )
@@ -188,12 +193,12 @@ class ReviewForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    note = forms.CharField(required=False, max_length=2000, label="Note to the customer (optional)")
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH, label="Note to the customer (optional)")
 
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         label="Reason",
         help_text="The customer sees it, and gets a full refund.",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -214,7 +219,7 @@ class QuoteForm(forms.Form):
         help_text="The full price for the job. The customer pays it into escrow to confirm.",
     )
     note = forms.CharField(
-        required=False, max_length=2000, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, max_length=NOTE_MAX_LENGTH, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -275,10 +280,16 @@ class ServiceForm(forms.Form):
     title = forms.CharField(max_length=SERVICE_TITLE_MAX_LENGTH, label="Title")
     category = forms.ChoiceField(label="Category")
     summary = forms.CharField(
-        max_length=240, required=False, label="Summary", help_text="One or two sentences shown on cards."
+        max_length=SERVICE_SUMMARY_MAX_LENGTH,
+        required=False,
+        label="Summary",
+        help_text="One or two sentences shown on cards.",
     )
     description = forms.CharField(
-        required=False, max_length=10000, label="Description", widget=forms.Textarea(attrs={"rows": 6})
+        required=False,
+        max_length=SERVICE_DESCRIPTION_MAX_LENGTH,
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     pricing_model = forms.ChoiceField(
         label="Pricing",
