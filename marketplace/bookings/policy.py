@@ -39,6 +39,8 @@ TRANSITION_WORDS = {
 
 # Statuses after which nothing more happens to the booking: it never took place.
 CLOSED_STATUSES = (BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.CANCELLED, BookingStatus.REFUNDED)
+# Statuses in which something is still to happen (a payment, an answer, the work, a dispute's outcome).
+OPEN_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.DISPUTED)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,6 @@ from marketplace.reviews.services import review_create
 from ..forms import TEST_PAYMENT_METHODS, CancelForm, PaymentForm, ReviewForm
 from .common import customer_required, not_found_from, paginate, show_domain_error
 
-OPEN_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.DISPUTED)
-
 
 def _own_booking(request, booking_id: int):
     try:
@@ -58,8 +56,8 @@ def _next_step(booking, user) -> str:
 @customer_required
 def booking_list(request):
     bookings = booking_list_for_user(user=request.user)
-    open_bookings = list(bookings.filter(status__in=OPEN_STATUSES).order_by("starts_at", "id"))
-    history = paginate(request, bookings.exclude(status__in=OPEN_STATUSES), per_page=10)
+    open_bookings = list(bookings.filter(status__in=policy.OPEN_STATUSES).order_by("starts_at", "id"))
+    history = paginate(request, bookings.exclude(status__in=policy.OPEN_STATUSES), per_page=10)
     return render(
         request,
         "storefront/account/booking_list.html",
