@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
+from marketplace.accounts.policy import require_platform_admin
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
+from marketplace.core.money import BASIS_POINTS
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import clean_text, require_text, validate_currency
 from marketplace.vendors.errors import NotAVendor, VendorNotVerified
@@ -33,10 +34,12 @@ from .selectors import category_list
 
 def _validate_commission(commission_bps: int | None) -> int | None:
     if commission_bps is not None and (
-        isinstance(commission_bps, bool) or not isinstance(commission_bps, int) or not 0 <= commission_bps <= 10000
+        isinstance(commission_bps, bool)
+        or not isinstance(commission_bps, int)
+        or not 0 <= commission_bps <= BASIS_POINTS
     ):
         raise ValidationFailed(
-            "The commission must be a whole number of basis points from 0 to 10000 (1500 = 15%), or empty.",
+            f"The commission must be a whole number of basis points from 0 to {BASIS_POINTS} (1500 = 15%), or empty.",
             field="commission_bps",
         )
     return commission_bps
@@ -52,16 +55,11 @@ def _category_values(*, name: str, commission_bps: int | None, position: int) ->
     }
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_platform_admin:
-        raise AdminOnly("Only admins can change categories.")
-
-
 def category_create(
     *, admin: User, name: str, commission_bps: int | None = None, position: int = 0, reason: str = ""
 ) -> Category:
     """An admin adds a category. Its slug comes from the name and never changes afterwards."""
-    _require_admin(admin)
+    require_platform_admin(admin, to="change categories")
     values = _category_values(name=name, commission_bps=commission_bps, position=position)
     with transaction.atomic():
         if Category.objects.filter(name__iexact=values["name"]).exists():
@@ -94,7 +92,7 @@ def category_update(
     A commission change is audited on its own (``category.commission_changed``, with the
     old and new rates), so the money trail shows who changed a rate, when and why.
     """
-    _require_admin(admin)
+    require_platform_admin(admin, to="change categories")
     values = _category_values(name=name, commission_bps=commission_bps, position=position)
     values["is_active"] = bool(is_active)
     with transaction.atomic():

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from marketplace.accounts.errors import AdminOnly
 from marketplace.accounts.models import User
+from marketplace.accounts.policy import require_platform_admin
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound
@@ -192,8 +192,8 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
     automatic job releases, without one, the payouts that need none. Running it twice
     releases once.
     """
-    if approved_by is not None and not approved_by.is_platform_admin:
-        raise AdminOnly("Only admins can release payouts.")
+    if approved_by is not None:
+        require_platform_admin(approved_by, to="release payouts")
     with db_transaction.atomic():
         txn = _lock(booking_id)
         if txn is None:
