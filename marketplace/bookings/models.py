@@ -19,6 +19,12 @@ class BookingStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"  # a dispute ended in the customer's favour
 
 
+class CancelledBy(models.TextChoices):
+    CUSTOMER = "customer", "The customer"
+    ORGANIZER = "organizer", "The organizer"
+    ADMIN = "admin", "An admin"
+
+
 # Statuses in which the booking holds the vendor's time (the no-overlap rule applies).
 ACTIVE_STATUSES = (
     BookingStatus.REQUESTED,
@@ -81,6 +87,11 @@ class Booking(TimeStampedModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired or cancelled.")
     close_reason = models.TextField(blank=True)
+    # Who called it off, when cancelled: an organizer's cancellations count against them.
+    cancelled_by = models.CharField(max_length=16, choices=CancelledBy.choices, blank=True)
+    # The service's cancellation policy as it stood when the booking was made
+    # (marketplace.catalog.cancellation): later edits never change a booking's terms.
+    cancellation_terms = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -7,6 +7,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.models import TimeStampedModel
 from marketplace.core.money import Money
 
+from .cancellation import DEFAULT_POLICY, CancellationPolicy
 from .limits import (
     CATEGORY_NAME_MAX_LENGTH,
     HOURLY_BOOKING_MAX_MINUTES,
@@ -38,6 +39,9 @@ class Category(TimeStampedModel):
     # Commission in basis points for services in this category; None: the platform default.
     # A vendor's own override wins over it (marketplace.payments.services.commission_bps_for).
     commission_bps = models.PositiveIntegerField(null=True, blank=True)
+    # The least the platform keeps of a booking in this category, in minor units; None: the
+    # platform's PLATFORM_MINIMUM_FEE_MINOR. Never more than the booking's price.
+    minimum_fee_minor = models.PositiveIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0, help_text="Lower comes first in lists and menus.")
     # An inactive category takes no new services and is offered in no list or filter;
     # the services already in it stay bookable.
@@ -74,6 +78,10 @@ class Service(index.Indexed, TimeStampedModel):
     duration_minutes = models.PositiveIntegerField()
     # Instant booking confirms a paid request without waiting for the vendor. Never for quotes.
     instant_booking = models.BooleanField(default=True)
+    # Copied onto each booking when it is made (Booking.cancellation_terms): see catalog.cancellation.
+    cancellation_policy = models.CharField(
+        max_length=16, choices=CancellationPolicy.choices, default=DEFAULT_POLICY
+    )
     is_active = models.BooleanField(default=True)
 
     search_fields = [

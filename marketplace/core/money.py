@@ -69,16 +69,23 @@ class Money:
     def zero(cls, currency: str) -> Money:
         return cls(0, currency)
 
-    def split_by_bps(self, bps: int) -> tuple[Money, Money]:
-        """Return (fee, remainder) where fee = round_half_up(amount * bps / 10000).
+    def split_by_bps(self, bps: int, minimum_fee_minor: int = 0) -> tuple[Money, Money]:
+        """Return (fee, remainder): fee = round_half_up(amount * bps / 10000), at least the minimum.
 
-        The two parts always sum to the original amount, so no cent is lost.
+        The minimum fee applies to any amount above zero but never takes more than the
+        amount itself. The two parts always sum to the original amount, so no minor
+        unit is lost, in any currency (a zero-decimal currency's minor unit is its unit).
+        This is the one rule for every split: at capture, and of what is kept after a
+        partial refund.
         """
         if self.minor < 0:
             raise ValueError("cannot split a negative amount")
         if not 0 <= bps <= BASIS_POINTS:
             raise ValueError("basis points must be between 0 and 10000")
+        if minimum_fee_minor < 0:
+            raise ValueError("the minimum fee cannot be negative")
         fee = divide_round_half_up(self.minor * bps, BASIS_POINTS)
+        fee = min(self.minor, max(fee, minimum_fee_minor))
         return Money(fee, self.currency), Money(self.minor - fee, self.currency)
 
     def format(self) -> str:

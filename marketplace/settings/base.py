@@ -264,6 +264,8 @@ else:
 MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
 # Platform commission in basis points (1500 = 15%); a category or vendor may override it.
 PLATFORM_COMMISSION_BPS = env.int("PLATFORM_COMMISSION_BPS", default=1500)
+# The least the platform keeps of any booking, in minor units (0: no minimum); a category may override it.
+PLATFORM_MINIMUM_FEE_MINOR = env.int("PLATFORM_MINIMUM_FEE_MINOR", default=0)
 # Completed bookings above this amount (minor units) wait for an admin to approve the payout.
 PAYOUT_APPROVAL_THRESHOLD_MINOR = env.int("PAYOUT_APPROVAL_THRESHOLD_MINOR", default=100_000)
 # Escrow is released automatically this many days after a booking ends, if no dispute is open.
