@@ -79,9 +79,7 @@ class Service(index.Indexed, TimeStampedModel):
     # Instant booking confirms a paid request without waiting for the vendor. Never for quotes.
     instant_booking = models.BooleanField(default=True)
     # Copied onto each booking when it is made (Booking.cancellation_terms): see catalog.cancellation.
-    cancellation_policy = models.CharField(
-        max_length=16, choices=CancellationPolicy.choices, default=DEFAULT_POLICY
-    )
+    cancellation_policy = models.CharField(max_length=16, choices=CancellationPolicy.choices, default=DEFAULT_POLICY)
     is_active = models.BooleanField(default=True)
 
     search_fields = [
