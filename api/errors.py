@@ -34,6 +34,7 @@ NOT_FOUND = NotFound.code  # the domain's code, with the same meaning
 SERVER_ERROR = "server_error"
 INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
 HTTP_ERROR = "error"
 
 # (code, status, meaning) of the codes above that are the API's alone, for its documentation.
@@ -46,6 +47,7 @@ API_ERROR_CODES = [
     (SERVER_ERROR, 500, "A bug on our side, logged with its traceback."),
     (INVALID_IDEMPOTENCY_KEY, 400, "The Idempotency-Key header is empty, too long or not printable ASCII."),
     (IDEMPOTENCY_KEY_REUSED, 422, "The Idempotency-Key was already used for a different request."),
+    (IDEMPOTENCY_KEY_IN_USE, 409, "A request with this Idempotency-Key is still running; retry shortly."),
     (HTTP_ERROR, 400, "Any other error raised by the web framework itself, with its own status."),
 ]
 

@@ -1,20 +1,32 @@
 """Idempotency-Key support for POSTs under /api/v1/ (booking, paying, releasing money).
 
 A client that retries a POST with the same Idempotency-Key gets the first
-response again instead of a second booking or charge. The key is claimed in the
-same database transaction as the request's own writes: a concurrent duplicate
-waits on the unique index and then replays the committed response, and if the
-request fails with a 5xx the claim is rolled back with everything else, so a
-retry may run again.
+response again instead of a second booking or charge. The key is claimed in its
+own short transaction, before the request runs; the request then runs with no
+transaction open (a payment gateway is never called inside one), and its
+response is stored on the claim. A duplicate that arrives while the first is
+still running gets 409 ``idempotency_key_in_use`` and retries; a claim whose
+request failed with a 5xx, or never finished (the process died), is given up, so
+a retry may run again: the services below are idempotent themselves (a pending
+charge is finished with its own key, never made twice).
 """
 
 import hashlib
 
 from django.core.exceptions import RequestDataTooBig
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.http import HttpRequest, HttpResponse
 
-from .errors import IDEMPOTENCY_KEY_REUSED, INVALID_IDEMPOTENCY_KEY, error_response, payload_too_large_response
+from .errors import (
+    IDEMPOTENCY_KEY_IN_USE,
+    IDEMPOTENCY_KEY_REUSED,
+    INVALID_IDEMPOTENCY_KEY,
+    error_response,
+    payload_too_large_response,
+)
 from .models import IdempotencyRecord
 from .security import user_from_bearer
 
@@ -23,6 +35,8 @@ API_PREFIX = "/api/v1/"
 # Responses to requests that never ran (bad auth, invalid input, rate limited) are not
 # kept: the client fixes the problem or waits, then retries with the same key.
 NOT_STORED = {401, 422, 429}
+# A claim still unanswered after this long belongs to a request that died: a retry may take it over.
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 def _fingerprint(request: HttpRequest) -> str:
@@ -60,33 +74,52 @@ class IdempotencyMiddleware:
         except RequestDataTooBig:  # the body is read here first, before the API's own handlers
             return payload_too_large_response()
 
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        user=user, key=key, fingerprint=fingerprint, status_code=0, response_body=b""
-                    )
-            except IntegrityError:
-                record = IdempotencyRecord.objects.get(user=user, key=key)
-                if record.fingerprint != fingerprint:
-                    return error_response(
-                        422,
-                        "This Idempotency-Key was already used for a different request; use a new key.",
-                        IDEMPOTENCY_KEY_REUSED,
-                    )
-                return _replay(record)
-
+        claim = _claim(user=user, key=key, fingerprint=fingerprint)
+        if isinstance(claim, HttpResponse):
+            return claim
+        try:
             response = self.get_response(request)
-            if response.status_code >= 500 or getattr(response, "streaming", False):
-                transaction.set_rollback(True)  # a failed request leaves nothing behind, not even the claim
-                return response
-            if response.status_code in NOT_STORED:
-                # Only the claim goes: whatever the request did commit (e.g. revoking a sign-in
-                # whose old refresh token was replayed) must stay.
-                record.delete()
-                return response
-            record.status_code = response.status_code
-            record.response_body = response.content
-            record.content_type = response.get("Content-Type", "application/json")
-            record.save(update_fields=["status_code", "response_body", "content_type"])
+        except BaseException:
+            claim.delete()
+            raise
+        if response.status_code >= 500 or getattr(response, "streaming", False) or response.status_code in NOT_STORED:
+            # Nothing is kept for a request that failed or never ran: a retry runs again. Whatever
+            # the request itself committed (e.g. revoking a sign-in) stays.
+            claim.delete()
+            return response
+        claim.status_code = response.status_code
+        claim.response_body = response.content
+        claim.content_type = response.get("Content-Type", "application/json")
+        claim.save(update_fields=["status_code", "response_body", "content_type"])
         return response
+
+
+def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | HttpResponse:
+    """Claim the key for this request (committed at once), or the answer to give instead of running it."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    user=user, key=key, fingerprint=fingerprint, status_code=0, response_body=b""
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
+        if record.fingerprint != fingerprint:
+            return error_response(
+                422,
+                "This Idempotency-Key was already used for a different request; use a new key.",
+                IDEMPOTENCY_KEY_REUSED,
+            )
+        if record.status_code:
+            return _replay(record)
+        if record.created_at > timezone.now() - ABANDONED_AFTER:
+            response = error_response(
+                409,
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                IDEMPOTENCY_KEY_IN_USE,
+            )
+            response["Retry-After"] = "1"
+            return response
+        record.created_at = timezone.now()  # an abandoned claim: this request takes it over
+        IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=record.created_at)
+        return record

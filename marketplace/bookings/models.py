@@ -83,6 +83,8 @@ class Booking(TimeStampedModel):
     vendor_note = models.TextField(blank=True)
 
     quoted_at = models.DateTimeField(null=True, blank=True)
+    # When the booking workflow took the captured payment into account (booking_payment_settled).
+    paid_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired or cancelled.")

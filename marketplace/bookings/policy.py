@@ -16,15 +16,25 @@ from django.db import models
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.catalog.cancellation import hours_text, refund_percent
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, InvalidTransition, NotFound
+from marketplace.core.money import Money
 from marketplace.payments.errors import AlreadyPaid
 from marketplace.payments.models import Transaction
-from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds
+from marketplace.payments.policy import (
+    EscrowState,
+    escrow_state,
+    hold_reasons_text,
+    payment_of,
+    payout_approval_grounds,
+    percent_of,
+    refund_split,
+)
 from marketplace.vendors.errors import VendorUnavailable
 
 from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
-from .models import Booking, BookingStatus
+from .models import Booking, BookingStatus, CancelledBy
 
 # The verb for each status in "This booking is <status> and cannot be <verb>."
 TRANSITION_WORDS = {
@@ -289,6 +299,10 @@ def money_outlook(booking: Booking, *, audience: str = "customer") -> MoneyOutlo
             else "The work is confirmed; the payout is waiting for our team's approval."
         )
         return MoneyOutlook(state, EscrowState.HELD.label, "info", detail, payment)
+    if state == EscrowState.RELEASE_DUE and payment.refunded_minor:
+        keeps = "you keep" if for_vendor else f"{vendor_name} keeps"
+        detail = f"{payment.refunded} was refunded to the customer; {keeps} the rest under the cancellation policy."
+        return MoneyOutlook(state, state.label, "info", detail, payment)
     if state == EscrowState.RELEASE_DUE:
         detail = (
             "The work is confirmed; your payout is on its way."
@@ -296,8 +310,13 @@ def money_outlook(booking: Booking, *, audience: str = "customer") -> MoneyOutlo
             else (f"The work is confirmed; the payment is on its way to {vendor_name}.")
         )
         return MoneyOutlook(state, state.label, "info", detail, payment)
+    if state == EscrowState.ON_HOLD:
+        detail = f"On hold ({hold_reasons_text(payment).lower()}): nothing is paid out until it is resolved."
+        return MoneyOutlook(state, state.label, "warning", detail, payment)
     if state == EscrowState.RELEASED:
         detail = "Paid out to you." if for_vendor else "Paid to the organizer."
+        if payment.refunded_minor:
+            detail += f" {payment.refunded} was refunded to the customer."
         return MoneyOutlook(state, state.label, "success", detail, payment)
     return MoneyOutlook(state, state.label, "neutral", "Returned to the customer in full.", payment)
 
@@ -321,3 +340,83 @@ def release_sentence(booking: Booking) -> str:
     if state == EscrowState.RELEASED:
         return f"The payment is released to {vendor_name}."
     return ""
+
+
+# --- Cancellation: who gets what back ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancellationRefund:
+    """What a cancellation by this user, now, refunds: a percentage of what is left of the payment, and why."""
+
+    by: CancelledBy
+    percent: int
+    reason: str
+
+
+def cancelled_by(booking: Booking, *, user: User) -> CancelledBy:
+    if booking.customer_id == user.pk:
+        return CancelledBy.CUSTOMER
+    if booking.vendor.user_id == user.pk:
+        return CancelledBy.ORGANIZER
+    return CancelledBy.ADMIN
+
+
+def cancellation_refund(booking: Booking, *, user: User, now: datetime | None = None) -> CancellationRefund:
+    """The refund a cancellation gives, by the terms copied onto the booking when it was made.
+
+    An organizer's or an admin's cancellation refunds in full (and an organizer's counts
+    against them); so does the customer's before the organizer accepted. Otherwise the
+    booking's refund tiers decide by how many hours before the start the customer cancels.
+    """
+    by = cancelled_by(booking, user=user)
+    if by == CancelledBy.ORGANIZER:
+        return CancellationRefund(by, 100, "The organizer cancelled: the customer is refunded in full.")
+    if by == CancelledBy.ADMIN:
+        return CancellationRefund(by, 100, "Cancelled by Tidy Nest: the customer is refunded in full.")
+    if booking.status == BookingStatus.REQUESTED:
+        return CancellationRefund(by, 100, "The organizer had not accepted yet: you are refunded in full.")
+    hours = (booking.starts_at - _now(now)).total_seconds() / 3600
+    percent = refund_percent(booking.cancellation_terms, hours_before_start=hours)
+    tiers = booking.cancellation_terms["refund_tiers"]
+    policy = booking.cancellation_terms.get("policy", "").capitalize()
+    tier_hours = next((tier_hours for tier_hours, _ in tiers if hours >= tier_hours), 0)
+    when = f"at least {hours_text(tier_hours)} before the start" if tier_hours else "this close to the start"
+    what = "a full refund" if percent == 100 else "no refund" if percent == 0 else f"a {percent}% refund"
+    return CancellationRefund(by, percent, f"{policy} policy: cancelling {when} gives {what}.")
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """Exactly what cancelling now does with the money, shown before anyone cancels."""
+
+    verdict: Verdict
+    refund: CancellationRefund
+    paid: Money | None  # what is left of the payment now; None when nothing was paid
+    customer_gets_back: Money
+    organizer_keeps: Money
+    platform_fee: Money
+    terms: dict
+
+
+def cancellation_preview(booking: Booking, *, user: User, now: datetime | None = None) -> CancellationPreview:
+    """The refund preview: the customer's refund, the organizer's share and the fee of what is kept."""
+    refund = cancellation_refund(booking, user=user, now=now)
+    payment = payment_of(booking)
+    currency = booking.currency
+    if payment is None:
+        zero = Money.zero(currency)
+        return CancellationPreview(
+            can_cancel(booking, user=user, now=now), refund, None, zero, zero, zero, booking.cancellation_terms
+        )
+    back = percent_of(payment.kept, refund.percent)
+    split = refund_split(payment, back)
+    return CancellationPreview(
+        verdict=can_cancel(booking, user=user, now=now),
+        refund=refund,
+        paid=payment.kept,
+        customer_gets_back=back,
+        organizer_keeps=split.vendor_payout,
+        platform_fee=split.platform_fee,
+        terms=booking.cancellation_terms,
+    )

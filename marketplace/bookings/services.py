@@ -18,15 +18,20 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.availability.limits import earliest_bookable_start, latest_bookable_start, notice_text, on_start_grid
 from marketplace.availability.selectors import is_within_availability
+from marketplace.catalog.cancellation import cancellation_terms
 from marketplace.catalog.errors import ServiceNotFound
 from marketplace.catalog.limits import MAX_PRICE_MINOR
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
+from marketplace.core.db import unit_of_work
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import divide_round_half_up
 from marketplace.core.validation import clean_text
 from marketplace.payments import services as payments
+from marketplace.payments.errors import PaymentProcessing
+from marketplace.payments.models import MovementState
+from marketplace.payments.policy import payment_of
 from marketplace.vendors.models import Vendor
 
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
@@ -38,6 +43,7 @@ from .policy import (
     can_decline,
     can_pay,
     can_quote,
+    cancellation_refund,
     confirms_on_payment,
     is_due_for_automatic_completion,
     request_deadline,
@@ -135,7 +141,7 @@ def booking_request(
         raise ValidationFailed("The address where the work takes place is required.", field="address")
     address = clean_text(address, field="address", label="The address", max_length=ADDRESS_MAX_LENGTH)
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
-    with transaction.atomic():
+    with unit_of_work():
         service = Service.objects.select_related("vendor", "category").filter(pk=service_id).first()
         if service is None or not service.is_bookable:
             raise ServiceNotFound("Service not found or not taking bookings.")
@@ -165,6 +171,7 @@ def booking_request(
                     currency=service.currency,
                     address=address,
                     customer_note=note,
+                    cancellation_terms=cancellation_terms(service.cancellation_policy),
                 )
         except IntegrityError:
             # The PostgreSQL exclusion constraint caught a concurrent booking.
@@ -182,7 +189,7 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
             field="price_minor",
         )
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_quote(booking, user=vendor_user).require()
         booking.price_minor = price_minor
@@ -197,14 +204,17 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
 def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Booking:
     """The customer pays the full price into escrow.
 
-    An instantly bookable service, or a quote the organizer already priced, is
-    confirmed by the payment; otherwise the request waits for the organizer.
+    The charge is recorded with the booking locked, made with nothing locked, and
+    applied in a new transaction (``payments.movement_execute``); then the booking takes
+    it into account (``booking_payment_settled``): an instantly bookable service, or a
+    quote the organizer already priced, is confirmed by the payment; otherwise the
+    request waits for the organizer. Paying again while a charge is unconfirmed finishes
+    that charge instead of making another.
     """
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_pay(booking, user=customer).require()
-        # Also replaces the "not paid" the policy's question left cached on the booking.
-        booking.transaction = payments.escrow_capture(
+        movement = payments.charge_begin(
             booking_id=booking.pk,
             reference=booking.reference,
             service=booking.service,
@@ -213,8 +223,36 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
             payment_method=payment_method,
             description=f"{booking.service.title} ({booking.reference})",
         )
+    movement = payments.movement_execute(movement.pk, raise_refusal=True)
+    if movement.state == MovementState.PENDING:
+        raise PaymentProcessing(
+            "The payment provider has not confirmed your payment yet. We finish it automatically "
+            "within minutes; please do not pay again."
+        )
+    return booking_payment_settled(booking_id=booking_id)
+
+
+def booking_payment_settled(*, booking_id: int) -> Booking:
+    """The booking takes its captured payment into account. Safe to run twice (``paid_at`` marks it done).
+
+    A request is confirmed when the payment confirms it, or waits for the organizer's
+    answer. A booking that closed while the charge was on its way (it expired, or was
+    cancelled) gets the payment back in full: the compensation of a late charge.
+    """
+    with unit_of_work():
+        booking = _lock(booking_id)
+        payment = payment_of(booking)
+        if payment is None or booking.paid_at is not None:
+            return booking
+        booking.paid_at = payment.captured_at
+        booking.save(update_fields=["paid_at", "updated_at"])
+        if booking.status != BookingStatus.REQUESTED:
+            payments.escrow_refund(
+                booking_id=booking.pk, actor=None, reason="The booking had closed before the payment went through."
+            )
+            return booking
         if confirms_on_payment(booking):
-            _move(booking, BookingStatus.CONFIRMED, actor=customer, confirmed_at=timezone.now())
+            _move(booking, BookingStatus.CONFIRMED, actor=booking.customer, confirmed_at=timezone.now())
             _notify(booking, "confirmed")
         else:
             _notify(booking, "paid")
@@ -224,7 +262,7 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
 def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Booking:
     """The organizer accepts a paid request."""
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_accept(booking, user=vendor_user).require()
         fields = {"vendor_note": note} if note else {}
@@ -233,9 +271,9 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
     return booking
 
 
-def _close(booking: Booking, to_status: str, *, actor: User | None, reason: str) -> Booking:
-    """Decline, expire or cancel: free the slot and refund any held payment in full."""
-    _move(booking, to_status, actor=actor, reason=reason, closed_at=timezone.now(), close_reason=reason)
+def _close(booking: Booking, to_status: str, *, actor: User | None, reason: str, **fields) -> Booking:
+    """Decline or expire: free the slot and refund any payment in full (paid by the gateway after commit)."""
+    _move(booking, to_status, actor=actor, reason=reason, closed_at=timezone.now(), close_reason=reason, **fields)
     payments.escrow_refund(booking_id=booking.pk, actor=actor, reason=reason)
     _notify(booking, to_status)
     return booking
@@ -246,19 +284,45 @@ def booking_decline(*, vendor_user: User, booking_id: int, reason: str) -> Booki
     if not (reason or "").strip():
         raise ValidationFailed("Tell the customer why you decline.", field="reason")
     reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_decline(booking, user=vendor_user).require()
         return _close(booking, BookingStatus.DECLINED, actor=vendor_user, reason=reason)
 
 
 def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
-    """The customer or the organizer calls a booking off before it starts; payment is refunded in full."""
+    """The customer or the organizer calls a booking off before it starts (an admin, at any time).
+
+    The refund follows the booking's cancellation terms (``cancellation_refund``): in
+    full when the organizer or an admin cancels, or before the organizer accepted; by
+    the policy's tiers when the customer cancels a confirmed booking. What the customer
+    does not get back is released to the organizer, less the platform's fee, at once.
+    """
     reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_cancel(booking, user=user).require()
-        return _close(booking, BookingStatus.CANCELLED, actor=user, reason=reason or "Cancelled")
+        refund = cancellation_refund(booking, user=user)
+        reason = reason or "Cancelled"
+        _move(
+            booking,
+            BookingStatus.CANCELLED,
+            actor=user,
+            reason=reason,
+            closed_at=timezone.now(),
+            close_reason=reason,
+            cancelled_by=refund.by,
+        )
+        payment = payment_of(booking)
+        if payment is not None:
+            payments.escrow_refund(
+                booking_id=booking.pk, actor=user, reason=f"{reason} ({refund.reason})", percent=refund.percent
+            )
+            payment.refresh_from_db()
+            if payment.kept.minor:
+                payments.escrow_release_request(booking_id=booking.pk)
+        _notify(booking, BookingStatus.CANCELLED)
+    return booking
 
 
 def _complete(booking: Booking, *, actor: User | None, reason: str = "") -> Booking:
@@ -271,7 +335,7 @@ def _complete(booking: Booking, *, actor: User | None, reason: str = "") -> Book
 
 def booking_confirm_completion(*, customer: User, booking_id: int) -> Booking:
     """The customer confirms the work was done: escrow release is requested for the organizer."""
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         can_confirm_completion(booking, user=customer).require()
         return _complete(booking, actor=customer)
@@ -279,7 +343,7 @@ def booking_confirm_completion(*, customer: User, booking_id: int) -> Booking:
 
 def booking_complete_automatically(*, booking_id: int) -> Booking | None:
     """The release timer: complete a confirmed booking N days after it ended. Safe to run twice."""
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         if not is_due_for_automatic_completion(booking):
             return None
@@ -290,9 +354,11 @@ def booking_complete_automatically(*, booking_id: int) -> Booking | None:
 
 def booking_expire(*, booking_id: int) -> Booking | None:
     """Expire a request that was not paid, or not answered, in time. Safe to run twice."""
-    with transaction.atomic():
+    with unit_of_work():
         booking = _lock(booking_id)
         deadline = request_deadline(booking)
         if deadline is None or deadline[0] > timezone.now():
             return None
+        if payments.charge_pending(booking_id=booking.pk):
+            return None  # a payment is on its way: expiring now would refund it; the next sweep decides
         return _close(booking, BookingStatus.EXPIRED, actor=None, reason=deadline[1])

@@ -45,3 +45,10 @@ def complete_due_bookings() -> int:
     cutoff = timezone.now() - timedelta(days=settings.ESCROW_AUTO_RELEASE_DAYS)
     due = Booking.objects.filter(status=BookingStatus.CONFIRMED, ends_at__lte=cutoff).values_list("pk", flat=True)
     return sweep(list(due), booking_complete_automatically, name="complete_due_bookings")
+
+
+def booking_payment_settled(booking_id: int) -> None:
+    """Queued by the money service with every applied charge: the booking takes the payment into account."""
+    from .services import booking_payment_settled as settle
+
+    settle(booking_id=booking_id)

@@ -53,7 +53,7 @@ def refund_percent(terms: dict, *, hours_before_start: float) -> int:
     return 0  # after the start: nothing (the booking policy refuses a customer's cancellation by then)
 
 
-def _hours(hours: int) -> str:
+def hours_text(hours: int) -> str:
     if hours % 24 == 0 and hours >= 48:
         return f"{hours // 24} days"
     return "1 hour" if hours == 1 else f"{hours} hours"
@@ -68,10 +68,10 @@ def terms_lines(terms: dict) -> list[str]:
         if hours == 0 and index == 0:
             lines.append(f"Cancel any time before the start for {what}.")
         elif hours == 0:
-            lines.append(f"Cancel later than {_hours(tiers[index - 1][0])} before the start for {what}.")
+            lines.append(f"Cancel later than {hours_text(tiers[index - 1][0])} before the start for {what}.")
         else:
-            lines.append(f"Cancel at least {_hours(hours)} before the start for {what}.")
-    lines.append(f"Reschedule up to {_hours(terms['reschedule_hours'])} before the start.")
+            lines.append(f"Cancel at least {hours_text(hours)} before the start for {what}.")
+    lines.append(f"Reschedule up to {hours_text(terms['reschedule_hours'])} before the start.")
     lines.append("If the organizer cancels, you always get a full refund.")
     return lines
 
@@ -82,5 +82,5 @@ def policy_summary(policy: str) -> str:
     first_hours, first_percent = terms["refund_tiers"][0]
     label = CancellationPolicy(policy).label
     if first_percent == 100 and first_hours:
-        return f"{label}: full refund up to {_hours(first_hours)} before"
+        return f"{label}: full refund up to {hours_text(first_hours)} before"
     return label

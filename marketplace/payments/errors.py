@@ -1,6 +1,6 @@
 """Error codes of payments and escrow (see marketplace.core.errors)."""
 
-from marketplace.core.errors import Conflict, PaymentFailed
+from marketplace.core.errors import Conflict, PaymentFailed, ValidationFailed
 
 
 class AlreadyPaid(Conflict):
@@ -61,3 +61,87 @@ class RefundExceedsCharge(PaymentFailed):
     """The refund is larger than what is left of the charge."""
 
     code = "refund_exceeds_charge"
+
+
+class RefundDeclined(PaymentFailed):
+    """The payment processor refused the refund."""
+
+    code = "refund_declined"
+
+
+class TransferDeclined(PaymentFailed):
+    """The organizer's payout account refused the transfer."""
+
+    code = "transfer_declined"
+
+
+class TransferNotFound(PaymentFailed):
+    """The gateway has no record of the transfer to reverse."""
+
+    code = "transfer_not_found"
+
+
+class ReversalExceedsTransfer(PaymentFailed):
+    """The reversal is larger than what is left of the transfer."""
+
+    code = "reversal_exceeds_transfer"
+
+
+class ReversalDeclined(PaymentFailed):
+    """The organizer's account could not give the transfer back (too little balance)."""
+
+    code = "reversal_declined"
+
+
+class PaymentProcessing(Conflict):
+    """The payment provider has not confirmed the payment yet; it is finished automatically. Do not pay again."""
+
+    code = "payment_processing"
+
+
+class InvalidAmount(ValidationFailed):
+    """The amount is zero, negative or not a whole number of minor units."""
+
+    code = "invalid_amount"
+
+
+class CurrencyMismatch(ValidationFailed):
+    """The amount is in another currency than the payment."""
+
+    code = "currency_mismatch"
+
+
+class RefundTooLarge(ValidationFailed):
+    """The refund is larger than what is left of the payment."""
+
+    code = "refund_too_large"
+
+
+class NothingToRefund(Conflict):
+    """Nothing of this booking's payment is left to refund (never paid, or refunded in full)."""
+
+    code = "nothing_to_refund"
+
+
+class PayoutInProgress(Conflict):
+    """The payout of this booking is on its way; a refund waits until it has settled."""
+
+    code = "payout_in_progress"
+
+
+class PayoutFailed(Conflict):
+    """The payout of this booking failed; it must be resolved before this."""
+
+    code = "payout_failed"
+
+
+class EscrowOnHold(Conflict):
+    """The escrow is held (a dispute, a chargeback or an admin) and cannot be released until the hold is lifted."""
+
+    code = "escrow_on_hold"
+
+
+class NoActiveHold(Conflict):
+    """The escrow has no active hold for that reason."""
+
+    code = "no_active_hold"

@@ -7,24 +7,28 @@ from marketplace.core.money import Money
 
 class TransactionStatus(models.TextChoices):
     HELD = "held", "Held in escrow"  # captured from the customer; nobody has been paid yet
-    RELEASED = "released", "Released"  # commission kept, the vendor's share transferred
-    REFUNDED = "refunded", "Refunded"  # returned to the customer in full
+    RELEASED = "released", "Released"  # commission kept, the vendor's share paid out (or on its way)
+    REFUNDED = "refunded", "Refunded"  # everything returned to the customer
 
 
 class Transaction(models.Model):
     """The money of one booking: what was captured, the commission, what the vendor gets.
 
-    The split is fixed when the money is captured (the commission rate in force then),
-    and fee + payout = amount is a database constraint. Every movement of this money
-    is also a balanced ledger entry; the ledger, not this row, is the book of record.
+    The split is fixed when the money is captured (the commission rate and minimum fee
+    in force then). A refund moves part of the amount to ``refunded_minor`` and splits
+    what is kept again by the same rule (``marketplace.payments.policy.refund_split``),
+    so fee + payout + refunded = amount always: a database constraint. Every movement of
+    this money is also a balanced ledger entry; the ledger is the book of record.
     """
 
     booking = models.OneToOneField("bookings.Booking", on_delete=models.PROTECT, related_name="transaction")
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     commission_bps = models.PositiveIntegerField()
+    minimum_fee_minor = models.BigIntegerField(default=0)
     platform_fee_minor = models.BigIntegerField()
     vendor_payout_minor = models.BigIntegerField()
+    refunded_minor = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=TransactionStatus.choices, default=TransactionStatus.HELD)
 
     gateway = models.CharField(max_length=16)
@@ -45,17 +49,20 @@ class Transaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # The reasons (HoldReason codes) of the holds now active, kept with them under the row
+    # lock so lists can show a hold without a query per row; ReleaseHold has the history.
+    hold_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-captured_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gte=0), name="transaction_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(platform_fee_minor__gte=0, vendor_payout_minor__gte=0),
+                condition=Q(platform_fee_minor__gte=0, vendor_payout_minor__gte=0, refunded_minor__gte=0),
                 name="transaction_parts_non_negative",
             ),
             models.CheckConstraint(
-                condition=Q(amount_minor=F("platform_fee_minor") + F("vendor_payout_minor")),
+                condition=Q(amount_minor=F("platform_fee_minor") + F("vendor_payout_minor") + F("refunded_minor")),
                 name="transaction_parts_sum_to_amount",
             ),
             models.CheckConstraint(condition=Q(commission_bps__lte=10000), name="transaction_commission_bps_range"),
@@ -76,42 +83,232 @@ class Transaction(models.Model):
     def vendor_payout(self) -> Money:
         return Money(self.vendor_payout_minor, self.currency)
 
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)
+
+    @property
+    def kept(self) -> Money:
+        """What is not refunded: the platform fee plus the vendor's share."""
+        return Money(self.amount_minor - self.refunded_minor, self.currency)
+
+
+class HoldReason(models.TextChoices):
+    DISPUTE = "dispute", "A dispute is open"
+    CHARGEBACK = "chargeback", "The card payment is contested (chargeback)"
+    ADMIN = "admin", "Held by an admin"
+
+
+class ReleaseHold(models.Model):
+    """A reason the escrow of one booking must not be released yet.
+
+    The one mechanism behind every freeze: a dispute, a chargeback, an admin. A
+    payment with any active hold (``lifted_at`` empty) is never released, by the job
+    or by an admin approving its payout; lifting the last hold makes it due again.
+    One active hold per reason and payment.
+    """
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="holds")
+    reason = models.CharField(max_length=16, choices=HoldReason.choices)
+    note = models.TextField(blank=True)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction", "reason"],
+                condition=Q(lifted_at__isnull=True),
+                name="release_hold_one_active_per_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.transaction_id})"
+
+
+class MovementKind(models.TextChoices):
+    CHARGE = "charge", "Charge"  # the customer pays into escrow
+    REFUND = "refund", "Refund"  # money back to the customer
+    TRANSFER = "transfer", "Payout"  # the vendor's share to their connected account
+    REVERSAL = "reversal", "Transfer reversal"  # part of a payout taken back after a refund
+
+
+class MovementState(models.TextChoices):
+    PENDING = "pending", "Pending"  # recorded; the gateway's answer is not applied yet
+    SUCCEEDED = "succeeded", "Succeeded"  # the gateway did it and the ledger says so
+    FAILED = "failed", "Failed"  # the gateway refused for good; compensated
+
+
+class Movement(models.Model):
+    """One call to the payment gateway, recorded before it is made: the intent.
+
+    Written (with its idempotency key) in the transaction that decides the movement,
+    then the gateway is called outside any transaction, then the result is applied in
+    a new transaction (``payments.services.movement_execute``). A movement left
+    pending by a crash, a timeout or a gateway error is finished by the
+    ``movement_recover_sweep`` job, which calls again with the same key: the gateway
+    answers a repeated key with its first result, so a movement happens exactly once.
+    """
+
+    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    state = models.CharField(max_length=16, choices=MovementState.choices, default=MovementState.PENDING)
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="money_movements")
+    # Empty only on a charge that is not applied yet (the payment row comes with the charge).
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+    )
+    vendor = models.ForeignKey("vendors.Vendor", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    # Charge: the payment method. Transfer: the destination account. Refund and reversal:
+    # the charge or transfer they take money back from.
+    payment_method = models.CharField(max_length=64, blank=True)
+    destination = models.CharField(max_length=128, blank=True)
+    source_reference = models.CharField(max_length=128, blank=True)
+    # Charge: the commission terms to fix on the payment. Transfer: the debt netted.
+    details = models.JSONField(default=dict, blank=True)
+    gateway_reference = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="movement_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0) | Q(kind="transfer"), name="movement_amount_positive_unless_payout"
+            ),
+            # One charge per booking that is not a failed attempt: paying twice is impossible.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(kind="charge") & ~Q(state="failed"),
+                name="movement_one_live_charge_per_booking",
+            ),
+            # One payout per release.
+            models.UniqueConstraint(
+                fields=["transaction"], condition=Q(kind="transfer"), name="movement_one_payout_per_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.state})"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class PayoutManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=MovementKind.TRANSFER)
+
+
+class Payout(Movement):
+    """The vendor's share of one released payment, on its way to their account.
+
+    One per release (a database constraint). ``amount`` is what is transferred: the
+    vendor's share less any debt netted (``details["debt_netted_minor"]``). Executed by
+    the ``payout_execute`` job, exactly once however often it runs.
+    """
+
+    objects = PayoutManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def debt_netted(self) -> Money:
+        return Money(self.details.get("debt_netted_minor", 0), self.currency)
+
 
 class LedgerAccount(models.TextChoices):
-    PROCESSOR_CASH = "processor_cash", "Cash at the payment processor"  # asset
+    PROCESSOR_CASH = "processor_cash", "Customer funds at the payment processor"  # asset
     CUSTOMER_ESCROW = "customer_escrow", "Customer funds held in escrow"  # liability
-    VENDOR_PAYABLE = "vendor_payable", "Owed to vendors"  # liability
-    PLATFORM_COMMISSION = "platform_commission", "Commission revenue"  # revenue
+    REFUNDS_PAYABLE = "refunds_payable", "Refunds owed to customers"  # liability, until the gateway refunds
+    VENDOR_PAYABLE = "vendor_payable", "Owed to organizers"  # liability, until the payout
+    VENDOR_DEBT = "vendor_debt", "Owed by organizers"  # asset: a refund after payout not taken back
+    PLATFORM_COMMISSION = "platform_commission", "Platform revenue (commission)"  # revenue
 
 
 class EntryKind(models.TextChoices):
     CAPTURE = "capture", "Payment captured into escrow"
     RELEASE = "release", "Escrow released: commission and vendor share"
     PAYOUT = "payout", "Vendor share transferred"
-    REFUND = "refund", "Refund to customer"
+    DEBT_NETTED = "debt_netted", "Vendor debt netted against a payout"
+    REFUND = "refund", "Refund decided"
+    REFUND_PAID = "refund_paid", "Refund paid to the customer"
+    REVERSAL = "reversal", "Transfer reversed"
+    DEBT = "debt", "Refund after payout owed by the vendor"
 
 
 class LedgerEntry(models.Model):
     """One balanced posting: its lines sum to zero. Append-only.
 
-    A transaction gets each kind of entry at most once (database constraint), so a
-    retried capture, release or refund can never move money twice.
+    On PostgreSQL a trigger refuses any UPDATE or DELETE of a ledger row (migration
+    0004); a mistake is corrected by a new posting, never by an edit. A gateway object
+    (charge, refund, transfer, reversal) appears in at most one posting, and a payment
+    is captured and released at most once (database constraints).
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="ledger_entries")
+    movement = models.ForeignKey(
+        Movement, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    gateway_reference = models.CharField(max_length=128, null=True, blank=True, unique=True)
     memo = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            models.UniqueConstraint(fields=["transaction", "kind"], name="ledger_entry_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["transaction", "kind"],
+                condition=Q(kind__in=["capture", "release"]),
+                name="ledger_entry_capture_release_once",
+            ),
+            models.UniqueConstraint(
+                fields=["movement", "kind"],
+                condition=Q(movement__isnull=False),
+                name="ledger_entry_once_per_movement_and_kind",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.transaction_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise LedgerIsAppendOnly("A ledger entry is never changed: post a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerIsAppendOnly("A ledger entry is never deleted: post a correcting entry instead.")
+
+
+class LedgerIsAppendOnly(Exception):
+    pass
 
 
 class LedgerLine(models.Model):
@@ -125,11 +322,19 @@ class LedgerLine(models.Model):
 
     class Meta:
         ordering = ["entry_id", "id"]
-        indexes = [models.Index(fields=["account", "currency"])]
+        indexes = [models.Index(fields=["account", "currency"]), models.Index(fields=["account", "vendor"])]
         constraints = [models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_line_non_zero")]
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_minor:+d} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise LedgerIsAppendOnly("A ledger line is never changed: post a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerIsAppendOnly("A ledger line is never deleted: post a correcting entry instead.")
 
 
 class LocalGatewayOperation(models.Model):
@@ -144,6 +349,7 @@ class LocalGatewayOperation(models.Model):
         CHARGE = "charge"
         TRANSFER = "transfer"
         REFUND = "refund"
+        REVERSAL = "reversal"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reference = models.CharField(max_length=64, unique=True)
@@ -151,10 +357,12 @@ class LocalGatewayOperation(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     payment_method = models.CharField(max_length=64, blank=True)
-    source_reference = models.CharField(max_length=64, blank=True, help_text="The charge a refund returns.")
+    source_reference = models.CharField(
+        max_length=64, blank=True, help_text="The charge a refund returns, or the transfer a reversal takes back."
+    )
     destination = models.CharField(max_length=64, blank=True, help_text="The vendor account a transfer pays.")
     transfer_group = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"

@@ -6,17 +6,21 @@ functions; the services that move the money decide with them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 
+from marketplace.core.money import Money, divide_round_half_up
 from marketplace.vendors.models import Vendor
 
-from .models import Transaction, TransactionStatus
+from .models import HoldReason, Transaction, TransactionStatus
 
 
 class EscrowState(models.TextChoices):
     NOT_PAID = "not_paid", "Not paid"  # nothing captured
     HELD = "held", "Held in escrow"  # captured; the work is not confirmed yet
+    ON_HOLD = "on_hold", "On hold"  # held, and frozen by a dispute, a chargeback or an admin
     RELEASE_DUE = "release_due", "Being released"  # the work is confirmed; the release job is on its way
     AWAITING_APPROVAL = "awaiting_approval", "Waiting for payout approval"  # due, but an admin must approve
     RELEASED = "released", "Released"  # commission kept, the vendor's share transferred
@@ -31,6 +35,8 @@ def escrow_state(payment: Transaction | None) -> EscrowState:
         return EscrowState.RELEASED
     if payment.status == TransactionStatus.REFUNDED:
         return EscrowState.REFUNDED
+    if payment.hold_reasons:
+        return EscrowState.ON_HOLD
     if payment.releasable_at is None:
         return EscrowState.HELD
     return EscrowState.AWAITING_APPROVAL if payment.payout_needs_approval else EscrowState.RELEASE_DUE
@@ -69,3 +75,44 @@ def payment_of(booking) -> Transaction | None:
         return booking.transaction
     except Transaction.DoesNotExist:
         return None
+
+
+def hold_reasons_text(payment: Transaction) -> str:
+    """Why the escrow is frozen, in words."""
+    return ", ".join(HoldReason(code).label for code in payment.hold_reasons)
+
+
+@dataclass(frozen=True)
+class RefundSplit:
+    """A refund of part of a payment, and how the rest is split after it.
+
+    The one rule for partial refunds: what is kept after the refund is split again
+    exactly as the whole was at capture (``Money.split_by_bps`` with the payment's
+    commission rate and minimum fee). So fee + payout + refunded = amount always, and
+    the refund takes back from the fee and from the vendor's share the difference
+    between the two splits (``fee_returned`` + ``payout_returned`` = ``refund``).
+    """
+
+    refund: Money
+    platform_fee: Money  # the platform keeps this after the refund
+    vendor_payout: Money  # the organizer keeps this after the refund
+    fee_returned: Money
+    payout_returned: Money
+
+
+def refund_split(payment: Transaction, refund: Money) -> RefundSplit:
+    """How a refund of ``refund`` (at most ``payment.kept``) splits; see RefundSplit."""
+    kept_after = payment.kept - refund
+    fee, payout = kept_after.split_by_bps(payment.commission_bps, payment.minimum_fee_minor)
+    return RefundSplit(
+        refund=refund,
+        platform_fee=fee,
+        vendor_payout=payout,
+        fee_returned=payment.platform_fee - fee,
+        payout_returned=payment.vendor_payout - payout,
+    )
+
+
+def percent_of(amount: Money, percent: int) -> Money:
+    """``percent`` of an amount, rounded half up to the minor unit."""
+    return Money(divide_round_half_up(amount.minor * percent, 100), amount.currency)

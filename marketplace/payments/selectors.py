@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
-from .models import LedgerAccount, LedgerEntry, LedgerLine, Transaction, TransactionStatus
+from .models import LedgerAccount, LedgerEntry, LedgerLine, MovementState, Payout, Transaction, TransactionStatus
 
 
 def ledger_balance(*, account: str, currency: str, vendor: Vendor | None = None) -> int:
@@ -24,12 +25,30 @@ def escrow_held(*, currency: str) -> int:
 
 
 def vendor_earnings(*, vendor: Vendor) -> dict:
-    released = Transaction.objects.filter(booking__vendor=vendor, status=TransactionStatus.RELEASED)
+    """An organizer's money in minor units: paid out, on its way, still in escrow, and what they owe."""
+    payouts = Payout.objects.filter(vendor=vendor)
     held = Transaction.objects.filter(booking__vendor=vendor, status=TransactionStatus.HELD)
+    currency = settings.MARKETPLACE_CURRENCY
     return {
-        "paid_out_minor": released.aggregate(total=Sum("vendor_payout_minor"))["total"] or 0,
+        "paid_out_minor": payouts.filter(state=MovementState.SUCCEEDED).aggregate(total=Sum("amount_minor"))["total"]
+        or 0,
+        "payout_pending_minor": payouts.filter(state=MovementState.PENDING).aggregate(total=Sum("amount_minor"))[
+            "total"
+        ]
+        or 0,
         "in_escrow_minor": held.aggregate(total=Sum("vendor_payout_minor"))["total"] or 0,
+        "debt_minor": max(0, ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)),
     }
+
+
+def payout_list_for_vendor(*, vendor: Vendor) -> QuerySet[Payout]:
+    """An organizer's payouts, newest first, with the booking each pays for."""
+    return Payout.objects.filter(vendor=vendor).select_related("booking").order_by("-created_at", "-id")
+
+
+def payout_list() -> QuerySet[Payout]:
+    """Every payout, newest first (platform admins)."""
+    return Payout.objects.select_related("booking", "vendor").order_by("-created_at", "-id")
 
 
 # --- Back office (platform admins) -----------------------------------------------------
@@ -54,7 +73,7 @@ def payout_list_awaiting_approval() -> QuerySet[Transaction]:
 def escrow_list_due_for_release() -> QuerySet[Transaction]:
     """Held payments whose release is due and needs no approval: what the release sweep releases."""
     return Transaction.objects.filter(
-        status=TransactionStatus.HELD, payout_needs_approval=False, releasable_at__isnull=False
+        status=TransactionStatus.HELD, payout_needs_approval=False, releasable_at__isnull=False, hold_reasons=[]
     ).order_by("releasable_at", "id")
 
 
@@ -108,6 +127,8 @@ class LedgerBalances:
     escrow_held: Money
     commission_earned: Money
     owed_to_vendors: Money
+    refunds_owed: Money
+    owed_by_vendors: Money
     net: Money
 
     @property
@@ -131,6 +152,8 @@ def ledger_balances() -> list[LedgerBalances]:
                 escrow_held=Money(-by_account.get(LedgerAccount.CUSTOMER_ESCROW, 0), currency),
                 commission_earned=Money(-by_account.get(LedgerAccount.PLATFORM_COMMISSION, 0), currency),
                 owed_to_vendors=Money(-by_account.get(LedgerAccount.VENDOR_PAYABLE, 0), currency),
+                refunds_owed=Money(-by_account.get(LedgerAccount.REFUNDS_PAYABLE, 0), currency),
+                owed_by_vendors=Money(by_account.get(LedgerAccount.VENDOR_DEBT, 0), currency),
                 net=Money(sum(by_account.values()), currency),
             )
         )

@@ -1,44 +1,102 @@
-"""Money movements: capture into escrow, escrow release to the vendor, refund.
+"""Money movements: capture into escrow, refunds (partial too), escrow release, payouts, holds.
 
 The money service sits below bookings: the booking workflow calls it and it never
 reads a booking's status. It keeps its own state on the Transaction (held, due for
-release, released, refunded), takes what it needs as arguments, and reads the
-booking row only for its reference and its vendor.
+release, on hold, released, refunded), takes what it needs as arguments, and reads
+the booking row only for its reference and its vendor.
 
-Each function runs inside the caller's transaction or its own, locks the
-Transaction row, checks the allowed move, calls the gateway with an idempotency key
-derived from the booking, and writes one balanced ledger entry per movement. The
-ledger's (transaction, kind) uniqueness makes a second capture, release or refund
-impossible even if two requests race.
+Every call to the payment gateway takes three steps, and no transaction or row lock
+is open during the call:
+
+1. the movement is recorded as a pending ``Movement`` with its idempotency key, in the
+   transaction that decides it (the booking's, the release's, the admin's refund);
+2. ``movement_execute`` calls the gateway, outside any transaction;
+3. it applies the answer in a new transaction: the ledger posting with the gateway's
+   object id, the payment's state.
+
+A crash, a timeout or a gateway error between the steps leaves the movement pending;
+``movement_recover_sweep`` calls again with the same key (the gateway answers a
+repeated key with its first result) and applies the answer, so every movement
+happens exactly once. A definitive refusal is compensated: a failed reversal becomes
+the organizer's debt, netted against their next payouts.
 
 Vocabulary (one name per concept): a payment is *captured* into escrow; when the
 work is confirmed an *escrow release* is *requested* (``escrow_release_request``),
 which decides whether the payout needs an admin's approval; the *escrow release*
-(``escrow_release``, the job of the same name, and ``escrow_release_sweep``) keeps
-the commission and transfers the vendor's share; a *refund* returns the money.
+keeps the commission, books the vendor's share as payable and creates the *payout*,
+which ``payout_execute`` transfers; a *refund* returns money to the customer and,
+after a payout, *reverses* the transfer; a *hold* freezes the release.
+
+The ledger's accounts and postings (debit positive):
+
+- capture:      processor_cash +A, customer_escrow -A
+- refund held:  customer_escrow +r, refunds_payable -r
+- refund paid:  refunds_payable +r, processor_cash -r            (gateway refund id)
+- release:      customer_escrow +kept, platform_commission -fee, vendor_payable -payout
+- debt netted:  vendor_payable +d, vendor_debt -d
+- payout:       vendor_payable +p, processor_cash -p              (gateway transfer id)
+- refund after release: platform_commission +fee_back, vendor_payable +payout_back, refunds_payable -r
+- reversal:     processor_cash +x, vendor_payable -x              (gateway reversal id)
+- debt:         vendor_debt +y, vendor_payable -y                 (a reversal that failed)
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import transaction as db_transaction
+from django.db.models import F
 from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.accounts.policy import require_platform_admin
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log
-from marketplace.core.errors import NotFound
+from marketplace.core.db import after_commit, unit_of_work
+from marketplace.core.errors import DomainError, NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
-from .errors import AlreadyPaid, AlreadyReleased, BookingNotCompleted, PaymentNotHeld, PayoutNeedsApproval
-from .gateways import get_gateway
-from .models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine, Transaction, TransactionStatus
-from .policy import payout_approval_grounds
+from .errors import (
+    AlreadyPaid,
+    AlreadyReleased,
+    BookingNotCompleted,
+    CurrencyMismatch,
+    EscrowOnHold,
+    InvalidAmount,
+    NoActiveHold,
+    NothingToRefund,
+    PaymentNotHeld,
+    PayoutFailed,
+    PayoutInProgress,
+    PayoutNeedsApproval,
+    RefundTooLarge,
+)
+from .gateways import GatewayTimeout, GatewayUnavailable, assert_outside_transaction, get_gateway
+from .models import (
+    EntryKind,
+    HoldReason,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+    Movement,
+    MovementKind,
+    MovementState,
+    Payout,
+    ReleaseHold,
+    Transaction,
+    TransactionStatus,
+)
+from .policy import payout_approval_grounds, percent_of, refund_split
+
+logger = logging.getLogger(__name__)
 
 Line = tuple[str, int, Vendor | None]
+
+
+# --- Commission --------------------------------------------------------------------------
 
 
 def commission_bps_for(service: Service) -> int:
@@ -50,12 +108,34 @@ def commission_bps_for(service: Service) -> int:
     return settings.PLATFORM_COMMISSION_BPS
 
 
-def ledger_post(*, transaction: Transaction, kind: str, lines: list[Line], memo: str = "") -> LedgerEntry:
-    """Write one balanced entry. Zero lines are dropped; the rest must sum to zero."""
+def minimum_fee_for(service: Service) -> int:
+    """The least the platform keeps of a booking of this service: category override, else the platform's."""
+    if service.category.minimum_fee_minor is not None:
+        return service.category.minimum_fee_minor
+    return settings.PLATFORM_MINIMUM_FEE_MINOR
+
+
+# --- Ledger ------------------------------------------------------------------------------
+
+
+def ledger_post(
+    *,
+    transaction: Transaction,
+    kind: str,
+    lines: list[Line],
+    memo: str = "",
+    movement: Movement | None = None,
+    gateway_reference: str | None = None,
+) -> LedgerEntry | None:
+    """Write one balanced entry. Zero lines are dropped; the rest must sum to zero; nothing left: no entry."""
     lines = [line for line in lines if line[1] != 0]
     if sum(amount for _, amount, _ in lines) != 0:
         raise ValueError(f"unbalanced ledger entry {kind}: {lines}")
-    entry = LedgerEntry.objects.create(transaction=transaction, kind=kind, memo=memo[:255])
+    if not lines:
+        return None
+    entry = LedgerEntry.objects.create(
+        transaction=transaction, kind=kind, memo=memo[:255], movement=movement, gateway_reference=gateway_reference
+    )
     LedgerLine.objects.bulk_create(
         LedgerLine(entry=entry, account=account, amount_minor=amount, vendor=vendor, currency=transaction.currency)
         for account, amount, vendor in lines
@@ -63,8 +143,14 @@ def ledger_post(*, transaction: Transaction, kind: str, lines: list[Line], memo:
     return entry
 
 
-def _key(reference: str, operation: str) -> str:
-    return f"{reference}:{operation}"
+def vendor_debt_minor(*, vendor: Vendor, currency: str) -> int:
+    """What the vendor owes the platform (refunds after payout not yet taken back), in minor units."""
+    from .selectors import ledger_balance
+
+    return ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)
+
+
+# --- Locks and keys ----------------------------------------------------------------------
 
 
 def _lock(booking_id: int) -> Transaction | None:
@@ -76,7 +162,260 @@ def _lock(booking_id: int) -> Transaction | None:
     )
 
 
-def escrow_capture(
+def _lock_or_refuse(booking_id: int, *, nothing: str) -> Transaction:
+    txn = _lock(booking_id)
+    if txn is None:
+        # The booking model is reached through the relation: the money service never imports bookings.
+        if not Transaction._meta.get_field("booking").related_model.objects.filter(pk=booking_id).exists():
+            raise NotFound("Booking not found.")
+        raise PaymentNotHeld(nothing)
+    return txn
+
+
+def _attempt_key(reference: str, kind: str, booking_id: int) -> str:
+    """A fresh idempotency key for one more movement of this kind on a booking (charge 1, refund 2...)."""
+    number = Movement.objects.filter(booking_id=booking_id, kind=kind).count() + 1
+    return f"{reference}:{kind}:{number}"
+
+
+def _check_amount(amount: Money, *, currency: str) -> None:
+    if isinstance(amount.minor, bool) or amount.minor <= 0:
+        raise InvalidAmount("The amount must be above zero.", field="amount_minor")
+    if amount.currency != currency:
+        raise CurrencyMismatch(f"The amount must be in {currency}, the payment's currency.", field="currency")
+
+
+def _execute_after_commit(movement: Movement) -> None:
+    """Step 2 and 3 of a movement, once the transaction that recorded it has committed."""
+    movement_id = movement.pk
+    after_commit(lambda: movement_execute(movement_id))
+
+
+# --- Executing a movement (steps 2 and 3) ---------------------------------------------------
+
+
+def _call_gateway(movement: Movement):
+    gateway = get_gateway()
+    booking_reference = movement.booking.reference
+    if movement.kind == MovementKind.CHARGE:
+        return gateway.charge(
+            amount=movement.amount,
+            payment_method=movement.payment_method,
+            transfer_group=booking_reference,
+            idempotency_key=movement.idempotency_key,
+            description=movement.details.get("description", booking_reference),
+        )
+    if movement.kind == MovementKind.REFUND:
+        return gateway.refund(
+            payment_reference=movement.source_reference,
+            amount=movement.amount,
+            idempotency_key=movement.idempotency_key,
+        )
+    if movement.kind == MovementKind.TRANSFER:
+        return gateway.transfer(
+            amount=movement.amount,
+            destination=movement.destination,
+            transfer_group=booking_reference,
+            idempotency_key=movement.idempotency_key,
+        )
+    return gateway.reverse_transfer(
+        transfer_reference=movement.source_reference, amount=movement.amount, idempotency_key=movement.idempotency_key
+    )
+
+
+def movement_execute(movement_id: int, *, raise_refusal: bool = False) -> Movement:
+    """Call the gateway for a recorded movement and apply its answer. Safe to run twice, or at once in two places.
+
+    Returns the movement: succeeded, failed (the gateway refused for good; with
+    ``raise_refusal`` the refusal is raised after it is recorded), or still pending
+    (the gateway was unavailable or did not answer; the sweep tries again).
+    """
+    movement = Movement.objects.select_related("booking").get(pk=movement_id)
+    if movement.state != MovementState.PENDING:
+        return movement
+    if movement.kind == MovementKind.TRANSFER and movement.amount_minor == 0:
+        with unit_of_work():
+            movement = _lock_movement(movement_id)
+            if movement.state == MovementState.PENDING:
+                _apply(movement, reference=None)
+        return movement
+    assert_outside_transaction()
+    Movement.objects.filter(pk=movement_id).update(attempts=F("attempts") + 1, attempted_at=timezone.now())
+    try:
+        result = _call_gateway(movement)
+    except (GatewayUnavailable, GatewayTimeout) as error:
+        Movement.objects.filter(pk=movement_id).update(last_error=str(error)[:1000])
+        logger.warning("%s %s left pending: %s", movement.kind, movement.idempotency_key, error)
+        movement.refresh_from_db()
+        return movement
+    except PaymentFailed as refusal:
+        with unit_of_work():
+            movement = _lock_movement(movement_id)
+            if movement.state == MovementState.PENDING:
+                _fail(movement, refusal)
+        if raise_refusal:
+            raise
+        return movement
+    with unit_of_work():
+        movement = _lock_movement(movement_id)
+        if movement.state == MovementState.PENDING:
+            _apply(movement, reference=result.reference)
+    return movement
+
+
+def _lock_movement(movement_id: int) -> Movement:
+    return Movement.objects.select_for_update(of=("self",)).select_related("booking").get(pk=movement_id)
+
+
+def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
+    movement.state = state
+    movement.gateway_reference = reference
+    movement.settled_at = timezone.now()
+    fields = ["state", "gateway_reference", "settled_at", "transaction"]
+    if error is not None:
+        movement.failure_code = error.code
+        movement.last_error = error.message
+        fields += ["failure_code", "last_error"]
+    movement.save(update_fields=fields)
+
+
+def _apply(movement: Movement, *, reference: str | None) -> None:
+    """Step 3: the gateway did it; book it. Runs under the movement's row lock."""
+    if movement.kind == MovementKind.CHARGE:
+        _apply_charge(movement, reference=reference)
+        return
+    txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
+    vendor = movement.vendor
+    booking_reference = movement.booking.reference
+    if movement.kind == MovementKind.REFUND:
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.REFUND_PAID,
+            lines=[
+                (LedgerAccount.REFUNDS_PAYABLE, movement.amount_minor, None),
+                (LedgerAccount.PROCESSOR_CASH, -movement.amount_minor, None),
+            ],
+            memo=f"Refund of {booking_reference} paid",
+            movement=movement,
+            gateway_reference=reference,
+        )
+        txn.refund_reference = reference
+        txn.save(update_fields=["refund_reference"])
+    elif movement.kind == MovementKind.TRANSFER:
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.PAYOUT,
+            lines=[
+                (LedgerAccount.VENDOR_PAYABLE, movement.amount_minor, vendor),
+                (LedgerAccount.PROCESSOR_CASH, -movement.amount_minor, None),
+            ],
+            memo=f"Payout to {vendor.business_name} for {booking_reference}",
+            movement=movement,
+            gateway_reference=reference,
+        )
+        if reference:
+            txn.transfer_reference = reference
+            txn.save(update_fields=["transfer_reference"])
+    else:  # reversal
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.REVERSAL,
+            lines=[
+                (LedgerAccount.PROCESSOR_CASH, movement.amount_minor, None),
+                (LedgerAccount.VENDOR_PAYABLE, -movement.amount_minor, vendor),
+            ],
+            memo=f"Transfer for {booking_reference} reversed",
+            movement=movement,
+            gateway_reference=reference,
+        )
+    _settle(movement, MovementState.SUCCEEDED, reference=reference)
+
+
+def _apply_charge(movement: Movement, *, reference: str | None) -> None:
+    booking = movement.booking
+    terms = movement.details
+    fee, payout = movement.amount.split_by_bps(terms["commission_bps"], terms["minimum_fee_minor"])
+    txn = Transaction.objects.create(
+        booking_id=movement.booking_id,
+        currency=movement.currency,
+        amount_minor=movement.amount_minor,
+        commission_bps=terms["commission_bps"],
+        minimum_fee_minor=terms["minimum_fee_minor"],
+        platform_fee_minor=fee.minor,
+        vendor_payout_minor=payout.minor,
+        status=TransactionStatus.HELD,
+        gateway=get_gateway().name,
+        payment_reference=reference,
+        captured_at=timezone.now(),
+    )
+    ledger_post(
+        transaction=txn,
+        kind=EntryKind.CAPTURE,
+        lines=[
+            (LedgerAccount.PROCESSOR_CASH, movement.amount_minor, None),
+            (LedgerAccount.CUSTOMER_ESCROW, -movement.amount_minor, None),
+        ],
+        memo=f"Payment for {booking.reference}",
+        movement=movement,
+        gateway_reference=reference,
+    )
+    movement.transaction = txn
+    _settle(movement, MovementState.SUCCEEDED, reference=reference)
+    audit_log(
+        actor=movement.actor,
+        action="payment.captured",
+        target=txn,
+        data={"amount_minor": txn.amount_minor, "currency": txn.currency, "commission_bps": txn.commission_bps},
+    )
+    # The booking workflow takes the payment into account (confirms the booking, or refunds a
+    # booking that closed while the charge was on its way); queued with this commit, so it is
+    # never lost, and safe to run again.
+    enqueue("marketplace.bookings.tasks.booking_payment_settled", movement.booking_id)
+
+
+def _fail(movement: Movement, refusal: PaymentFailed) -> None:
+    """The gateway refused for good: record it, and compensate what the refusal leaves undone."""
+    _settle(movement, MovementState.FAILED, error=refusal)
+    if movement.kind == MovementKind.CHARGE:
+        return  # nothing moved; the customer may pay again with another card
+    txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
+    if movement.kind == MovementKind.REVERSAL:
+        # The organizer's account could not give the money back: they owe it to the platform,
+        # and it is netted against their next payouts (_payout_create).
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.DEBT,
+            lines=[
+                (LedgerAccount.VENDOR_DEBT, movement.amount_minor, movement.vendor),
+                (LedgerAccount.VENDOR_PAYABLE, -movement.amount_minor, movement.vendor),
+            ],
+            memo=f"Refund of {movement.booking.reference} owed by {movement.vendor.business_name}: {refusal.message}",
+            movement=movement,
+        )
+        audit_log(
+            actor=None,
+            action="payment.vendor_debt",
+            target=txn,
+            reason=refusal.message,
+            data={"amount_minor": movement.amount_minor},
+        )
+        return
+    # A refused refund stays owed to the customer (refunds_payable); a refused payout stays owed
+    # to the organizer (vendor_payable). Both wait for an admin; the back office lists them.
+    logger.error("%s %s failed: %s", movement.kind, movement.idempotency_key, refusal.message)
+    audit_log(
+        actor=None,
+        action=f"payment.{movement.kind}_failed",
+        target=txn,
+        reason=refusal.message,
+        data={"amount_minor": movement.amount_minor},
+    )
+
+
+# --- Capture --------------------------------------------------------------------------------
+
+
+def charge_begin(
     *,
     booking_id: int,
     reference: str,
@@ -85,122 +424,236 @@ def escrow_capture(
     payer: User,
     payment_method: str,
     description: str,
-) -> Transaction:
-    """Charge a booking's full price into escrow. The caller holds the booking's row lock.
+) -> Movement:
+    """Record the intent to charge a booking's full price into escrow (step 1). The caller holds the booking's lock.
 
-    The commission in force now (``commission_bps_for``) is fixed on the payment, so a
-    later change of rate never changes what this booking pays.
+    A charge still pending for the booking (a timeout, a crash) is returned as it is, to
+    be finished with its own key: paying again never charges twice. The commission in
+    force now is fixed on the movement, then on the payment, so a later change of rate
+    never changes what this booking pays.
     """
-    if Transaction.objects.filter(booking_id=booking_id).exists():
-        raise AlreadyPaid("This booking is already paid.")
-    bps = commission_bps_for(service)
-    fee, payout = amount.split_by_bps(bps)
-    gateway = get_gateway()
-    result = gateway.charge(
-        amount=amount,
+    live = (
+        Movement.objects.filter(booking_id=booking_id, kind=MovementKind.CHARGE)
+        .exclude(state=MovementState.FAILED)
+        .first()
+    )
+    if live is not None:
+        if live.state == MovementState.SUCCEEDED:
+            raise AlreadyPaid("This booking is already paid.")
+        return live
+    _check_amount(amount, currency=settings.MARKETPLACE_CURRENCY)
+    return Movement.objects.create(
+        kind=MovementKind.CHARGE,
+        booking_id=booking_id,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        idempotency_key=_attempt_key(reference, MovementKind.CHARGE, booking_id),
         payment_method=payment_method,
-        transfer_group=reference,
-        idempotency_key=_key(reference, "charge"),
-        description=description,
+        details={
+            "commission_bps": commission_bps_for(service),
+            "minimum_fee_minor": minimum_fee_for(service),
+            "description": description,
+        },
+        actor=payer,
     )
-    with db_transaction.atomic():
-        txn = Transaction.objects.create(
+
+
+def charge_pending(*, booking_id: int) -> bool:
+    """Whether a charge of this booking is recorded but not settled yet (the booking must not expire meanwhile)."""
+    return Movement.objects.filter(
+        booking_id=booking_id, kind=MovementKind.CHARGE, state=MovementState.PENDING
+    ).exists()
+
+
+# --- Refunds --------------------------------------------------------------------------------
+
+
+def escrow_refund(
+    *, booking_id: int, actor: User | None, reason: str, amount: Money | None = None, percent: int | None = None
+) -> Movement | None:
+    """Refund part or all of what is left of a booking's payment; runs in the caller's unit of work.
+
+    ``amount`` (or ``percent`` of what is left) is refunded; neither: everything left.
+    Before the release it comes out of escrow; after it, the platform gives back its
+    share of the fee and the organizer's share is reversed from their transfer (what
+    the reversal cannot take back becomes their debt). The refund itself is paid by the
+    gateway after the commit. Returns the refund movement, or None when nothing was paid
+    and no amount was asked for (or the percentage comes to nothing).
+    """
+    with unit_of_work():
+        txn = _lock(booking_id)
+        if txn is None or txn.status == TransactionStatus.REFUNDED:
+            if amount is None:
+                return None
+            raise NothingToRefund("Nothing of this booking's payment is left to refund.")
+        kept = txn.kept
+        if amount is None:
+            amount = kept if percent is None else percent_of(kept, percent)
+            if amount.minor == 0:
+                return None
+        _check_amount(amount, currency=txn.currency)
+        if kept < amount:
+            raise RefundTooLarge(f"At most {kept} of this payment is left to refund.", field="amount_minor")
+        if txn.status == TransactionStatus.RELEASED:
+            payout = Payout.objects.filter(transaction=txn).first()
+            if payout is not None and payout.state == MovementState.PENDING:
+                raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
+            if payout is not None and payout.state == MovementState.FAILED:
+                raise PayoutFailed("The payout of this booking failed; resolve it before refunding.")
+        split = refund_split(txn, amount)
+        vendor = txn.booking.vendor
+        reference = txn.booking.reference
+        refund = Movement.objects.create(
+            kind=MovementKind.REFUND,
             booking_id=booking_id,
-            currency=amount.currency,
-            amount_minor=amount.minor,
-            commission_bps=bps,
-            platform_fee_minor=fee.minor,
-            vendor_payout_minor=payout.minor,
-            status=TransactionStatus.HELD,
-            gateway=gateway.name,
-            payment_reference=result.reference,
-            captured_at=timezone.now(),
-        )
-        ledger_post(
             transaction=txn,
-            kind=EntryKind.CAPTURE,
-            lines=[
-                (LedgerAccount.PROCESSOR_CASH, amount.minor, None),
-                (LedgerAccount.CUSTOMER_ESCROW, -amount.minor, None),
-            ],
-            memo=f"Payment for {reference}",
+            vendor=vendor,
+            amount_minor=amount.minor,
+            currency=amount.currency,
+            idempotency_key=_attempt_key(reference, MovementKind.REFUND, booking_id),
+            source_reference=txn.payment_reference,
+            actor=actor,
+            reason=reason,
         )
-        audit_log(
-            actor=payer,
-            action="payment.captured",
-            target=txn,
-            data={"amount_minor": amount.minor, "currency": amount.currency, "commission_bps": bps},
-        )
-    return txn
-
-
-def escrow_refund(*, booking_id: int, actor: User | None, reason: str) -> Transaction | None:
-    """Return a held payment in full. Returns None when nothing was paid."""
-    txn = _lock(booking_id)
-    if txn is None:
-        return None
-    if txn.status != TransactionStatus.HELD:
-        raise PaymentNotHeld(f"The payment is already {txn.get_status_display().lower()}.")
-    reference = txn.booking.reference
-    result = get_gateway().refund(
-        payment_reference=txn.payment_reference, amount=txn.amount, idempotency_key=_key(reference, "refund")
-    )
-    with db_transaction.atomic():
-        txn.status = TransactionStatus.REFUNDED
-        txn.refund_reference = result.reference
-        txn.refunded_at = timezone.now()
-        txn.save(update_fields=["status", "refund_reference", "refunded_at"])
+        if txn.status == TransactionStatus.HELD:
+            lines = [
+                (LedgerAccount.CUSTOMER_ESCROW, amount.minor, None),
+                (LedgerAccount.REFUNDS_PAYABLE, -amount.minor, None),
+            ]
+        else:
+            lines = [
+                (LedgerAccount.PLATFORM_COMMISSION, split.fee_returned.minor, None),
+                (LedgerAccount.VENDOR_PAYABLE, split.payout_returned.minor, vendor),
+                (LedgerAccount.REFUNDS_PAYABLE, -amount.minor, None),
+            ]
         ledger_post(
             transaction=txn,
             kind=EntryKind.REFUND,
-            lines=[
-                (LedgerAccount.CUSTOMER_ESCROW, txn.amount_minor, None),
-                (LedgerAccount.PROCESSOR_CASH, -txn.amount_minor, None),
-            ],
+            lines=lines,
             memo=f"Refund of {reference}: {reason}",
+            movement=refund,
         )
+        if txn.status == TransactionStatus.RELEASED and split.payout_returned.minor:
+            _take_back_from_vendor(txn, refund=refund, amount=split.payout_returned.minor)
+        txn.platform_fee_minor = split.platform_fee.minor
+        txn.vendor_payout_minor = split.vendor_payout.minor
+        txn.refunded_minor += amount.minor
+        fields = ["platform_fee_minor", "vendor_payout_minor", "refunded_minor"]
+        if txn.refunded_minor == txn.amount_minor:
+            txn.status = TransactionStatus.REFUNDED
+            txn.refunded_at = timezone.now()
+            fields += ["status", "refunded_at"]
+        txn.save(update_fields=fields)
         audit_log(
-            actor=actor, action="payment.refunded", target=txn, reason=reason, data={"amount_minor": txn.amount_minor}
+            actor=actor,
+            action="payment.refunded",
+            target=txn,
+            reason=reason,
+            data={
+                "amount_minor": amount.minor,
+                "platform_fee_returned_minor": split.fee_returned.minor,
+                "vendor_payout_returned_minor": split.payout_returned.minor,
+            },
         )
-    return txn
+        _execute_after_commit(refund)
+    return refund
+
+
+def _take_back_from_vendor(txn: Transaction, *, refund: Movement, amount: int) -> None:
+    """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once."""
+    payout = Payout.objects.filter(transaction=txn).first()
+    transferred = payout.amount_minor if payout and payout.state == MovementState.SUCCEEDED else 0
+    reversed_before = sum(
+        Movement.objects.filter(transaction=txn, kind=MovementKind.REVERSAL)
+        .exclude(state=MovementState.FAILED)
+        .values_list("amount_minor", flat=True)
+    )
+    reversible = min(amount, transferred - reversed_before)
+    vendor = txn.booking.vendor
+    if reversible > 0:
+        reversal = Movement.objects.create(
+            kind=MovementKind.REVERSAL,
+            booking_id=txn.booking_id,
+            transaction=txn,
+            vendor=vendor,
+            amount_minor=reversible,
+            currency=txn.currency,
+            idempotency_key=_attempt_key(txn.booking.reference, MovementKind.REVERSAL, txn.booking_id),
+            source_reference=payout.gateway_reference,
+            actor=refund.actor,
+            reason=refund.reason,
+        )
+        _execute_after_commit(reversal)
+    if amount - reversible > 0:
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.DEBT,
+            lines=[
+                (LedgerAccount.VENDOR_DEBT, amount - reversible, vendor),
+                (LedgerAccount.VENDOR_PAYABLE, -(amount - reversible), vendor),
+            ],
+            memo=f"Refund of {txn.booking.reference} owed by {vendor.business_name}: more than the transfer left",
+            movement=refund,
+        )
+
+
+def escrow_refund_by_admin(*, admin: User, booking_id: int, amount: Money | None, reason: str) -> Movement:
+    """An admin refunds part or all of a payment, before or after the payout."""
+    require_platform_admin(admin, to="refund payments")
+    if not (reason or "").strip():
+        raise ValidationFailed("Say why you refund.", field="reason")
+    with unit_of_work():
+        refund = escrow_refund(booking_id=booking_id, actor=admin, reason=reason, amount=amount)
+        if refund is None:
+            raise NothingToRefund("Nothing of this booking's payment is left to refund.")
+    refund.refresh_from_db()
+    return refund
+
+
+# --- Release and payout ------------------------------------------------------------------------
+
+
+def _release_is_due(txn: Transaction) -> bool:
+    return (
+        txn.status == TransactionStatus.HELD
+        and txn.releasable_at is not None
+        and not txn.payout_needs_approval
+        and not txn.hold_reasons
+    )
 
 
 def escrow_release_request(*, booking_id: int) -> Transaction:
-    """The work is confirmed: the booking's escrow becomes due for release.
+    """The work is confirmed (or a cancellation leaves the organizer part of the price): release is due.
 
     Decides, once, whether the payout waits for an admin (``payout_approval_grounds``);
-    if it need not, queues the ``escrow_release`` job. Called by the booking workflow
-    inside its transaction, when the booking completes.
+    if it need not and no hold is active, queues the ``escrow_release`` job. Called by the
+    booking workflow inside its unit of work.
     """
-    txn = _lock(booking_id)
-    if txn is None or txn.status != TransactionStatus.HELD:
-        raise PaymentNotHeld("This booking has no payment held in escrow.")
-    grounds = payout_approval_grounds(amount_minor=txn.amount_minor, vendor=txn.booking.vendor)
-    txn.releasable_at = timezone.now()
-    txn.payout_needs_approval = bool(grounds)
-    txn.payout_approval_grounds = grounds
-    txn.save(update_fields=["releasable_at", "payout_needs_approval", "payout_approval_grounds"])
-    if not grounds:
-        enqueue("marketplace.payments.tasks.escrow_release", booking_id)
+    with unit_of_work():
+        txn = _lock(booking_id)
+        if txn is None or txn.status != TransactionStatus.HELD:
+            raise PaymentNotHeld("This booking has no payment held in escrow.")
+        grounds = payout_approval_grounds(amount_minor=txn.kept.minor, vendor=txn.booking.vendor)
+        txn.releasable_at = timezone.now()
+        txn.payout_needs_approval = bool(grounds)
+        txn.payout_approval_grounds = grounds
+        txn.save(update_fields=["releasable_at", "payout_needs_approval", "payout_approval_grounds"])
+        if _release_is_due(txn):
+            enqueue("marketplace.payments.tasks.escrow_release", booking_id)
     return txn
 
 
 def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: str = "") -> Transaction:
-    """Release a booking's escrow: keep the commission, transfer the vendor's share.
+    """Release a booking's escrow: keep the commission, owe the vendor their share, create the payout.
 
     ``approved_by`` is the admin approving a payout that waits for approval; the
     automatic job releases, without one, the payouts that need none. Running it twice
-    releases once.
+    releases once. The payout is transferred by the ``payout_execute`` job after commit.
     """
     if approved_by is not None:
         require_platform_admin(approved_by, to="release payouts")
-    with db_transaction.atomic():
-        txn = _lock(booking_id)
-        if txn is None:
-            # The booking model is reached through the relation: the money service never imports bookings.
-            if not Transaction._meta.get_field("booking").related_model.objects.filter(pk=booking_id).exists():
-                raise NotFound("Booking not found.")
-            raise PaymentNotHeld("This booking has no payment to release.")
+    with unit_of_work():
+        txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to release.")
         booking = txn.booking
         if txn.status == TransactionStatus.RELEASED:
             if approved_by is None:
@@ -210,6 +663,10 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
             raise PaymentNotHeld(f"The payment was {txn.get_status_display().lower()}.")
         if txn.releasable_at is None:
             raise BookingNotCompleted("The payout is released only after the booking is completed.")
+        if txn.hold_reasons:
+            raise EscrowOnHold(
+                f"The escrow is on hold: {', '.join(HoldReason(r).label.lower() for r in txn.hold_reasons)}."
+            )
         if txn.payout_needs_approval and approved_by is None:
             raise PayoutNeedsApproval("This payout waits for an admin's approval.")
 
@@ -218,34 +675,17 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
             transaction=txn,
             kind=EntryKind.RELEASE,
             lines=[
-                (LedgerAccount.CUSTOMER_ESCROW, txn.amount_minor, None),
+                (LedgerAccount.CUSTOMER_ESCROW, txn.kept.minor, None),
                 (LedgerAccount.PLATFORM_COMMISSION, -txn.platform_fee_minor, None),
                 (LedgerAccount.VENDOR_PAYABLE, -txn.vendor_payout_minor, vendor),
             ],
             memo=f"Release of {booking.reference}",
         )
-        if txn.vendor_payout_minor:
-            profile = getattr(vendor, "profile", None)
-            result = get_gateway().transfer(
-                amount=txn.vendor_payout,
-                destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
-                transfer_group=booking.reference,
-                idempotency_key=_key(booking.reference, "transfer"),
-            )
-            txn.transfer_reference = result.reference
-            ledger_post(
-                transaction=txn,
-                kind=EntryKind.PAYOUT,
-                lines=[
-                    (LedgerAccount.VENDOR_PAYABLE, txn.vendor_payout_minor, vendor),
-                    (LedgerAccount.PROCESSOR_CASH, -txn.vendor_payout_minor, None),
-                ],
-                memo=f"Transfer to {vendor.business_name} for {booking.reference}",
-            )
+        payout = _payout_create(txn, vendor=vendor)
         txn.status = TransactionStatus.RELEASED
         txn.released_at = timezone.now()
         txn.released_by = approved_by
-        txn.save(update_fields=["status", "released_at", "released_by", "transfer_reference"])
+        txn.save(update_fields=["status", "released_at", "released_by"])
         audit_log(
             actor=approved_by,
             action="escrow.released",
@@ -253,4 +693,105 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
             reason=reason,
             data={"vendor_payout_minor": txn.vendor_payout_minor, "platform_fee_minor": txn.platform_fee_minor},
         )
+        enqueue("marketplace.payments.tasks.payout_execute", payout.pk)
     return txn
+
+
+def _payout_create(txn: Transaction, *, vendor: Vendor) -> Payout:
+    """One payout per release: the vendor's share, less what they owe the platform (netted here)."""
+    share = txn.vendor_payout_minor
+    netted = 0
+    if (
+        share
+        and LedgerLine.objects.filter(account=LedgerAccount.VENDOR_DEBT, vendor=vendor, currency=txn.currency).exists()
+    ):
+        Vendor.objects.select_for_update().filter(pk=vendor.pk).first()  # one netting of a vendor's debt at a time
+        netted = min(share, max(0, vendor_debt_minor(vendor=vendor, currency=txn.currency)))
+    profile = getattr(vendor, "profile", None)
+    payout = Payout.objects.create(
+        kind=MovementKind.TRANSFER,
+        booking_id=txn.booking_id,
+        transaction=txn,
+        vendor=vendor,
+        amount_minor=share - netted,
+        currency=txn.currency,
+        idempotency_key=f"{txn.booking.reference}:payout",
+        destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
+        details={"vendor_share_minor": share, "debt_netted_minor": netted},
+    )
+    if netted:
+        ledger_post(
+            transaction=txn,
+            kind=EntryKind.DEBT_NETTED,
+            lines=[(LedgerAccount.VENDOR_PAYABLE, netted, vendor), (LedgerAccount.VENDOR_DEBT, -netted, vendor)],
+            memo=f"Debt of {vendor.business_name} netted against the payout for {txn.booking.reference}",
+            movement=payout,
+        )
+    return payout
+
+
+def payout_execute(*, payout_id: int) -> Payout:
+    """Transfer one payout. Safe to run twice and to kill at any point: exactly one transfer."""
+    movement_execute(payout_id)
+    return Payout.objects.get(pk=payout_id)
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+
+
+def escrow_hold(*, booking_id: int, reason: str, actor: User | None, note: str = "") -> ReleaseHold:
+    """Freeze a booking's escrow release for a reason (a dispute, a chargeback, an admin). Idempotent per reason.
+
+    An admin's hold needs an admin; disputes and chargebacks are placed by the services
+    that handle them.
+    """
+    reason = HoldReason(reason)
+    if reason == HoldReason.ADMIN:
+        require_platform_admin(actor, to="hold payouts")
+    with unit_of_work():
+        txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
+        if txn.status != TransactionStatus.HELD:
+            raise PaymentNotHeld(f"The payment was {txn.get_status_display().lower()}; there is no escrow to hold.")
+        active = ReleaseHold.objects.filter(transaction=txn, reason=reason, lifted_at__isnull=True).first()
+        if active is not None:
+            return active
+        hold = ReleaseHold.objects.create(transaction=txn, reason=reason, note=note, placed_by=actor)
+        txn.hold_reasons = sorted({*txn.hold_reasons, reason.value})
+        txn.save(update_fields=["hold_reasons"])
+        audit_log(actor=actor, action="escrow.held", target=txn, reason=note, data={"hold": reason.value})
+    return hold
+
+
+def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: str = "") -> ReleaseHold:
+    """Lift a hold; when it was the last one and the release is due, the release job is queued again."""
+    reason = HoldReason(reason)
+    if reason == HoldReason.ADMIN:
+        require_platform_admin(actor, to="lift payout holds")
+    with unit_of_work():
+        txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
+        hold = ReleaseHold.objects.filter(transaction=txn, reason=reason, lifted_at__isnull=True).first()
+        if hold is None:
+            raise NoActiveHold(f"The escrow has no active hold for {reason.label.lower()}.")
+        hold.lifted_at = timezone.now()
+        hold.lifted_by = actor
+        hold.lift_note = note
+        hold.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
+        txn.hold_reasons = [code for code in txn.hold_reasons if code != reason.value]
+        txn.save(update_fields=["hold_reasons"])
+        audit_log(actor=actor, action="escrow.hold_lifted", target=txn, reason=note, data={"hold": reason.value})
+        if _release_is_due(txn):
+            enqueue("marketplace.payments.tasks.escrow_release", booking_id)
+    return hold
+
+
+# --- Recovery ------------------------------------------------------------------------------------------
+
+
+def movement_list_to_recover(*, older_than: timedelta):
+    """Pending movements nobody is working on: recorded, or last tried, longer ago than ``older_than``."""
+    cutoff = timezone.now() - older_than
+    return (
+        Movement.objects.filter(state=MovementState.PENDING, created_at__lt=cutoff)
+        .exclude(attempted_at__gte=cutoff)
+        .order_by("created_at", "id")
+    )

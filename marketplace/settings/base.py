@@ -279,6 +279,9 @@ BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 # How far ahead a customer may book.
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=180)
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
+# A money movement still pending this long after it was recorded or last tried (a crash, a
+# timeout, the gateway down) is finished by the movement_recover_sweep job.
+PAYMENTS_RETRY_AFTER_SECONDS = env.int("PAYMENTS_RETRY_AFTER_SECONDS", default=120)
 
 # API rate limits (django-ninja throttles; counters live in the default cache).
 API_RATE_LIMITS = {

@@ -1,9 +1,34 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import GatewayResult, PaymentGateway
+from marketplace.core.db import in_transaction
 
-__all__ = ["GatewayResult", "PaymentGateway", "get_gateway"]
+from .base import GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable, PaymentGateway
+
+__all__ = [
+    "GatewayObject",
+    "GatewayResult",
+    "GatewayTimeout",
+    "GatewayUnavailable",
+    "PaymentGateway",
+    "assert_outside_transaction",
+    "get_gateway",
+]
+
+
+class GatewayCalledInTransaction(RuntimeError):
+    """A programming error: the gateway was about to be called while a transaction (and its row locks) is open."""
+
+
+def assert_outside_transaction() -> None:
+    """Refuse to call a payment gateway inside a database transaction.
+
+    A slow or hanging provider would otherwise hold row locks for as long as it takes,
+    and a rollback after the call would forget money that moved. Every gateway call goes
+    through ``payments.services.movement_execute``, which checks this first.
+    """
+    if in_transaction():
+        raise GatewayCalledInTransaction("A payment gateway must not be called inside a database transaction.")
 
 
 def get_gateway() -> PaymentGateway:

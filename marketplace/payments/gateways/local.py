@@ -1,15 +1,22 @@
 """The local gateway: a complete in-process stand-in for the payment processor.
 
-It keeps its books in the database (LocalGatewayOperation), in the same
-transaction as the marketplace's own writes, and honours idempotency keys the way
-Stripe does: a repeated key returns the first result. Test payment methods follow
-Stripe's names: ``pm_card_visa`` and friends succeed, ``pm_card_chargeDeclined``
-and ``pm_card_chargeDeclinedInsufficientFunds`` are declined.
+It keeps its books in the database (LocalGatewayOperation), committed on their own
+as a processor's would be (the money service calls it outside any transaction), and
+honours idempotency keys the way Stripe does: a repeated key returns the first
+result. Test payment methods follow Stripe's names: ``pm_card_visa`` and friends
+succeed, ``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
+are declined.
+
+Tests can make any call fail (``local_gateway_faults``): ``"error"`` fails before the
+gateway acts (nothing happened), ``"timeout"`` acts and then loses the answer (it
+happened, the caller does not know), ``"decline"`` refuses for good.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -20,11 +27,16 @@ from marketplace.payments.errors import (
     CardDeclined,
     ChargeNotFound,
     InvalidPaymentMethod,
+    RefundDeclined,
     RefundExceedsCharge,
+    ReversalDeclined,
+    ReversalExceedsTransfer,
+    TransferDeclined,
+    TransferNotFound,
 )
 
 from ..models import LocalGatewayOperation
-from .base import GatewayResult
+from .base import GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable
 
 DECLINED_METHODS = {
     "pm_card_chargeDeclined": "Your card was declined.",
@@ -33,28 +45,73 @@ DECLINED_METHODS = {
 }
 ACCEPTED_PREFIX = "pm_"
 
+Kind = LocalGatewayOperation.Kind
+DECLINES = {
+    Kind.CHARGE: lambda: CardDeclined("Your card was declined."),
+    Kind.REFUND: lambda: RefundDeclined("The payment processor refused the refund."),
+    Kind.TRANSFER: lambda: TransferDeclined("The organizer's payout account refused the transfer."),
+    Kind.REVERSAL: lambda: ReversalDeclined("The organizer's account has too little balance to reverse the transfer."),
+}
+
+# Upcoming outcomes per operation kind, consumed one per call: tests only (see local_gateway_faults).
+_faults: dict[str, list[str]] = {}
+FAULTS = ("error", "timeout", "decline")
+
+
+@contextmanager
+def local_gateway_faults(**plans: list[str]) -> Iterator[dict[str, list[str]]]:
+    """Make the next calls of each kind fail, e.g. ``local_gateway_faults(charge=["timeout"], transfer=["error"])``.
+
+    Each entry is used by one call, in order; calls after the list is used up succeed.
+    Yields the remaining plans, so a test can check every fault was used.
+    """
+    for kind, plan in plans.items():
+        if kind not in Kind.values or any(fault not in FAULTS for fault in plan):
+            raise ValueError(f"unknown fault plan {kind}={plan}")
+    previous = dict(_faults)
+    _faults.clear()
+    _faults.update({kind: list(plan) for kind, plan in plans.items()})
+    try:
+        yield _faults
+    finally:
+        _faults.clear()
+        _faults.update(previous)
+
+
+def _next_fault(kind: str) -> str | None:
+    plan = _faults.get(kind)
+    return plan.pop(0) if plan else None
+
 
 class LocalGateway:
     name = "local"
 
     def _record(self, *, kind: str, prefix: str, idempotency_key: str, amount: Money, **fields) -> GatewayResult:
+        fault = _next_fault(kind)
+        if fault == "error":
+            raise GatewayUnavailable(f"The local gateway failed before the {kind} (injected fault).")
         existing = LocalGatewayOperation.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.kind != kind or existing.amount_minor != amount.minor:
                 raise ValueError(f"idempotency key {idempotency_key!r} was used for a different request")
-            return GatewayResult(reference=existing.reference)
-        try:
-            with transaction.atomic():
-                operation = LocalGatewayOperation.objects.create(
-                    kind=kind,
-                    reference=f"{prefix}_local_{secrets.token_hex(10)}",
-                    idempotency_key=idempotency_key,
-                    amount_minor=amount.minor,
-                    currency=amount.currency,
-                    **fields,
-                )
-        except IntegrityError:
-            operation = LocalGatewayOperation.objects.get(idempotency_key=idempotency_key)
+            operation = existing
+        else:
+            if fault == "decline":
+                raise DECLINES[kind]()
+            try:
+                with transaction.atomic():
+                    operation = LocalGatewayOperation.objects.create(
+                        kind=kind,
+                        reference=f"{prefix}_local_{secrets.token_hex(10)}",
+                        idempotency_key=idempotency_key,
+                        amount_minor=amount.minor,
+                        currency=amount.currency,
+                        **fields,
+                    )
+            except IntegrityError:
+                operation = LocalGatewayOperation.objects.get(idempotency_key=idempotency_key)
+        if fault == "timeout":
+            raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
         return GatewayResult(reference=operation.reference)
 
     def charge(self, *, amount, payment_method, transfer_group, idempotency_key, description=""):
@@ -65,7 +122,7 @@ class LocalGateway:
         if amount.minor <= 0:
             raise AmountTooSmall("Nothing to charge.")
         return self._record(
-            kind=LocalGatewayOperation.Kind.CHARGE,
+            kind=Kind.CHARGE,
             prefix="ch",
             idempotency_key=idempotency_key,
             amount=amount,
@@ -74,8 +131,10 @@ class LocalGateway:
         )
 
     def transfer(self, *, amount, destination, transfer_group, idempotency_key):
+        if amount.minor <= 0:
+            raise AmountTooSmall("Nothing to transfer.")
         return self._record(
-            kind=LocalGatewayOperation.Kind.TRANSFER,
+            kind=Kind.TRANSFER,
             prefix="tr",
             idempotency_key=idempotency_key,
             amount=amount,
@@ -83,26 +142,69 @@ class LocalGateway:
             transfer_group=transfer_group,
         )
 
-    def refund(self, *, payment_reference, amount, idempotency_key):
-        charge = LocalGatewayOperation.objects.filter(
-            kind=LocalGatewayOperation.Kind.CHARGE, reference=payment_reference
-        ).first()
-        if charge is None:
-            raise ChargeNotFound("The charge to refund does not exist.")
-        refunded = (
-            LocalGatewayOperation.objects.filter(
-                kind=LocalGatewayOperation.Kind.REFUND, source_reference=payment_reference
-            )
+    def _taken_back(self, *, kind: str, source_reference: str, idempotency_key: str) -> int:
+        return (
+            LocalGatewayOperation.objects.filter(kind=kind, source_reference=source_reference)
             .exclude(idempotency_key=idempotency_key)
             .aggregate(total=Sum("amount_minor"))["total"]
             or 0
         )
+
+    def refund(self, *, payment_reference, amount, idempotency_key):
+        charge = LocalGatewayOperation.objects.filter(kind=Kind.CHARGE, reference=payment_reference).first()
+        if charge is None:
+            raise ChargeNotFound("The charge to refund does not exist.")
+        if amount.minor <= 0:
+            raise AmountTooSmall("Nothing to refund.")
+        refunded = self._taken_back(
+            kind=Kind.REFUND, source_reference=payment_reference, idempotency_key=idempotency_key
+        )
         if refunded + amount.minor > charge.amount_minor:
             raise RefundExceedsCharge("The refund exceeds what was charged.")
         return self._record(
-            kind=LocalGatewayOperation.Kind.REFUND,
+            kind=Kind.REFUND,
             prefix="re",
             idempotency_key=idempotency_key,
             amount=amount,
             source_reference=payment_reference,
         )
+
+    def reverse_transfer(self, *, transfer_reference, amount, idempotency_key):
+        transfer = LocalGatewayOperation.objects.filter(kind=Kind.TRANSFER, reference=transfer_reference).first()
+        if transfer is None:
+            raise TransferNotFound("The transfer to reverse does not exist.")
+        if amount.minor <= 0:
+            raise AmountTooSmall("Nothing to reverse.")
+        reversed_ = self._taken_back(
+            kind=Kind.REVERSAL, source_reference=transfer_reference, idempotency_key=idempotency_key
+        )
+        if reversed_ + amount.minor > transfer.amount_minor:
+            raise ReversalExceedsTransfer("The reversal exceeds what was transferred.")
+        return self._record(
+            kind=Kind.REVERSAL,
+            prefix="trr",
+            idempotency_key=idempotency_key,
+            amount=amount,
+            source_reference=transfer_reference,
+            destination=transfer.destination,
+        )
+
+    def _operations(self, *, created_from, created_to):
+        return LocalGatewayOperation.objects.filter(created_at__gte=created_from, created_at__lt=created_to)
+
+    def objects(self, *, created_from, created_to):
+        for operation in (
+            self._operations(created_from=created_from, created_to=created_to)
+            .order_by("created_at", "id")
+            .iterator(chunk_size=2000)
+        ):
+            yield GatewayObject(
+                reference=operation.reference,
+                kind=operation.kind,
+                amount=Money(operation.amount_minor, operation.currency),
+                created_at=operation.created_at,
+                source_reference=operation.source_reference,
+            )
+
+    def count_objects(self, *, created_from, created_to):
+        return self._operations(created_from=created_from, created_to=created_to).count()
