@@ -12,13 +12,12 @@ charge is finished with its own key, never made twice).
 """
 
 import hashlib
-
-from django.core.exceptions import RequestDataTooBig
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from .errors import (
     IDEMPOTENCY_KEY_IN_USE,
