@@ -20,6 +20,27 @@ from contextvars import ContextVar
 from django.db import connection, transaction
 
 _pending: ContextVar[list[Callable[[], object]] | None] = ContextVar("after_commit_pending", default=None)
+_replaying: ContextVar[bool] = ContextVar("replaying", default=False)
+
+
+@contextmanager
+def replaying() -> Iterator[None]:
+    """One transaction for a whole replay of history (the demo load), committed or rolled back as one.
+
+    Inside it, calls queued for after the commit run at once, and the payment gateway
+    guard lets the local gateway be called: its books share the database, so a rollback
+    forgets its side too. No other gateway may be called this way.
+    """
+    token = _replaying.set(True)
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        _replaying.reset(token)
+
+
+def is_replaying() -> bool:
+    return _replaying.get()
 
 
 def in_transaction() -> bool:
@@ -50,7 +71,7 @@ def unit_of_work() -> Iterator[None]:
             yield
     finally:
         _pending.reset(token)
-    if in_transaction():
+    if in_transaction() and not is_replaying():
         for call in calls:
             transaction.on_commit(call)
         return
@@ -63,7 +84,7 @@ def after_commit(call: Callable[[], object]) -> None:
     calls = _pending.get()
     if calls is not None:
         calls.append(call)
-    elif in_transaction():
+    elif in_transaction() and not is_replaying():
         transaction.on_commit(call)
     else:
         call()

@@ -69,6 +69,7 @@ from .errors import (
     NoActiveHold,
     NothingToRefund,
     PaymentNotHeld,
+    PaymentProcessing,
     PayoutFailed,
     PayoutInProgress,
     PayoutNeedsApproval,
@@ -427,8 +428,10 @@ def charge_begin(
 ) -> Movement:
     """Record the intent to charge a booking's full price into escrow (step 1). The caller holds the booking's lock.
 
-    A charge still pending for the booking (a timeout, a crash) is returned as it is, to
-    be finished with its own key: paying again never charges twice. The commission in
+    A charge still pending for the booking is either in flight (another request is making
+    it: refused with ``payment_processing``) or was left by a crash or a timeout longer
+    than ``PAYMENTS_RETRY_AFTER_SECONDS`` ago: then it is returned, to be finished with
+    its own key. Paying again never charges twice. The commission in
     force now is fixed on the movement, then on the payment, so a later change of rate
     never changes what this booking pays.
     """
@@ -440,7 +443,13 @@ def charge_begin(
     if live is not None:
         if live.state == MovementState.SUCCEEDED:
             raise AlreadyPaid("This booking is already paid.")
-        return live
+        if (live.attempted_at or live.created_at) > timezone.now() - timedelta(
+            seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS
+        ):
+            raise PaymentProcessing(
+                "Your payment is being processed. We finish it automatically within minutes; please do not pay again."
+            )
+        return live  # left pending by a crash or a timeout a while ago: finish it, with its own key
     _check_amount(amount, currency=settings.MARKETPLACE_CURRENCY)
     return Movement.objects.create(
         kind=MovementKind.CHARGE,

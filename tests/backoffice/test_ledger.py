@@ -27,6 +27,8 @@ def test_balances_follow_the_money(admin_client, awaiting_payout, other_customer
             escrow_held=usd(47100),
             commission_earned=usd(0),
             owed_to_vendors=usd(0),
+            refunds_owed=usd(0),
+            owed_by_vendors=usd(0),
             net=usd(0),
         )
     ]
@@ -44,6 +46,8 @@ def test_balances_follow_the_money(admin_client, awaiting_payout, other_customer
             escrow_held=usd(17100),
             commission_earned=usd(4500),
             owed_to_vendors=usd(0),
+            refunds_owed=usd(0),
+            owed_by_vendors=usd(0),
             net=usd(0),
         )
     ]
@@ -72,7 +76,7 @@ def test_ledger_lists_entries_with_their_lines(admin_client, awaiting_payout):
     assert sorted(entry.kind for entry in response.context["object_list"]) == ["capture", "payout", "release"]
     html = response.content.decode()
     assert "Customer funds held in escrow: Cr $300.00" in html
-    assert "Commission revenue: Cr $45.00" in html
+    assert "Platform revenue (commission): Cr $45.00" in html
     assert [e.kind for e in admin_client.get(url, {"kind": "capture"}).context["object_list"]] == ["capture"]
     assert len(admin_client.get(url, {"q": awaiting_payout.reference}).context["object_list"]) == 3
     assert len(admin_client.get(url, {"q": "BK-NOTHING"}).context["object_list"]) == 0

@@ -77,7 +77,8 @@ def test_a_payment_sent_twice_at_once_charges_once(customer, service):
 
     statuses = sorted(getattr(r, "status_code", r) for r in responses)
     assert statuses == [200, 409, 409, 409]
-    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"invalid_transition"}
+    # The others either found the charge in flight or the booking already confirmed by it.
+    assert {r.json()["code"] for r in responses if r.status_code == 409} <= {"payment_processing", "invalid_transition", "already_paid"}
     assert Transaction.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
     assert LocalGatewayOperation.objects.count() == 1
@@ -101,7 +102,10 @@ def test_one_idempotency_key_sent_at_once_books_once(customer, service):
 
     responses = run_at_once(4, book)
 
-    assert [getattr(r, "status_code", r) for r in responses] == [201] * 4
-    assert len({r.content for r in responses}) == 1
-    assert sum(r.has_header("Idempotent-Replayed") for r in responses) == 3
+    # One runs; the others replay its response, or (still running) are told to retry: never a second booking.
+    statuses = [getattr(r, "status_code", r) for r in responses]
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, statuses
+    assert len({r.content for r in responses if r.status_code == 201}) == 1
+    assert sum(r.has_header("Idempotent-Replayed") for r in responses) == statuses.count(201) - 1
+    assert {r.json()["code"] for r in responses if r.status_code == 409} <= {"idempotency_key_in_use"}
     assert Booking.objects.count() == 1

@@ -224,7 +224,7 @@ def test_confirming_a_payout_without_approval_says_it_is_released(customer, serv
 
 
 def test_a_refunded_booking_says_so(customer, service):
-    booking = paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+    booking = paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=5))
     booking = bookings.booking_cancel(user=customer, booking_id=booking.pk)
 
     outlook = policy.money_outlook(booking)
