@@ -98,7 +98,8 @@ def assert_money_invariants(currency: str = "USD") -> dict[str, int]:
         if movement.state == MovementState.PENDING or movement.kind in (MovementKind.TRANSFER, MovementKind.REFUND):
             unsettled[movement.kind] += movement.amount_minor
     assert -balances[LedgerAccount.REFUNDS_PAYABLE] == unsettled[MovementKind.REFUND]
-    assert -balances[LedgerAccount.VENDOR_PAYABLE] == unsettled[MovementKind.TRANSFER] - unsettled[MovementKind.REVERSAL]
+    owed_to_vendors = unsettled[MovementKind.TRANSFER] - unsettled[MovementKind.REVERSAL]
+    assert -balances[LedgerAccount.VENDOR_PAYABLE] == owed_to_vendors
     assert sum(t.refunded_minor for t in transactions) == (
         gateway[LocalGatewayOperation.Kind.REFUND] + unsettled[MovementKind.REFUND]
     )
