@@ -54,13 +54,16 @@ class ServiceRef(Schema):
 class PaymentOut(Schema):
     status: str
     escrow_state: str = Field(
-        description="Where the money is: held, release_due, awaiting_approval, released or refunded."
+        description="Where the money is: held, on_hold, release_due, awaiting_approval, released or refunded."
     )
     currency: str
-    amount_minor: int
+    amount_minor: int = Field(description="Captured from the customer. = platform_fee + vendor_payout + refunded.")
     commission_bps: int
-    platform_fee_minor: int
-    vendor_payout_minor: int
+    minimum_fee_minor: int
+    platform_fee_minor: int = Field(description="What the platform keeps (after any refund).")
+    vendor_payout_minor: int = Field(description="What the organizer gets (after any refund).")
+    refunded_minor: int = Field(description="Refunded to the customer so far.")
+    hold_reasons: list[str] = Field(description="Why the release is frozen: dispute, chargeback or admin.")
     payment_reference: str
     payout_needs_approval: bool
     captured_at: datetime

@@ -1,10 +1,18 @@
+from datetime import datetime
+from typing import Literal
+
+from django.conf import settings
 from ninja import Router, Schema
 from pydantic import Field
 
+from marketplace.accounts.policy import require_platform_admin
 from marketplace.bookings.selectors import booking_get_for_user
 from marketplace.bookings.services import booking_pay
-from marketplace.payments.selectors import vendor_earnings
-from marketplace.payments.services import escrow_release
+from marketplace.core.money import SUPPORTED_CURRENCIES, Money
+from marketplace.payments.errors import CurrencyMismatch
+from marketplace.payments.models import MovementState
+from marketplace.payments.selectors import payout_list, payout_list_for_vendor, vendor_earnings
+from marketplace.payments.services import escrow_hold, escrow_hold_lift, escrow_refund_by_admin, escrow_release
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
@@ -30,8 +38,81 @@ class PayoutIn(Schema):
 
 class EarningsOut(Schema):
     currency: str
-    paid_out_minor: int
-    in_escrow_minor: int
+    paid_out_minor: int = Field(description="Transferred to your account.")
+    payout_pending_minor: int = Field(description="Released, on its way to your account.")
+    in_escrow_minor: int = Field(description="Your share of payments still held in escrow.")
+    debt_minor: int = Field(description="Refunds after a payout that could not be taken back; netted from payouts.")
+
+
+class RefundIn(Schema):
+    booking_id: ObjectId
+    amount_minor: int | None = Field(
+        default=None, description="How much to refund, in minor units; leave out to refund everything left."
+    )
+    currency: str | None = Field(default=None, max_length=3, description="Must be the payment's currency if given.")
+    reason: str = Field(max_length=2000)
+
+
+class RefundOut(Schema):
+    booking_id: int
+    amount_minor: int
+    currency: str
+    state: str = Field(description="pending (the gateway is paying it), succeeded or failed.")
+    payment: PaymentOut
+
+
+class HoldIn(Schema):
+    booking_id: ObjectId
+    reason: Literal["dispute", "chargeback", "admin"] = "admin"
+    note: str = Field(default="", max_length=2000)
+
+
+class HoldOut(Schema):
+    booking_id: int
+    reason: str
+    note: str
+    placed_at: datetime
+    lifted_at: datetime | None
+    payment: PaymentOut
+
+
+class PayoutOut(Schema):
+    id: int
+    booking_id: int
+    booking_reference: str
+    state: Literal["pending", "paid", "failed"] = Field(
+        description="pending: on its way; paid: transferred; failed: the account refused it (our team follows up)."
+    )
+    currency: str
+    amount_minor: int = Field(description="Transferred: your share less any debt netted.")
+    vendor_share_minor: int
+    debt_netted_minor: int
+    destination: str
+    attempts: int
+    gateway_reference: str | None
+    failure: str = Field(description="Why it failed, when it did.")
+    created_at: datetime
+    settled_at: datetime | None
+
+    @staticmethod
+    def resolve_state(obj) -> str:
+        return {MovementState.SUCCEEDED: "paid"}.get(obj.state, obj.state)
+
+    @staticmethod
+    def resolve_booking_reference(obj) -> str:
+        return obj.booking.reference
+
+    @staticmethod
+    def resolve_vendor_share_minor(obj) -> int:
+        return obj.details.get("vendor_share_minor", obj.amount_minor)
+
+    @staticmethod
+    def resolve_debt_netted_minor(obj) -> int:
+        return obj.details.get("debt_netted_minor", 0)
+
+    @staticmethod
+    def resolve_failure(obj) -> str:
+        return obj.last_error if obj.state == MovementState.FAILED else ""
 
 
 @router.post("/capture", response={200: BookingOut, **BODY_ERRORS}, throttle=[booking_throttle])
@@ -49,10 +130,76 @@ def payout(request, payload: PayoutIn):
 
 @router.get("/earnings", response={200: EarningsOut, **ERRORS})
 def earnings(request):
-    """Organizer: what you were paid and what is still held in escrow for you."""
+    """Organizer: what you were paid, what is on its way, what is still held in escrow for you, what you owe."""
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
         raise NoVendorProfile("You have no organizer profile yet.")
-    from django.conf import settings
-
     return {"currency": settings.MARKETPLACE_CURRENCY, **vendor_earnings(vendor=vendor)}
+
+
+@router.post("/refund", response={200: RefundOut, **BODY_ERRORS})
+def refund(request, payload: RefundIn):
+    """Admins only: refund part or all of a booking's payment, before or after the payout.
+
+    After the payout the organizer's share of the refund is reversed from their transfer;
+    what cannot be taken back becomes their debt, netted against their next payouts.
+    """
+    currency = (payload.currency or settings.MARKETPLACE_CURRENCY).upper()
+    if currency not in SUPPORTED_CURRENCIES:
+        raise CurrencyMismatch(f"{currency} is not a currency this marketplace takes.", field="currency")
+    amount = None if payload.amount_minor is None else Money(payload.amount_minor, currency)
+    movement = escrow_refund_by_admin(
+        admin=request.auth, booking_id=payload.booking_id, amount=amount, reason=payload.reason
+    )
+    return {
+        "booking_id": movement.booking_id,
+        "amount_minor": movement.amount_minor,
+        "currency": movement.currency,
+        "state": movement.state,
+        "payment": movement.transaction,
+    }
+
+
+def _hold_out(hold) -> dict:
+    return {
+        "booking_id": hold.transaction.booking_id,
+        "reason": hold.reason,
+        "note": hold.note,
+        "placed_at": hold.placed_at,
+        "lifted_at": hold.lifted_at,
+        "payment": hold.transaction,
+    }
+
+
+@router.post("/hold", response={200: HoldOut, **BODY_ERRORS})
+def hold(request, payload: HoldIn):
+    """Admins only: freeze a booking's escrow release (idempotent per reason) until the hold is lifted."""
+    require_platform_admin(request.auth, to="hold payouts")
+    placed = escrow_hold(booking_id=payload.booking_id, reason=payload.reason, actor=request.auth, note=payload.note)
+    placed.transaction.refresh_from_db()
+    return _hold_out(placed)
+
+
+@router.post("/hold/lift", response={200: HoldOut, **BODY_ERRORS})
+def lift_hold(request, payload: HoldIn):
+    """Admins only: lift a hold; when no hold remains and the release is due, the payout goes out."""
+    require_platform_admin(request.auth, to="lift payout holds")
+    lifted = escrow_hold_lift(
+        booking_id=payload.booking_id, reason=payload.reason, actor=request.auth, note=payload.note
+    )
+    lifted.transaction.refresh_from_db()
+    return _hold_out(lifted)
+
+
+payouts_router = Router(tags=["payments"], auth=jwt_auth)
+
+
+@payouts_router.get("", response={200: list[PayoutOut], **ERRORS})
+def list_payouts(request):
+    """Organizer: your payouts, newest first (one per released booking), and their states. Admins: everyone's."""
+    if request.auth.is_platform_admin:
+        return list(payout_list()[:200])
+    vendor = vendor_for_user(user=request.auth)
+    if vendor is None:
+        raise NoVendorProfile("You have no organizer profile yet.")
+    return list(payout_list_for_vendor(vendor=vendor)[:200])
