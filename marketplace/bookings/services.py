@@ -37,6 +37,7 @@ from marketplace.vendors.models import Vendor
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
 from .models import ACTIVE_STATUSES, Booking, BookingStatus
 from .policy import (
+    CLOSED_STATUSES,
     can_accept,
     can_cancel,
     can_confirm_completion,
@@ -246,11 +247,13 @@ def booking_payment_settled(*, booking_id: int) -> Booking:
             return booking
         booking.paid_at = payment.captured_at
         booking.save(update_fields=["paid_at", "updated_at"])
-        if booking.status != BookingStatus.REQUESTED:
+        if booking.status in CLOSED_STATUSES:  # refunded at once (nothing left, if closing already refunded it)
             payments.escrow_refund(
                 booking_id=booking.pk, actor=None, reason="The booking had closed before the payment went through."
             )
             return booking
+        if booking.status != BookingStatus.REQUESTED:
+            return booking  # already moved on with the payment (e.g. the organizer accepted it)
         if confirms_on_payment(booking):
             _move(booking, BookingStatus.CONFIRMED, actor=booking.customer, confirmed_at=timezone.now())
             _notify(booking, "confirmed")

@@ -110,3 +110,17 @@ def test_times_are_shown_in_each_recipients_time_zone(customer, service):
         customer.email: "Confirmed: Whole-home declutter on Mon 14 Jun 2027, 07:00",
         service.vendor.user.email: "Confirmed: Whole-home declutter on Mon 14 Jun 2027, 10:00",
     }
+
+
+def test_a_late_cancellation_email_says_what_each_side_gets(confirmed, customer, service):
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2027, 6, 13, 9, 0, tzinfo=NEW_YORK), tick=False):  # 25 hours before: half back
+        bookings.booking_cancel(user=customer, booking_id=confirmed.pk, reason="Moving")
+
+    bodies = {m.to[0]: m.body for m in mail.outbox if m.subject.startswith("Cancelled")}
+    assert "you get $150.00 back; the rest goes to Calm Spaces." in bodies[customer.email]
+    assert (
+        "the customer gets $150.00 back; your share of the rest, $127.50, is paid out"
+        in bodies[service.vendor.user.email]
+    )
+    assert all("refunded in full" not in body for body in bodies.values())
