@@ -10,7 +10,7 @@ from marketplace.accounts.policy import require_platform_admin
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
-from marketplace.core.money import BASIS_POINTS
+from marketplace.core.money import BASIS_POINTS, Money
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import clean_text, require_text, validate_currency
 from marketplace.vendors.errors import NotAVendor, VendorNotVerified
@@ -144,12 +144,13 @@ def _category(category_id: int) -> Category:
     return category
 
 
-def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_minutes: int) -> None:
+def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_minutes: int, currency: str) -> None:
     if pricing_model not in PricingModel.values:
         raise ValidationFailed("pricing_model must be one of: fixed, hourly, quote.", field="pricing_model")
     if not 0 <= base_price_minor <= MAX_PRICE_MINOR:
         raise ValidationFailed(
-            f"base_price_minor must be between 0 and {MAX_PRICE_MINOR} (minor units, e.g. cents).",
+            f"base_price_minor must be between 0 and {MAX_PRICE_MINOR} "
+            f"(minor units of {currency}: at most {Money(MAX_PRICE_MINOR, currency)}).",
             field="base_price_minor",
         )
     if pricing_model != PricingModel.QUOTE and base_price_minor == 0:
@@ -208,7 +209,12 @@ def service_create(
         raise ValidationFailed(
             f"Services are priced in {settings.MARKETPLACE_CURRENCY} on this marketplace.", field="currency"
         )
-    _validate_pricing(pricing_model=pricing_model, base_price_minor=base_price_minor, duration_minutes=duration_minutes)
+    _validate_pricing(
+        pricing_model=pricing_model,
+        base_price_minor=base_price_minor,
+        duration_minutes=duration_minutes,
+        currency=currency,
+    )
     category = _category(category_id)
     with transaction.atomic():
         service = Service.objects.create(
@@ -259,6 +265,7 @@ def service_update(*, user: User, service_id: int, **changes) -> Service:
             pricing_model=service.pricing_model,
             base_price_minor=service.base_price_minor,
             duration_minutes=service.duration_minutes,
+            currency=service.currency,
         )
         if service.pricing_model == PricingModel.QUOTE:
             service.instant_booking = False
