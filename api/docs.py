@@ -15,7 +15,8 @@ from marketplace.vendors import errors as _vendors  # noqa: F401
 
 INTRODUCTION = (
     "Find, book and pay professional organizers. Authenticate with `POST /auth/login` and send "
-    "`Authorization: Bearer <access>`. Money is in integer minor units (cents) with an ISO currency. "
+    "`Authorization: Bearer <access>`. Money is in integer minor units with an ISO 4217 currency: "
+    "cents for USD (1250 is $12.50), whole yen for JPY (1250 is ¥1,250), as its ISO exponent says. "
     'Errors are `{"detail": ..., "code": ...}`: `detail` is a sentence for people, `code` is stable '
     "and meant for programs (the table below lists them all). POSTs that create bookings or move "
     "money accept an `Idempotency-Key` header."

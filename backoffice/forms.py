@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from marketplace.accounts.errors import InvalidCredentials
 from marketplace.accounts.services import user_authenticate
-from marketplace.catalog.limits import CATEGORY_NAME_MAX_LENGTH
+from marketplace.catalog.limits import CATEGORY_NAME_MAX_LENGTH, MAX_PRICE_MINOR
 from marketplace.core.errors import DomainError
+from marketplace.core.forms import AmountField
 
 REASON_MAX_LENGTH = 2000
 
@@ -57,20 +59,33 @@ class CategoryForm(ReasonForm):
         initial=True,
         help_text="Inactive: no new services and no place in filters; services already in it stay bookable.",
     )
-    field_order = ["name", "commission_percent", "position", "is_active", "reason"]
+    field_order = ["name", "commission_percent", "minimum_fee", "position", "is_active", "reason"]
 
     def __init__(self, *args, editing: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        currency = settings.MARKETPLACE_CURRENCY
+        # Typed in the currency's main unit like every price (5.00 dollars, 500 yen); cleaned to minor units.
+        self.fields["minimum_fee"] = AmountField(
+            currency=currency,
+            required=False,
+            min_minor=0,
+            max_minor=MAX_PRICE_MINOR,
+            label=f"Minimum fee ({currency})",
+            help_text="The least the platform keeps of a booking, never more than its price. "
+            "Empty: the platform default. Applies to payments from now on.",
+        )
+        self.order_fields(self.field_order)
         if not editing:
             del self.fields["is_active"]
 
     def category_values(self) -> dict:
-        """The cleaned fields in the shape the catalog services take (the commission in basis points)."""
+        """The cleaned fields in the shape the catalog services take: basis points and minor units."""
         data = self.cleaned_data
         percent = data["commission_percent"]
         values = {
             "name": data["name"],
             "commission_bps": None if percent is None else int(percent * 100),
+            "minimum_fee_minor": data["minimum_fee"],
             "position": data["position"],
         }
         if "is_active" in self.fields:

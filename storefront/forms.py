@@ -8,7 +8,6 @@ form, next to the field it names.
 from __future__ import annotations
 
 from datetime import datetime, time
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import available_timezones
 
 from django import forms
@@ -29,11 +28,9 @@ from marketplace.catalog.limits import (
 )
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import ValidationFailed
+from marketplace.core.forms import AmountField
 from marketplace.reviews.services import BODY_MAX_LENGTH as REVIEW_BODY_MAX_LENGTH
 from marketplace.reviews.services import TITLE_MAX_LENGTH as REVIEW_TITLE_MAX_LENGTH
-
-# The largest price a form takes, in the currency's units (two decimals).
-MAX_PRICE = Decimal(MAX_PRICE_MINOR).scaleb(-2)
 
 
 class SignupExtraForm(forms.Form):
@@ -206,21 +203,24 @@ class DeclineForm(forms.Form):
     )
 
 
-def to_minor_units(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 class QuoteForm(forms.Form):
-    price = forms.DecimalField(
-        label="Your price",
-        min_value=Decimal("0.01"),
-        max_value=MAX_PRICE,
-        decimal_places=2,
-        help_text="The full price for the job. The customer pays it into escrow to confirm.",
-    )
+    """An organizer's price for a quote request, typed in the booking's currency; ``price`` cleans to minor units."""
+
     note = forms.CharField(
         required=False, max_length=NOTE_MAX_LENGTH, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2})
     )
+    field_order = ["price", "note"]
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price"] = AmountField(
+            currency=currency,
+            min_minor=1,
+            max_minor=MAX_PRICE_MINOR,
+            label="Your price",
+            help_text="The full price for the job. The customer pays it into escrow to confirm.",
+        )
+        self.order_fields(self.field_order)
 
 
 def _time_zone_choices():
@@ -297,7 +297,6 @@ class ServiceForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Hourly: the price is per hour. On quote: you price each request; the price is an optional 'from'.",
     )
-    price = forms.DecimalField(label="Price", min_value=Decimal("0"), max_value=MAX_PRICE, decimal_places=2)
     duration_minutes = forms.TypedChoiceField(
         coerce=int,
         label="Length",
@@ -314,9 +313,15 @@ class ServiceForm(forms.Form):
         required=False, initial=True, label="Published", help_text="Off hides the service from customers."
     )
 
-    def __init__(self, *args, categories=(), editing=False, currency="USD", **kwargs):
+    field_order = ["title", "category", "summary", "description", "pricing_model", "price", "duration_minutes"]
+
+    def __init__(self, *args, currency: str, categories=(), editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["price"].label = f"Price ({currency})"
+        # Typed in the currency's main unit (12.50 dollars, 5000 yen); cleaned to minor units.
+        self.fields["price"] = AmountField(
+            currency=currency, min_minor=0, max_minor=MAX_PRICE_MINOR, label=f"Price ({currency})"
+        )
+        self.order_fields(self.field_order)
         self.fields["category"].choices = [("", "Choose a category")] + [(str(c.pk), c.name) for c in categories]
         if not editing:
             del self.fields["is_active"]
@@ -340,7 +345,7 @@ class ServiceForm(forms.Form):
             "summary": data["summary"],
             "description": data["description"],
             "pricing_model": data["pricing_model"],
-            "base_price_minor": to_minor_units(data["price"]),
+            "base_price_minor": data["price"],
             "duration_minutes": data["duration_minutes"],
             "instant_booking": data["instant_booking"],
         }

@@ -132,7 +132,9 @@ class BookingListQuery(Schema):
 
 class QuoteIn(Schema):
     price_minor: int = Field(
-        gt=0, json_schema_extra={"maximum": MAX_PRICE_MINOR}, description="The full price, in minor units."
+        gt=0,
+        json_schema_extra={"maximum": MAX_PRICE_MINOR},
+        description="The full price, in minor units of the booking's currency (cents for USD, whole yen for JPY).",
     )
     note: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 

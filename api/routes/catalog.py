@@ -51,7 +51,8 @@ class ServiceIn(Schema):
     base_price_minor: int = Field(
         ge=0,
         json_schema_extra={"maximum": MAX_PRICE_MINOR},
-        description="Price in minor units (cents). Hourly: per hour. Quote: optional 'from' price.",
+        description="Price in minor units of the currency (cents for USD, whole yen for JPY). "
+        "Hourly: per hour. Quote: optional 'from' price.",
     )
     duration_minutes: int = Field(
         ge=1,

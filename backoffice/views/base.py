@@ -95,6 +95,8 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
     reason_help_text = ""
     submit_classname = "button"
     intro = ""
+    # A DomainError's field -> the form field it belongs next to, where their names differ.
+    error_fields: dict[str, str] = {}
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -165,8 +167,9 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
         try:
             self.perform_action(form.cleaned_data["reason"])
         except DomainError as error:
-            if error.field in form.fields:
-                form.add_error(error.field, error.message)
+            field = self.error_fields.get(error.field, error.field)
+            if field in form.fields:
+                form.add_error(field, error.message)
                 return self.form_invalid(form)
             messages.error(self.request, error.message)
             return redirect(self.get_object_url())

@@ -1,4 +1,4 @@
-"""Categories: the list, and adding or editing one (name, commission, position, active) with a reason."""
+"""Categories: the list, and adding or editing one (name, commission, minimum fee, position, active) with a reason."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from backoffice.permissions import MANAGE
 from marketplace.catalog.models import Category
 from marketplace.catalog.selectors import category_list_for_backoffice
 from marketplace.catalog.services import category_create, category_update
+from marketplace.core.money import Money, to_major_units
 
 from .base import BackOfficeIndexView, ReasonActionView, paginator_counting
 
@@ -24,6 +25,14 @@ def commission_label(category: Category) -> str:
     if category.commission_bps is None:
         return f"Platform default ({settings.PLATFORM_COMMISSION_BPS / 100:g}%)"
     return f"{category.commission_bps / 100:g}%"
+
+
+def minimum_fee_label(category: Category) -> str:
+    currency = settings.MARKETPLACE_CURRENCY
+    if category.minimum_fee_minor is None:
+        platform = settings.PLATFORM_MINIMUM_FEE_MINOR
+        return f"Platform default ({Money(platform, currency) if platform else 'no minimum'})"
+    return str(Money(category.minimum_fee_minor, currency)) if category.minimum_fee_minor else "No minimum"
 
 
 def page_label(category: Category) -> str:
@@ -61,6 +70,7 @@ class CategoryIndexView(BackOfficeIndexView):
                 primary=lambda category: category.is_active,
             ),
             Column("commission", label="Commission", accessor=commission_label, sort_key="commission_bps"),
+            Column("minimum_fee", label="Minimum fee", accessor=minimum_fee_label, sort_key="minimum_fee_minor"),
             Column("service_count", label="Services", sort_key="service_count"),
             Column("page", label="Page", accessor=page_label),
         ]
@@ -73,7 +83,7 @@ class CategoryIndexView(BackOfficeIndexView):
 
 
 class CategoryEditView(ReasonActionView):
-    """Edit a category through ``category_update``; a commission change is audited on its own."""
+    """Edit a category through ``category_update``; a commission or minimum fee change is audited on its own."""
 
     permission_required = MANAGE
     form_class = CategoryForm
@@ -82,6 +92,8 @@ class CategoryEditView(ReasonActionView):
     reason_help_text = "Required. Kept in the audit log with your name."
 
     page_title = "Edit category"
+    # The service names what it refuses by its own field; the form shows it next to the one typed.
+    error_fields = {"commission_bps": "commission_percent", "minimum_fee_minor": "minimum_fee"}
 
     def get_page_title(self):
         return self.page_title
@@ -97,6 +109,9 @@ class CategoryEditView(ReasonActionView):
             "commission_percent": None
             if category.commission_bps is None
             else Decimal(category.commission_bps).scaleb(-2),
+            "minimum_fee": None
+            if category.minimum_fee_minor is None
+            else to_major_units(category.minimum_fee_minor, settings.MARKETPLACE_CURRENCY),
             "position": category.position,
             "is_active": category.is_active,
         }
@@ -108,6 +123,7 @@ class CategoryEditView(ReasonActionView):
             ("Slug", category.slug),
             ("Services", category.services.count()),
             ("Commission now", commission_label(category)),
+            ("Minimum fee now", minimum_fee_label(category)),
             ("Page", page_label(category)),
         ]
 

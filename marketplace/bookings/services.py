@@ -26,7 +26,7 @@ from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
-from marketplace.core.money import divide_round_half_up
+from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
 from marketplace.payments import services as payments
 from marketplace.payments.errors import PaymentProcessing
@@ -185,8 +185,10 @@ def booking_request(
 def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note: str = "") -> Booking:
     """The organizer prices a quote request. Paying the quote confirms the booking."""
     if isinstance(price_minor, bool) or not isinstance(price_minor, int) or not 0 < price_minor <= MAX_PRICE_MINOR:
+        currency = settings.MARKETPLACE_CURRENCY
         raise ValidationFailed(
-            f"The quote must be above zero and at most {MAX_PRICE_MINOR} (minor units, e.g. cents).",
+            f"The quote must be above zero and at most {MAX_PRICE_MINOR} "
+            f"(minor units of {currency}: at most {Money(MAX_PRICE_MINOR, currency)}).",
             field="price_minor",
         )
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)

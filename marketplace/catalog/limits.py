@@ -5,8 +5,9 @@ them as a safety net, and the storefront's forms and the API's schemas read them
 from here, so a form can never offer what a service would refuse.
 """
 
-# Prices in minor units. 100,000.00 in a two-decimal currency: anything above is a typo,
-# not a booking. It caps a service's price and an organizer's quote alike.
+# Prices in minor units: $100,000.00 in a two-decimal currency, ¥10,000,000 in JPY (no
+# decimals). Anything above is a typo, not a booking. It caps a service's price, an
+# organizer's quote and a category's minimum fee alike.
 MAX_PRICE_MINOR = 10_000_000
 
 # A service's set length (fixed and quote pricing) or its shortest booking (hourly).

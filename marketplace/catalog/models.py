@@ -18,6 +18,14 @@ from .limits import (
 )
 
 
+def marketplace_currency() -> str:
+    """The default currency of a new service: the marketplace's one currency (MARKETPLACE_CURRENCY).
+
+    A callable, so the migrations do not freeze the value the setting had when they were made.
+    """
+    return settings.MARKETPLACE_CURRENCY
+
+
 class PricingModel(models.TextChoices):
     FIXED = "fixed", "Fixed price"  # one price for the job
     HOURLY = "hourly", "Hourly rate"  # base price per hour x booked hours
@@ -73,7 +81,7 @@ class Service(index.Indexed, TimeStampedModel):
     pricing_model = models.CharField(max_length=8, choices=PricingModel.choices)
     # Fixed: the price. Hourly: the price per hour. Quote: an optional "from" price (0 = none).
     base_price_minor = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default=settings.MARKETPLACE_CURRENCY)
+    currency = models.CharField(max_length=3, default=marketplace_currency)
     # Fixed and quote: the expected length. Hourly: the minimum booking.
     duration_minutes = models.PositiveIntegerField()
     # Instant booking confirms a paid request without waiting for the vendor. Never for quotes.

@@ -10,7 +10,7 @@ from marketplace.accounts.policy import require_platform_admin
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
-from marketplace.core.money import BASIS_POINTS
+from marketplace.core.money import BASIS_POINTS, Money
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import clean_text, require_text, validate_currency
 from marketplace.vendors.errors import NotAVendor, VendorNotVerified
@@ -45,22 +45,50 @@ def _validate_commission(commission_bps: int | None) -> int | None:
     return commission_bps
 
 
-def _category_values(*, name: str, commission_bps: int | None, position: int) -> dict:
+def _validate_minimum_fee(minimum_fee_minor: int | None) -> int | None:
+    if minimum_fee_minor is not None and (
+        isinstance(minimum_fee_minor, bool)
+        or not isinstance(minimum_fee_minor, int)
+        or not 0 <= minimum_fee_minor <= MAX_PRICE_MINOR
+    ):
+        currency = settings.MARKETPLACE_CURRENCY
+        raise ValidationFailed(
+            f"The minimum fee must be a whole number of minor units of {currency} from 0 to {MAX_PRICE_MINOR} "
+            f"({Money(MAX_PRICE_MINOR, currency)}), or empty.",
+            field="minimum_fee_minor",
+        )
+    return minimum_fee_minor
+
+
+def _category_values(*, name: str, commission_bps: int | None, minimum_fee_minor: int | None, position: int) -> dict:
     if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= 10000:
         raise ValidationFailed("The position must be a whole number from 0 to 10000.", field="position")
     return {
         "name": require_text(name, field="name", label="Name", max_length=CATEGORY_NAME_MAX_LENGTH),
         "commission_bps": _validate_commission(commission_bps),
+        "minimum_fee_minor": _validate_minimum_fee(minimum_fee_minor),
         "position": position,
     }
 
 
 def category_create(
-    *, admin: User, name: str, commission_bps: int | None = None, position: int = 0, reason: str = ""
+    *,
+    admin: User,
+    name: str,
+    commission_bps: int | None = None,
+    minimum_fee_minor: int | None = None,
+    position: int = 0,
+    reason: str = "",
 ) -> Category:
-    """An admin adds a category. Its slug comes from the name and never changes afterwards."""
+    """An admin adds a category. Its slug comes from the name and never changes afterwards.
+
+    ``commission_bps`` and ``minimum_fee_minor`` (in minor units of MARKETPLACE_CURRENCY)
+    override the platform's; None leaves the platform's in force.
+    """
     require_platform_admin(admin, to="change categories")
-    values = _category_values(name=name, commission_bps=commission_bps, position=position)
+    values = _category_values(
+        name=name, commission_bps=commission_bps, minimum_fee_minor=minimum_fee_minor, position=position
+    )
     with transaction.atomic():
         if Category.objects.filter(name__iexact=values["name"]).exists():
             raise ValidationFailed(f"A category named '{values['name']}' already exists.", field="name")
@@ -72,9 +100,20 @@ def category_create(
             action="category.created",
             target=category,
             reason=reason,
-            data={"name": category.name, "commission_bps": category.commission_bps},
+            data={
+                "name": category.name,
+                "commission_bps": category.commission_bps,
+                "minimum_fee_minor": category.minimum_fee_minor,
+            },
         )
     return category
+
+
+# A category's money rules: a change of one is audited on its own, with the old and new value.
+MONEY_RULE_AUDIT_ACTIONS = {
+    "commission_bps": "category.commission_changed",
+    "minimum_fee_minor": "category.minimum_fee_changed",
+}
 
 
 def category_update(
@@ -83,17 +122,21 @@ def category_update(
     category_id: int,
     name: str,
     commission_bps: int | None,
+    minimum_fee_minor: int | None,
     position: int,
     is_active: bool,
     reason: str = "",
 ) -> Category:
-    """An admin edits a category. A new commission applies to payments captured from now on.
+    """An admin edits a category. A new commission or minimum fee applies to payments captured from now on.
 
-    A commission change is audited on its own (``category.commission_changed``, with the
-    old and new rates), so the money trail shows who changed a rate, when and why.
+    A change of either is audited on its own (``category.commission_changed``,
+    ``category.minimum_fee_changed``, with the old and new values), so the money trail
+    shows who changed a rate, when and why.
     """
     require_platform_admin(admin, to="change categories")
-    values = _category_values(name=name, commission_bps=commission_bps, position=position)
+    values = _category_values(
+        name=name, commission_bps=commission_bps, minimum_fee_minor=minimum_fee_minor, position=position
+    )
     values["is_active"] = bool(is_active)
     with transaction.atomic():
         category = Category.objects.select_for_update().filter(pk=category_id).first()
@@ -104,19 +147,20 @@ def category_update(
         changed = {name: value for name, value in values.items() if getattr(category, name) != value}
         if not changed:
             return category
-        previous_commission = category.commission_bps
+        previous = {field: getattr(category, field) for field in changed}
         for field, value in changed.items():
             setattr(category, field, value)
         category.save(update_fields=[*changed, "updated_at"])
-        if "commission_bps" in changed:
-            audit_log(
-                actor=admin,
-                action="category.commission_changed",
-                target=category,
-                reason=reason,
-                data={"from": previous_commission, "to": category.commission_bps},
-            )
-        others = sorted(set(changed) - {"commission_bps"})
+        for field, action in MONEY_RULE_AUDIT_ACTIONS.items():
+            if field in changed:
+                audit_log(
+                    actor=admin,
+                    action=action,
+                    target=category,
+                    reason=reason,
+                    data={"from": previous[field], "to": changed[field]},
+                )
+        others = sorted(set(changed) - set(MONEY_RULE_AUDIT_ACTIONS))
         if others:
             audit_log(actor=admin, action="category.updated", target=category, reason=reason, data={"fields": others})
         if "name" in changed:
@@ -144,12 +188,13 @@ def _category(category_id: int) -> Category:
     return category
 
 
-def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_minutes: int) -> None:
+def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_minutes: int, currency: str) -> None:
     if pricing_model not in PricingModel.values:
         raise ValidationFailed("pricing_model must be one of: fixed, hourly, quote.", field="pricing_model")
     if not 0 <= base_price_minor <= MAX_PRICE_MINOR:
         raise ValidationFailed(
-            f"base_price_minor must be between 0 and {MAX_PRICE_MINOR} (minor units, e.g. cents).",
+            f"base_price_minor must be between 0 and {MAX_PRICE_MINOR} "
+            f"(minor units of {currency}: at most {Money(MAX_PRICE_MINOR, currency)}).",
             field="base_price_minor",
         )
     if pricing_model != PricingModel.QUOTE and base_price_minor == 0:
@@ -208,7 +253,12 @@ def service_create(
         raise ValidationFailed(
             f"Services are priced in {settings.MARKETPLACE_CURRENCY} on this marketplace.", field="currency"
         )
-    _validate_pricing(pricing_model=pricing_model, base_price_minor=base_price_minor, duration_minutes=duration_minutes)
+    _validate_pricing(
+        pricing_model=pricing_model,
+        base_price_minor=base_price_minor,
+        duration_minutes=duration_minutes,
+        currency=currency,
+    )
     category = _category(category_id)
     with transaction.atomic():
         service = Service.objects.create(
@@ -259,6 +309,7 @@ def service_update(*, user: User, service_id: int, **changes) -> Service:
             pricing_model=service.pricing_model,
             base_price_minor=service.base_price_minor,
             duration_minutes=service.duration_minutes,
+            currency=service.currency,
         )
         if service.pricing_model == PricingModel.QUOTE:
             service.instant_booking = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from marketplace.catalog.models import PricingModel
 from marketplace.catalog.selectors import category_list, service_list_owned
 from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import DomainError, NotFound
-from marketplace.core.money import Money
+from marketplace.core.money import Money, to_major_units
 from marketplace.payments.selectors import vendor_earnings
 from marketplace.reviews.selectors import vendor_rating_summary
 from marketplace.vendors.models import VerificationStatus
@@ -38,7 +37,6 @@ from ..forms import (
     ServiceForm,
     VendorProfileForm,
     WeeklyHoursForm,
-    to_minor_units,
 )
 from .common import not_found_from, paginate, show_domain_error, vendor_required
 
@@ -101,7 +99,7 @@ def dashboard(request, vendor):
             "service_count": service_list_owned(vendor=vendor).filter(is_active=True).count(),
             "has_hours": vendor.availability_rules.exists(),
             "decline_form": DeclineForm(),
-            "quote_form": QuoteForm(),
+            "quote_form": QuoteForm(currency=currency),
             "accept_form": AcceptForm(),
             "time_zone": vendor.time_zone,
             "nav": "dashboard",
@@ -130,7 +128,7 @@ def booking_detail(request, vendor, booking_id: int):
             "can_cancel": policy.can_cancel(booking, user=request.user),
             "can_decline": policy.can_decline(booking, user=request.user),
             "decline_form": DeclineForm(),
-            "quote_form": QuoteForm(),
+            "quote_form": QuoteForm(currency=booking.currency),
             "accept_form": AcceptForm(),
             "cancel_form": CancelForm(),
             "time_zone": vendor.time_zone,
@@ -139,10 +137,13 @@ def booking_detail(request, vendor, booking_id: int):
     )
 
 
-def _booking_action(request, booking_id: int, form_class, action, success: str):
-    """Run one organizer action on a booking and come back with its outcome as a message."""
+def _booking_action(request, booking_id: int, form_class, action, success: str, *, form_kwargs=None):
+    """Run one organizer action on a booking and come back with its outcome as a message.
+
+    ``form_kwargs(booking)``, if given, is what the form needs beyond the posted data.
+    """
     booking = _vendor_booking(request, booking_id)
-    form = form_class(request.POST)
+    form = form_class(request.POST, **(form_kwargs(booking) if form_kwargs else {}))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -192,10 +193,11 @@ def booking_quote_view(request, vendor, booking_id: int):
         lambda booking, data: booking_quote(
             vendor_user=request.user,
             booking_id=booking.pk,
-            price_minor=to_minor_units(data["price"]),
+            price_minor=data["price"],
             note=data["note"],
         ),
         "Quote sent for {booking.reference}. The booking is confirmed when {customer} pays it.",
+        form_kwargs=lambda booking: {"currency": booking.currency},
     )
 
 
@@ -312,7 +314,7 @@ def service_edit(request, vendor, service_id: int):
         "summary": service.summary,
         "description": service.description,
         "pricing_model": service.pricing_model,
-        "price": Decimal(service.base_price_minor).scaleb(-2),
+        "price": to_major_units(service.base_price_minor, service.currency),
         "duration_minutes": service.duration_minutes,
         "instant_booking": service.instant_booking,
         "is_active": service.is_active,

@@ -34,6 +34,25 @@ def test_a_verified_vendor_publishes_a_service(api, vendor, category):
     assert Service.objects.get().title == "Garage rescue"
 
 
+def test_in_a_yen_marketplace_minor_units_are_whole_yen(api, vendor, category, settings):
+    settings.MARKETPLACE_CURRENCY = "JPY"
+    api.as_user(vendor.user)
+
+    response = api.post("catalog/services", _service_body(category, base_price_minor=5000))
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["base_price_minor"], body["currency"], body["price_display"]) == (5000, "JPY", "¥5,000")
+
+    before = data_snapshot()
+    response = api.post("catalog/services", _service_body(category, base_price_minor=10_000_001))
+    assert (response.status_code, response.json()["detail"]) == (
+        400,
+        "base_price_minor must be between 0 and 10000000 (minor units of JPY: at most ¥10,000,000).",
+    )
+    assert changed_tables(before, data_snapshot()) == []
+
+
 @pytest.mark.parametrize("status", ["pending", "rejected", "suspended"])
 def test_an_unverified_vendor_cannot_publish(api, make_vendor, category, status):
     organizer = make_vendor(status)
@@ -77,7 +96,7 @@ def test_publishing_unauthenticated_is_a_401(api, category):
         (
             {"base_price_minor": 10_000_001},
             400,
-            "base_price_minor must be between 0 and 10000000 (minor units, e.g. cents).",
+            "base_price_minor must be between 0 and 10000000 (minor units of USD: at most $100,000.00).",
         ),
         (
             {"base_price_minor": 99.99},

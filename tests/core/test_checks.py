@@ -1,0 +1,39 @@
+"""Start-up checks: a marketplace cannot start with a currency or a minimum fee it cannot handle."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from marketplace.core.checks import check_marketplace_money_settings
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR", "JPY"])
+def test_a_supported_currency_passes(currency):
+    with override_settings(MARKETPLACE_CURRENCY=currency, PLATFORM_MINIMUM_FEE_MINOR=0):
+        assert check_marketplace_money_settings(None) == []
+
+
+@pytest.mark.parametrize("currency", ["jpy", "CHF", "", "US$"])
+def test_an_unsupported_currency_is_an_error(currency):
+    with override_settings(MARKETPLACE_CURRENCY=currency):
+        errors = check_marketplace_money_settings(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("marketplace.E001", f"MARKETPLACE_CURRENCY is {currency!r}, which is not a supported currency.")
+    ]
+    assert errors[0].hint == "Use one of: USD, CAD, AUD, EUR, GBP, JPY (an upper-case ISO 4217 code)."
+
+
+def test_a_negative_minimum_fee_is_an_error():
+    with override_settings(PLATFORM_MINIMUM_FEE_MINOR=-1):
+        errors = check_marketplace_money_settings(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("marketplace.E002", "PLATFORM_MINIMUM_FEE_MINOR is -1; it cannot be negative.")
+    ]
+
+
+def test_manage_py_check_runs_it():
+    with override_settings(MARKETPLACE_CURRENCY="XYZ"), pytest.raises(SystemCheckError, match=r"marketplace\.E001"):
+        call_command("check")
