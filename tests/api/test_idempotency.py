@@ -155,3 +155,41 @@ def test_an_unauthenticated_request_with_a_key_is_a_401_and_not_stored(api, body
 
     assert response.status_code == 401
     assert not IdempotencyRecord.objects.exists()
+
+
+def _claim_in_flight(user, key: str, body: dict, path: str = "/api/v1/bookings"):
+    """The claim a request still running would hold: status 0, same fingerprint."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    digest.update(b"POST")
+    digest.update(path.encode())
+    digest.update(json.dumps(body).encode())
+    return IdempotencyRecord.objects.create(
+        user=user, key=key, fingerprint=digest.hexdigest(), status_code=0, response_body=b""
+    )
+
+
+def test_a_duplicate_of_a_request_still_running_is_told_to_retry(api, customer, body):
+    _claim_in_flight(customer, "book-1", body)
+
+    response = api.as_user(customer).post("bookings", body, headers={"Idempotency-Key": "book-1"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_key_in_use"
+    assert response["Retry-After"] == "1"
+    assert Booking.objects.count() == 0
+
+
+def test_a_claim_whose_request_died_is_taken_over(api, customer, body):
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - timezone.timedelta(minutes=5)):
+        _claim_in_flight(customer, "book-1", body)
+
+    response = api.as_user(customer).post("bookings", body, headers={"Idempotency-Key": "book-1"})
+
+    assert response.status_code == 201, response.content
+    assert IdempotencyRecord.objects.get().status_code == 201
