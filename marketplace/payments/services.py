@@ -280,55 +280,55 @@ def _settle(movement: Movement, state: str, *, reference: str | None = None, err
     movement.save(update_fields=fields)
 
 
+# What the gateway's answer books, per movement kind: (posting, account debited, account credited).
+GATEWAY_POSTINGS = {
+    MovementKind.CHARGE: (EntryKind.CAPTURE, LedgerAccount.PROCESSOR_CASH, LedgerAccount.CUSTOMER_ESCROW),
+    MovementKind.REFUND: (EntryKind.REFUND_PAID, LedgerAccount.REFUNDS_PAYABLE, LedgerAccount.PROCESSOR_CASH),
+    MovementKind.TRANSFER: (EntryKind.PAYOUT, LedgerAccount.VENDOR_PAYABLE, LedgerAccount.PROCESSOR_CASH),
+    MovementKind.REVERSAL: (EntryKind.REVERSAL, LedgerAccount.PROCESSOR_CASH, LedgerAccount.VENDOR_PAYABLE),
+}
+VENDOR_ACCOUNTS = (LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT)
+
+
+def _moved(debit: str, credit: str, amount: int, vendor: Vendor | None = None) -> list[Line]:
+    """The two lines of ``amount`` moving from the ``credit`` account to the ``debit`` one."""
+    return [
+        (debit, amount, vendor if debit in VENDOR_ACCOUNTS else None),
+        (credit, -amount, vendor if credit in VENDOR_ACCOUNTS else None),
+    ]
+
+
+def _post_answer(txn: Transaction, movement: Movement, *, reference: str | None, memo: str) -> None:
+    kind, debit, credit = GATEWAY_POSTINGS[movement.kind]
+    ledger_post(
+        transaction=txn,
+        kind=kind,
+        lines=_moved(debit, credit, movement.amount_minor, movement.vendor),
+        memo=memo,
+        movement=movement,
+        gateway_reference=reference,
+    )
+
+
 def _apply(movement: Movement, *, reference: str | None) -> None:
     """Step 3: the gateway did it; book it. Runs under the movement's row lock."""
     if movement.kind == MovementKind.CHARGE:
         _apply_charge(movement, reference=reference)
         return
     txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
-    vendor = movement.vendor
     booking_reference = movement.booking.reference
     if movement.kind == MovementKind.REFUND:
-        ledger_post(
-            transaction=txn,
-            kind=EntryKind.REFUND_PAID,
-            lines=[
-                (LedgerAccount.REFUNDS_PAYABLE, movement.amount_minor, None),
-                (LedgerAccount.PROCESSOR_CASH, -movement.amount_minor, None),
-            ],
-            memo=f"Refund of {booking_reference} paid",
-            movement=movement,
-            gateway_reference=reference,
-        )
+        _post_answer(txn, movement, reference=reference, memo=f"Refund of {booking_reference} paid")
         txn.refund_reference = reference
         txn.save(update_fields=["refund_reference"])
     elif movement.kind == MovementKind.TRANSFER:
-        ledger_post(
-            transaction=txn,
-            kind=EntryKind.PAYOUT,
-            lines=[
-                (LedgerAccount.VENDOR_PAYABLE, movement.amount_minor, vendor),
-                (LedgerAccount.PROCESSOR_CASH, -movement.amount_minor, None),
-            ],
-            memo=f"Payout to {vendor.business_name} for {booking_reference}",
-            movement=movement,
-            gateway_reference=reference,
-        )
+        memo = f"Payout to {movement.vendor.business_name} for {booking_reference}"
+        _post_answer(txn, movement, reference=reference, memo=memo)
         if reference:
             txn.transfer_reference = reference
             txn.save(update_fields=["transfer_reference"])
-    else:  # reversal
-        ledger_post(
-            transaction=txn,
-            kind=EntryKind.REVERSAL,
-            lines=[
-                (LedgerAccount.PROCESSOR_CASH, movement.amount_minor, None),
-                (LedgerAccount.VENDOR_PAYABLE, -movement.amount_minor, vendor),
-            ],
-            memo=f"Transfer for {booking_reference} reversed",
-            movement=movement,
-            gateway_reference=reference,
-        )
+    else:
+        _post_answer(txn, movement, reference=reference, memo=f"Transfer for {booking_reference} reversed")
     _settle(movement, MovementState.SUCCEEDED, reference=reference)
 
 
@@ -349,17 +349,7 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
         payment_reference=reference,
         captured_at=timezone.now(),
     )
-    ledger_post(
-        transaction=txn,
-        kind=EntryKind.CAPTURE,
-        lines=[
-            (LedgerAccount.PROCESSOR_CASH, movement.amount_minor, None),
-            (LedgerAccount.CUSTOMER_ESCROW, -movement.amount_minor, None),
-        ],
-        memo=f"Payment for {booking.reference}",
-        movement=movement,
-        gateway_reference=reference,
-    )
+    _post_answer(txn, movement, reference=reference, memo=f"Payment for {booking.reference}")
     movement.transaction = txn
     _settle(movement, MovementState.SUCCEEDED, reference=reference)
     audit_log(
@@ -386,10 +376,9 @@ def _fail(movement: Movement, refusal: PaymentFailed) -> None:
         ledger_post(
             transaction=txn,
             kind=EntryKind.DEBT,
-            lines=[
-                (LedgerAccount.VENDOR_DEBT, movement.amount_minor, movement.vendor),
-                (LedgerAccount.VENDOR_PAYABLE, -movement.amount_minor, movement.vendor),
-            ],
+            lines=_moved(
+                LedgerAccount.VENDOR_DEBT, LedgerAccount.VENDOR_PAYABLE, movement.amount_minor, movement.vendor
+            ),
             memo=f"Refund of {movement.booking.reference} owed by {movement.vendor.business_name}: {refusal.message}",
             movement=movement,
         )
@@ -597,10 +586,7 @@ def _take_back_from_vendor(txn: Transaction, *, refund: Movement, amount: int) -
         ledger_post(
             transaction=txn,
             kind=EntryKind.DEBT,
-            lines=[
-                (LedgerAccount.VENDOR_DEBT, amount - reversible, vendor),
-                (LedgerAccount.VENDOR_PAYABLE, -(amount - reversible), vendor),
-            ],
+            lines=_moved(LedgerAccount.VENDOR_DEBT, LedgerAccount.VENDOR_PAYABLE, amount - reversible, vendor),
             memo=f"Refund of {txn.booking.reference} owed by {vendor.business_name}: more than the transfer left",
             movement=refund,
         )
@@ -732,7 +718,7 @@ def _payout_create(txn: Transaction, *, vendor: Vendor) -> Payout:
         ledger_post(
             transaction=txn,
             kind=EntryKind.DEBT_NETTED,
-            lines=[(LedgerAccount.VENDOR_PAYABLE, netted, vendor), (LedgerAccount.VENDOR_DEBT, -netted, vendor)],
+            lines=_moved(LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT, netted, vendor),
             memo=f"Debt of {vendor.business_name} netted against the payout for {txn.booking.reference}",
             movement=payout,
         )
