@@ -16,6 +16,7 @@ from marketplace.core.validation import clean_text, require_text, validate_curre
 from marketplace.vendors.errors import NotAVendor, VendorNotVerified
 from marketplace.vendors.models import Vendor
 
+from .cancellation import DEFAULT_POLICY, CancellationPolicy
 from .limits import (
     CATEGORY_NAME_MAX_LENGTH,
     MAX_PRICE_MINOR,
@@ -210,6 +211,13 @@ def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_min
         )
 
 
+def _validate_cancellation_policy(policy: str) -> str:
+    if policy not in CancellationPolicy.values:
+        names = ", ".join(CancellationPolicy.values)
+        raise ValidationFailed(f"cancellation_policy must be one of: {names}.", field="cancellation_policy")
+    return str(policy)
+
+
 def _clean_texts(changes: dict) -> dict:
     """Check the texts among ``changes`` as they will be stored (see core.validation.clean_text)."""
     if "title" in changes:
@@ -243,9 +251,11 @@ def service_create(
     description: str = "",
     currency: str | None = None,
     instant_booking: bool = True,
+    cancellation_policy: str = DEFAULT_POLICY,
 ) -> Service:
     """Publish a service. Only a verified organizer may; quotes are never instant."""
     vendor = _verified_vendor(user)
+    cancellation_policy = _validate_cancellation_policy(cancellation_policy)
     texts = _clean_texts({"title": title, "summary": summary, "description": description})
     currency = validate_currency(currency or settings.MARKETPLACE_CURRENCY)
     if currency != settings.MARKETPLACE_CURRENCY:
@@ -270,6 +280,7 @@ def service_create(
             currency=currency,
             duration_minutes=duration_minutes,
             instant_booking=instant_booking and pricing_model != PricingModel.QUOTE,
+            cancellation_policy=cancellation_policy,
             **texts,
         )
         audit_log(actor=user, action="service.created", target=service)
@@ -284,13 +295,14 @@ EDITABLE_FIELDS = {
     "base_price_minor",
     "duration_minutes",
     "instant_booking",
+    "cancellation_policy",
     "is_active",
     "category_id",
 }
 
 
 def service_update(*, user: User, service_id: int, **changes) -> Service:
-    """Edit one's own service. Bookings already made keep the price they were made at."""
+    """Edit one's own service. Bookings already made keep the price and the cancellation terms they were made on."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -300,6 +312,8 @@ def service_update(*, user: User, service_id: int, **changes) -> Service:
         if service is None:
             raise NotFound("Service not found.")
         changes = _clean_texts(changes)
+        if "cancellation_policy" in changes:
+            changes["cancellation_policy"] = _validate_cancellation_policy(changes["cancellation_policy"])
         if "category_id" in changes and changes["category_id"] != service.category_id:
             # Staying in a category that was retired meanwhile is fine; moving into one is not.
             changes["category_id"] = _category(changes["category_id"]).pk
