@@ -6,6 +6,8 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
+from marketplace.catalog.cancellation import terms_lines
+
 # Ids in requests (bodies, paths, query strings): a positive 64-bit integer. Anything
 # larger cannot be a row id, and the database driver would fail on it instead of
 # simply finding nothing.
@@ -65,6 +67,33 @@ class CategoryOut(CategoryRef):
     def resolve_url(obj) -> str | None:
         page = _live_page(obj)
         return page.url if page else None
+
+
+class RefundTierOut(Schema):
+    hours_before_start: int = Field(description="Cancelling at least this many hours before the start...")
+    refund_percent: int = Field(description="...refunds this percentage of what the customer paid.")
+
+
+class CancellationTermsOut(Schema):
+    policy: str = Field(description="The preset the terms come from: flexible, moderate or strict.")
+    refund_tiers: list[RefundTierOut] = Field(
+        description="From the earliest tier to the latest; the first tier the customer is still in applies. "
+        "The last tier is always at 0 hours."
+    )
+    reschedule_hours: int = Field(description="Until how many hours before the start the booking may be moved.")
+    lines: list[str] = Field(description="The terms in words, as the storefront shows them.")
+
+
+def cancellation_terms_out(terms: dict) -> dict:
+    """Cancellation terms (``marketplace.catalog.cancellation``) in the shape of CancellationTermsOut."""
+    return {
+        "policy": terms["policy"],
+        "refund_tiers": [
+            {"hours_before_start": hours, "refund_percent": percent} for hours, percent in terms["refund_tiers"]
+        ],
+        "reschedule_hours": terms["reschedule_hours"],
+        "lines": terms_lines(terms),
+    }
 
 
 class ReviewOut(Schema):

@@ -4,7 +4,7 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from marketplace.bookings.policy import booking_actions, waiting_for
+from marketplace.bookings.policy import booking_actions, cancellation_preview, waiting_for
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import (
     ADDRESS_MAX_LENGTH,
@@ -25,7 +25,15 @@ from marketplace.catalog.limits import (
 from marketplace.payments.policy import escrow_state, payment_of
 from marketplace.reviews.policy import can_review, review_of
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId, VendorRef
+from ..schemas import (
+    BODY_ERRORS,
+    ERRORS,
+    CancellationTermsOut,
+    ErrorOut,
+    ObjectId,
+    VendorRef,
+    cancellation_terms_out,
+)
 from ..security import booking_throttle, jwt_auth
 
 router = Router(tags=["bookings"], auth=jwt_auth)
@@ -99,6 +107,14 @@ class BookingOut(Schema):
         "confirm_completion, review. Every other move is refused."
     )
     reviewed: bool
+    cancellation_terms: CancellationTermsOut = Field(
+        description="The service's cancellation policy as it stood when the booking was made: "
+        "later changes to the service never change them."
+    )
+    cancelled_by: Literal["customer", "organizer", "admin"] | None = Field(
+        description="Who cancelled the booking; null unless it was cancelled. "
+        "An organizer's cancellations count against them."
+    )
     created_at: datetime
     confirmed_at: datetime | None
     completed_at: datetime | None
@@ -121,6 +137,35 @@ class BookingOut(Schema):
     @staticmethod
     def resolve_reviewed(obj) -> bool:
         return review_of(obj) is not None
+
+    @staticmethod
+    def resolve_cancellation_terms(obj) -> dict:
+        return cancellation_terms_out(obj.cancellation_terms)
+
+    @staticmethod
+    def resolve_cancelled_by(obj) -> str | None:
+        return obj.cancelled_by or None
+
+
+class CancellationOut(Schema):
+    booking_id: int
+    can_cancel: bool = Field(description="Whether you may cancel the booking now.")
+    refusal: ErrorOut | None = Field(
+        description="Why not, when can_cancel is false: the error POST .../cancel would answer "
+        "(e.g. booking_started, invalid_transition)."
+    )
+    cancelled_by: Literal["customer", "organizer", "admin"] = Field(
+        description="Who the cancellation would count as. An organizer's cancellation always refunds "
+        "in full and counts against the organizer."
+    )
+    refund_percent: int = Field(description="The share of what is left of the payment the customer gets back.")
+    reason: str = Field(description="Why that share, in one sentence.")
+    currency: str
+    paid_minor: int | None = Field(description="What is left of the payment now; null when nothing was paid.")
+    refund_minor: int = Field(description="What the customer gets back.")
+    organizer_keeps_minor: int = Field(description="What the organizer keeps, after the platform fee.")
+    platform_fee_minor: int = Field(description="What the platform keeps of the part that is not refunded.")
+    terms: CancellationTermsOut = Field(description="The booking's own cancellation terms.")
 
 
 class BookingListQuery(Schema):
@@ -189,9 +234,45 @@ def decline(request, booking_id: ObjectId, payload: ReasonIn):
     return _fresh(request, booking_decline(vendor_user=request.auth, booking_id=booking_id, reason=payload.reason))
 
 
+@router.get("/{booking_id}/cancellation", response={200: CancellationOut, **ERRORS})
+def preview_cancellation(request, booking_id: ObjectId):
+    """What cancelling now would do, before anyone cancels: whether you may, and who gets what back.
+
+    A customer's cancellation of a confirmed booking refunds by the booking's own terms
+    (refund tiers by hours before the start); before the organizer accepted, in full. An
+    organizer's cancellation always refunds in full and counts against the organizer; an
+    admin's refunds in full. What the customer does not get back is split between the
+    organizer and the platform's fee. Amounts are computed at the time of the request:
+    a tier may end between this preview and the cancellation.
+    """
+    booking = booking_get_for_user(user=request.auth, booking_id=booking_id)
+    preview = cancellation_preview(booking, user=request.auth)
+    refusal = preview.verdict.refusal
+    return {
+        "booking_id": booking.pk,
+        "can_cancel": preview.verdict.allowed,
+        "refusal": {"detail": refusal.message, "code": refusal.code} if refusal else None,
+        "cancelled_by": preview.refund.by,
+        "refund_percent": preview.refund.percent,
+        "reason": preview.refund.reason,
+        "currency": preview.customer_gets_back.currency,
+        "paid_minor": preview.paid.minor if preview.paid is not None else None,
+        "refund_minor": preview.customer_gets_back.minor,
+        "organizer_keeps_minor": preview.organizer_keeps.minor,
+        "platform_fee_minor": preview.platform_fee.minor,
+        "terms": cancellation_terms_out(preview.terms),
+    }
+
+
 @router.post("/{booking_id}/cancel", response={200: BookingOut, **BODY_ERRORS})
 def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
-    """Customer or organizer: cancel before the start. Any payment is refunded in full."""
+    """Customer or organizer: cancel before the start (an admin, at any time).
+
+    A customer's cancellation of a confirmed booking refunds by the booking's cancellation
+    terms; before the organizer accepted, and whenever the organizer or an admin cancels,
+    any payment is refunded in full. What is not refunded is released to the organizer,
+    less the platform's fee. GET .../cancellation shows the amounts first.
+    """
     reason = payload.reason if payload else ""
     return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
 

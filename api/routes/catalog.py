@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from marketplace.bookings import selectors as bookings
+from marketplace.catalog.cancellation import DEFAULT_POLICY, CancellationPolicy, cancellation_terms
 from marketplace.catalog.limits import (
     HOURLY_BOOKING_MAX_MINUTES,
     MAX_PRICE_MINOR,
@@ -29,7 +30,16 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import BODY_ERRORS, ERRORS, CategoryOut, CategoryRef, ObjectId, VendorRef
+from ..schemas import (
+    BODY_ERRORS,
+    ERRORS,
+    CancellationTermsOut,
+    CategoryOut,
+    CategoryRef,
+    ObjectId,
+    VendorRef,
+    cancellation_terms_out,
+)
 from ..security import jwt_auth, search_throttle
 
 router = Router(tags=["catalog"])
@@ -40,6 +50,12 @@ DURATION_SCHEMA = {
     "maximum": SERVICE_DURATION_MAX_MINUTES,
     "multipleOf": SERVICE_DURATION_STEP_MINUTES,
 }
+
+
+POLICY_DESCRIPTION = (
+    "What a customer who cancels gets back: flexible, moderate or strict (the terms of each are in "
+    "ServiceOut.cancellation_terms). A booking keeps the terms of the policy in force when it was made."
+)
 
 
 class ServiceIn(Schema):
@@ -61,6 +77,7 @@ class ServiceIn(Schema):
     )
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     instant_booking: bool = True
+    cancellation_policy: CancellationPolicy = Field(default=DEFAULT_POLICY, description=POLICY_DESCRIPTION)
 
 
 class ServicePatch(Schema):
@@ -72,6 +89,7 @@ class ServicePatch(Schema):
     base_price_minor: int | None = Field(default=None, ge=0, json_schema_extra={"maximum": MAX_PRICE_MINOR})
     duration_minutes: int | None = Field(default=None, ge=1, json_schema_extra=DURATION_SCHEMA)
     instant_booking: bool | None = None
+    cancellation_policy: CancellationPolicy | None = Field(default=None, description=POLICY_DESCRIPTION)
     is_active: bool | None = None
 
 
@@ -87,6 +105,10 @@ class ServiceOut(Schema):
     price_display: str
     duration_minutes: int
     instant_booking: bool
+    cancellation_policy: str = Field(description="flexible, moderate or strict.")
+    cancellation_terms: CancellationTermsOut = Field(
+        description="The terms of the policy: what a booking made now is held to."
+    )
     is_active: bool
     vendor: VendorRef
     category: CategoryRef
@@ -94,6 +116,10 @@ class ServiceOut(Schema):
     @staticmethod
     def resolve_price_display(obj) -> str:
         return price_description(obj)
+
+    @staticmethod
+    def resolve_cancellation_terms(obj) -> dict:
+        return cancellation_terms_out(cancellation_terms(obj.cancellation_policy))
 
 
 class SearchOut(Schema):
@@ -156,7 +182,7 @@ def get_service(request, service_id: ObjectId):
 
 @router.patch("/services/{service_id}", response={200: ServiceOut, **BODY_ERRORS}, auth=jwt_auth)
 def update_service(request, service_id: ObjectId, payload: ServicePatch):
-    """Edit one of your services. Existing bookings keep their price."""
+    """Edit one of your services. Existing bookings keep their price and their cancellation terms."""
     changes = payload.dict(exclude_unset=True)
     if any(value is None for value in changes.values()):
         raise ValidationFailed("Fields cannot be set to null; leave out what you do not change.")
