@@ -13,6 +13,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleCo
 from wagtail.admin.widgets.button import ListingButton
 
 from backoffice.permissions import VERIFY, can_act_in_back_office
+from marketplace.bookings.selectors import booking_cancellations_by_organizer
 from marketplace.vendors.models import VERIFICATION_DECISIONS, Vendor, VerificationStatus
 from marketplace.vendors.selectors import (
     vendor_list_for_backoffice,
@@ -144,7 +145,7 @@ class VendorIndexView(BackOfficeIndexView):
 
 
 class VendorInspectView(BackOfficeInspectView):
-    """A vendor's file: profile, service area, services, verification history, decisions."""
+    """A vendor's file: profile, service area, services, cancellations, verification history, decisions."""
 
     page_title = "Vendor"
     url_namespace = None
@@ -178,6 +179,7 @@ class VendorInspectView(BackOfficeInspectView):
             profile=getattr(vendor, "profile", None),
             polygon_summary=polygon_summary(vendor.service_area_geojson),
             services=vendor_service_list_all(vendor=vendor),
+            organizer_cancellations=booking_cancellations_by_organizer(vendor=vendor),
             history=vendor_verification_history(vendor=vendor),
             decision_links=self.decision_links,
             can_act=can_act_in_back_office(self.request.user),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -14,8 +14,9 @@ from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log_for
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
+from marketplace.vendors.models import Vendor
 
-from .models import ACTIVE_STATUSES, Booking
+from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 
 _RELATED = ("service__category", "vendor__user", "customer", "transaction", "review")
 
@@ -83,6 +84,30 @@ def service_slots(
     )
     slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
     return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)
+
+
+# --- Cancellations counted against an organizer ------------------------------------------
+
+# "Recently" for an organizer's cancellations: the last 12 months.
+RECENT_CANCELLATIONS_DAYS = 365
+
+
+@dataclass(frozen=True)
+class OrganizerCancellations:
+    recent: int  # in the last RECENT_CANCELLATIONS_DAYS days, by when the booking was cancelled
+    total: int
+
+
+def booking_cancellations_by_organizer(*, vendor: Vendor, now: datetime | None = None) -> OrganizerCancellations:
+    """How many of the vendor's bookings the organizer called off: the cancellations counted against them.
+
+    Only the organizer's own cancellations count; the customer's and an admin's do not.
+    """
+    since = (now or timezone.now()) - timedelta(days=RECENT_CANCELLATIONS_DAYS)
+    counts = Booking.objects.filter(
+        vendor=vendor, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.ORGANIZER
+    ).aggregate(total=Count("pk"), recent=Count("pk", filter=Q(closed_at__gte=since)))
+    return OrganizerCancellations(recent=counts["recent"], total=counts["total"])
 
 
 # --- Back office (platform admins) -----------------------------------------------------

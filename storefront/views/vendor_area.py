@@ -16,7 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace.availability.services import WeeklyWindow, availability_rules_replace
 from marketplace.bookings import policy
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
+from marketplace.bookings.selectors import (
+    booking_cancellations_by_organizer,
+    booking_get_for_user,
+    booking_list_for_user,
+)
 from marketplace.bookings.services import booking_accept, booking_cancel, booking_decline, booking_quote
 from marketplace.catalog.models import PricingModel
 from marketplace.catalog.selectors import category_list, service_list_owned
@@ -96,6 +100,7 @@ def dashboard(request, vendor):
             "paid_out": Money(earnings["paid_out_minor"], currency),
             "in_escrow": Money(earnings["in_escrow_minor"], currency),
             "rating": vendor_rating_summary(vendor=vendor),
+            "cancellations": booking_cancellations_by_organizer(vendor=vendor),
             "service_count": service_list_owned(vendor=vendor).filter(is_active=True).count(),
             "has_hours": vendor.availability_rules.exists(),
             "decline_form": DeclineForm(),

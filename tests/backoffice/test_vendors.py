@@ -7,9 +7,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.bookings.services import booking_cancel
 from marketplace.core.audit import audit_log_for
 from marketplace.core.models import AuditLogEntry
 from marketplace.vendors.models import Vendor, VerificationStatus
+from tests.conftest import local_slot
+from tests.factories.bookings import request_booking
 
 from .conftest import make_vendor, messages_of
 
@@ -202,3 +205,27 @@ def test_the_form_of_a_decision_the_status_does_not_allow_warns_before_submittin
     assert "An organizer who is rejected cannot be verified: submitting will change nothing." in (
         response.content.decode()
     )
+
+
+def test_the_file_counts_the_bookings_the_organizer_cancelled(admin_client, customer, admin_user, service):
+    # given two cancellations by the organizer, one over a year ago, and one by the customer
+    def cancel(by, days_ahead):
+        booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=days_ahead))
+        booking_cancel(user=by, booking_id=booking.pk)
+
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        cancel(service.vendor.user, 3)
+    cancel(service.vendor.user, 3)
+    cancel(customer, 4)
+
+    response = admin_client.get(reverse("backoffice_vendors:inspect", args=[service.vendor.pk]))
+
+    assert response.status_code == 200
+    assert (response.context["organizer_cancellations"].recent, response.context["organizer_cancellations"].total) == (
+        1,
+        2,
+    )
+    html = response.content.decode()
+    assert "Cancellations by the organizer" in html
+    assert "<dt>In the last 12 months</dt><dd>1</dd>" in html
+    assert "<dt>In total</dt><dd>2</dd>" in html

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from marketplace.availability.models import AvailabilityRule
 from marketplace.bookings.models import Booking
+from marketplace.bookings.services import booking_cancel
 from marketplace.catalog.models import Service
 from marketplace.core.models import AuditLogEntry
 from marketplace.payments.models import Transaction
@@ -283,3 +284,15 @@ def test_dashboard_times_are_in_the_organizers_time_zone(browser_as, customer, v
     assert "9:00 AM" in content
     assert "America/Los_Angeles" in content
     assert Booking.objects.count() == 1
+
+
+def test_the_dashboard_shows_the_organizer_their_own_cancellations(browser_as, customer, vendor, service):
+    booking = paid(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+    booking_cancel(user=vendor.user, booking_id=booking.pk, reason="Sick")
+
+    response = browser_as(vendor.user).get(reverse("storefront:vendor_dashboard"))
+
+    assert (response.context["cancellations"].recent, response.context["cancellations"].total) == (1, 1)
+    html = response.content.decode()
+    assert "Cancelled by you" in html
+    assert "In the last 12 months (1 in total). Each one counts against you." in html
