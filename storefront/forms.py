@@ -17,6 +17,13 @@ from marketplace.accounts.models import Role
 from marketplace.availability.models import Weekday
 from marketplace.availability.services import validate_opening
 from marketplace.bookings.services import ADDRESS_MAX_LENGTH, NOTE_MAX_LENGTH
+from marketplace.catalog.cancellation import (
+    DEFAULT_POLICY,
+    CancellationPolicy,
+    cancellation_terms,
+    policy_summary,
+    terms_lines,
+)
 from marketplace.catalog.limits import (
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
@@ -167,6 +174,9 @@ class CancelForm(forms.Form):
         label="Reason (optional)",
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Let the other side know why."}),
     )
+    # The refund the cancel step showed, in minor units: if a refund tier ended since the page
+    # was opened, the view shows the new amounts instead of cancelling for less than was shown.
+    expected_refund_minor = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ReviewForm(forms.Form):
@@ -309,6 +319,18 @@ class ServiceForm(forms.Form):
         label="Instant booking",
         help_text="Paid requests are confirmed at once. Off: you accept or decline each one. Never for quotes.",
     )
+    cancellation_policy = forms.ChoiceField(
+        label="Cancellation policy",
+        choices=CancellationPolicy.choices,
+        initial=DEFAULT_POLICY,
+        widget=forms.RadioSelect,
+        help_text="What a customer who cancels gets back. Bookings already made keep the terms they were made on. "
+        "If you cancel, the customer always gets a full refund, and the cancellation counts against you.",
+        error_messages={
+            "required": "Choose a cancellation policy.",
+            "invalid_choice": "Choose one of the cancellation policies: flexible, moderate or strict.",
+        },
+    )
     is_active = forms.BooleanField(
         required=False, initial=True, label="Published", help_text="Off hides the service from customers."
     )
@@ -329,6 +351,16 @@ class ServiceForm(forms.Form):
     def clean_category(self):
         return int(self.cleaned_data["category"])
 
+    def cancellation_policy_options(self) -> list[dict]:
+        """Each policy's radio button with its terms in words, so the organizer sees what they pick."""
+        options = []
+        for radio in self["cancellation_policy"]:
+            policy = radio.data["value"]
+            options.append(
+                {"radio": radio, "summary": policy_summary(policy), "lines": terms_lines(cancellation_terms(policy))}
+            )
+        return options
+
     def clean(self):
         data = super().clean()
         price = data.get("price")
@@ -348,6 +380,7 @@ class ServiceForm(forms.Form):
             "base_price_minor": data["price"],
             "duration_minutes": data["duration_minutes"],
             "instant_booking": data["instant_booking"],
+            "cancellation_policy": data["cancellation_policy"],
         }
         if "is_active" in data:
             values["is_active"] = data["is_active"]

@@ -17,8 +17,10 @@ from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import WaitingFor
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import booking_cancel, booking_confirm_completion, booking_pay
+from marketplace.catalog.cancellation import CancellationPolicy, terms_lines
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed
+from marketplace.payments.policy import payment_of
 from marketplace.reviews.policy import can_review, review_of
 from marketplace.reviews.services import review_create
 
@@ -93,6 +95,7 @@ def _progress(booking) -> list[tuple[str, str]]:
 def _detail_context(request, booking, **forms) -> dict:
     user = request.user
     can_confirm = policy.can_confirm_completion(booking, user=user)
+    can_cancel = policy.can_cancel(booking, user=user)
     return {
         "booking": booking,
         "progress": _progress(booking),
@@ -101,7 +104,10 @@ def _detail_context(request, booking, **forms) -> dict:
         "time_zone": user.time_zone,
         "money": policy.money_outlook(booking, audience="customer"),
         "can_pay": policy.can_pay(booking, user=user),
-        "can_cancel": policy.can_cancel(booking, user=user),
+        "can_cancel": can_cancel,
+        "cancellation": policy.cancellation_preview(booking, user=user) if can_cancel else None,
+        "terms_policy": CancellationPolicy(booking.cancellation_terms["policy"]).label,
+        "terms_lines": terms_lines(booking.cancellation_terms),
         "can_confirm": can_confirm,
         "confirmation_preview": policy.confirmation_preview(booking) if can_confirm else "",
         "can_review": can_review(booking, user=user),
@@ -189,12 +195,46 @@ def booking_confirm(request, booking_id: int):
     return redirect("storefront:booking_detail", booking_id=booking.pk)
 
 
+def _refund_changed(form, booking, user) -> bool:
+    """Whether the refund differs from the one the cancel step showed (a refund tier ended meanwhile).
+
+    The customer confirmed the amount on the page; cancelling for less would surprise them.
+    The form then says so, and the page shows the new amounts to confirm again.
+    """
+    shown = form.cleaned_data.get("expected_refund_minor")
+    preview = policy.cancellation_preview(booking, user=user)
+    if shown is None or not preview.verdict or shown == preview.customer_gets_back.minor:
+        return False
+    form.add_error(
+        None,
+        f"The refund has changed since you opened this page: cancelling now gives you back "
+        f"{preview.customer_gets_back}. Check the amounts below and confirm again to cancel.",
+    )
+    return True
+
+
+def _cancelled_message(booking) -> str:
+    """What the customer is told once the booking is cancelled, from the payment as it now stands."""
+    payment = payment_of(booking)
+    if payment is None:
+        return "Booking cancelled. Nothing was charged."
+    if payment.refunded_minor == payment.amount_minor:
+        return f"Booking cancelled. Your payment of {payment.amount} is refunded in full."
+    if not payment.refunded_minor:
+        return f"Booking cancelled. Under the booking's cancellation terms, none of your {payment.amount} is refunded."
+    return (
+        f"Booking cancelled. {payment.refunded} of your {payment.amount} is refunded, "
+        "under the booking's cancellation terms."
+    )
+
+
 @customer_required
 @require_POST
 def booking_cancel_view(request, booking_id: int):
+    """Cancel after the cancel step showed the refund; if the refund changed since, show it again instead."""
     booking = _own_booking(request, booking_id)
     form = CancelForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or _refund_changed(form, booking, request.user):
         return render(
             request,
             "storefront/account/booking_detail.html",
@@ -207,10 +247,7 @@ def booking_cancel_view(request, booking_id: int):
         messages.error(request, error.message)
     else:
         booking = _own_booking(request, booking.pk)
-        if policy.is_paid(booking):
-            messages.success(request, f"Booking cancelled. Your payment of {booking.price} is refunded in full.")
-        else:
-            messages.success(request, "Booking cancelled. Nothing was charged.")
+        messages.success(request, _cancelled_message(booking))
     return redirect("storefront:booking_detail", booking_id=booking.pk)
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.bookings.selectors import service_slots
 from marketplace.bookings.services import booking_price_minor, booking_request
+from marketplace.catalog.cancellation import cancellation_terms, policy_summary, terms_lines
 from marketplace.catalog.models import PricingModel
 from marketplace.catalog.selectors import (
     category_list,
@@ -91,7 +92,7 @@ def _group_slots_by_day(slots, *, zone: ZoneInfo, first_day, days: int) -> list[
 
 @require_http_methods(["GET", "POST"])
 def service_detail(request, service_id: int, slug: str):
-    """The service, its organizer, reviews, the next two weeks of free slots, and the booking form."""
+    """The service, its cancellation terms, organizer and reviews, two weeks of free slots, and the booking form."""
     service = service_get_public(service_id=service_id)
     if service is None:
         raise Http404("Service not found.")
@@ -167,6 +168,8 @@ def service_detail(request, service_id: int, slug: str):
             "open_day": _open_day(slot_days, form),
             "time_zone": found.time_zone,
             "rating": vendor_rating_summary(vendor=vendor),
+            "cancellation_summary": policy_summary(service.cancellation_policy),
+            "cancellation_lines": terms_lines(cancellation_terms(service.cancellation_policy)),
             "reviews": reviews,
             "more_services": list(service_list_for_vendor(vendor=vendor).exclude(pk=service.pk)[:3]),
             "can_book": user.is_authenticated and user.is_customer,

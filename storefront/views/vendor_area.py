@@ -122,6 +122,7 @@ def _vendor_booking(request, booking_id: int):
 @with_vendor
 def booking_detail(request, vendor, booking_id: int):
     booking = _vendor_booking(request, booking_id)
+    can_cancel = policy.can_cancel(booking, user=request.user)
     return render(
         request,
         "storefront/vendor/booking_detail.html",
@@ -130,7 +131,8 @@ def booking_detail(request, vendor, booking_id: int):
             "booking": booking,
             "state": policy.waiting_for(booking) or "",
             "money": policy.money_outlook(booking, audience="vendor"),
-            "can_cancel": policy.can_cancel(booking, user=request.user),
+            "can_cancel": can_cancel,
+            "cancellation": policy.cancellation_preview(booking, user=request.user) if can_cancel else None,
             "can_decline": policy.can_decline(booking, user=request.user),
             "decline_form": DeclineForm(),
             "quote_form": QuoteForm(currency=booking.currency),
@@ -214,7 +216,8 @@ def booking_cancel_view(request, vendor, booking_id: int):
         booking_id,
         CancelForm,
         lambda booking, data: booking_cancel(user=request.user, booking_id=booking.pk, reason=data["reason"]),
-        "Booking {booking.reference} cancelled. Any payment is refunded to the customer in full.",
+        "Booking {booking.reference} cancelled. Any payment is refunded to the customer in full; "
+        "the cancellation counts against you.",
     )
 
 
@@ -322,6 +325,7 @@ def service_edit(request, vendor, service_id: int):
         "price": to_major_units(service.base_price_minor, service.currency),
         "duration_minutes": service.duration_minutes,
         "instant_booking": service.instant_booking,
+        "cancellation_policy": service.cancellation_policy,
         "is_active": service.is_active,
     }
     form = ServiceForm(

@@ -45,6 +45,7 @@ def service_form(category, **changes) -> dict:
         "price": "250.00",
         "duration_minutes": "180",
         "instant_booking": "on",
+        "cancellation_policy": "moderate",
     }
     data.update(changes)
     return data
