@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.services import booking_request
+from marketplace.bookings.services import booking_cancel, booking_request
 from tests.conftest import local_slot
 from tests.factories import CustomerFactory
 
@@ -112,3 +112,12 @@ def test_bookings_are_read_only(admin_client, awaiting_payout):
     for path in ("new/", f"edit/{awaiting_payout.pk}/", f"delete/{awaiting_payout.pk}/"):
         response = admin_client.get(reverse("backoffice_bookings:index") + path)
         assert response.status_code == 404, path
+
+
+def test_a_cancelled_booking_says_who_cancelled_it(admin_client, customer, service):
+    booking = paid_booking(customer=customer, service=service, days_ahead=4)
+    booking_cancel(user=service.vendor.user, booking_id=booking.pk, reason="Sick")
+
+    response = admin_client.get(reverse("backoffice_bookings:inspect", args=[booking.pk]))
+
+    assert "<dt>Cancelled by</dt><dd>The organizer</dd>" in response.content.decode()

@@ -229,3 +229,4 @@ def test_the_file_counts_the_bookings_the_organizer_cancelled(admin_client, cust
     assert "Cancellations by the organizer" in html
     assert "<dt>In the last 12 months</dt><dd>1</dd>" in html
     assert "<dt>In total</dt><dd>2</dd>" in html
+    assert "<td>Moderate</td>" in html  # the service's cancellation policy
