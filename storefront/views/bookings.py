@@ -92,6 +92,14 @@ def _progress(booking) -> list[tuple[str, str]]:
     ]
 
 
+def _terms(booking) -> dict:
+    """The booking's own cancellation terms (copied from the service when it was made), in words."""
+    return {
+        "terms_policy": CancellationPolicy(booking.cancellation_terms["policy"]).label,
+        "terms_lines": terms_lines(booking.cancellation_terms),
+    }
+
+
 def _detail_context(request, booking, **forms) -> dict:
     user = request.user
     can_confirm = policy.can_confirm_completion(booking, user=user)
@@ -106,8 +114,7 @@ def _detail_context(request, booking, **forms) -> dict:
         "can_pay": policy.can_pay(booking, user=user),
         "can_cancel": can_cancel,
         "cancellation": policy.cancellation_preview(booking, user=user) if can_cancel else None,
-        "terms_policy": CancellationPolicy(booking.cancellation_terms["policy"]).label,
-        "terms_lines": terms_lines(booking.cancellation_terms),
+        **_terms(booking),
         "can_confirm": can_confirm,
         "confirmation_preview": policy.confirmation_preview(booking) if can_confirm else "",
         "can_review": can_review(booking, user=user),
@@ -174,6 +181,7 @@ def booking_checkout(request, booking_id: int):
             ],
             "time_zone": request.user.time_zone,
             "payment_deadline": policy.payment_deadline(booking) if booking.quoted_at is None else None,
+            **_terms(booking),
         },
     )
 

@@ -228,3 +228,13 @@ def test_the_organizers_name_is_escaped_in_the_cancel_step(browser_as, customer,
 
     assert "<b>Spaces</b>" not in html
     assert "<dt>Calm &lt;b&gt;Spaces&lt;/b&gt; keeps</dt>" in html
+
+
+def test_the_checkout_shows_the_terms_the_customer_pays_under(browser_as, customer, service):
+    booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+
+    html = browser_as(customer).get(reverse("storefront:booking_pay", args=[booking.pk])).content.decode()
+
+    assert "If Calm Spaces declines or cancels, you get a full refund; if you cancel" in html
+    for line in MODERATE_LINES:
+        assert f"<li>{line}</li>" in html
