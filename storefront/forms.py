@@ -319,17 +319,17 @@ class ServiceForm(forms.Form):
         label="Instant booking",
         help_text="Paid requests are confirmed at once. Off: you accept or decline each one. Never for quotes.",
     )
+    # Not required: a form without it (opened before policies existed) keeps the service's policy,
+    # or gives a new service the default one. An unknown value is an error.
     cancellation_policy = forms.ChoiceField(
+        required=False,
         label="Cancellation policy",
         choices=CancellationPolicy.choices,
         initial=DEFAULT_POLICY,
         widget=forms.RadioSelect,
         help_text="What a customer who cancels gets back. Bookings already made keep the terms they were made on. "
         "If you cancel, the customer always gets a full refund, and the cancellation counts against you.",
-        error_messages={
-            "required": "Choose a cancellation policy.",
-            "invalid_choice": "Choose one of the cancellation policies: flexible, moderate or strict.",
-        },
+        error_messages={"invalid_choice": "Choose one of the cancellation policies: flexible, moderate or strict."},
     )
     is_active = forms.BooleanField(
         required=False, initial=True, label="Published", help_text="Off hides the service from customers."
@@ -380,8 +380,9 @@ class ServiceForm(forms.Form):
             "base_price_minor": data["price"],
             "duration_minutes": data["duration_minutes"],
             "instant_booking": data["instant_booking"],
-            "cancellation_policy": data["cancellation_policy"],
         }
+        if data.get("cancellation_policy"):
+            values["cancellation_policy"] = data["cancellation_policy"]
         if "is_active" in data:
             values["is_active"] = data["is_active"]
         return values

@@ -238,3 +238,15 @@ def test_the_checkout_shows_the_terms_the_customer_pays_under(browser_as, custom
     assert "If Calm Spaces declines or cancels, you get a full refund; if you cancel" in html
     for line in MODERATE_LINES:
         assert f"<li>{line}</li>" in html
+
+
+def test_a_form_sent_without_a_policy_keeps_the_services_policy(browser_as, vendor, service, category):
+    service_update(user=vendor.user, service_id=service.pk, cancellation_policy="strict")
+    data = service_form(category, title="Whole-home reset")
+    del data["cancellation_policy"]
+
+    response = browser_as(vendor.user).post(reverse("storefront:vendor_service_edit", args=[service.pk]), data)
+
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert (service.title, service.cancellation_policy) == ("Whole-home reset", "strict")
