@@ -189,6 +189,14 @@ def test_when_a_tier_ended_since_the_step_was_shown_nothing_is_cancelled_and_the
     assert 'id="cancel" open' in html
 
 
+def test_a_full_refund_shows_no_minus_before_nothing_kept(browser_as, customer, confirmed):
+    with time_machine.travel(confirmed.starts_at - timedelta(hours=100), tick=False):
+        html = _detail(browser_as(customer), confirmed).content.decode()
+
+    assert "<dt>Calm Spaces keeps</dt><dd>$0.00</dd>" in html
+    assert "<dt>You get back</dt><dd>$300.00</dd>" in html
+
+
 def test_an_unpaid_booking_has_nothing_to_refund(browser_as, customer, service):
     booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
 
