@@ -68,7 +68,7 @@ def terms_lines(terms: dict) -> list[str]:
         if hours == 0 and index == 0:
             lines.append(f"Cancel any time before the start for {what}.")
         elif hours == 0:
-            lines.append(f"Cancel later than {hours_text(tiers[index - 1][0])} before the start for {what}.")
+            lines.append(f"Cancel less than {hours_text(tiers[index - 1][0])} before the start for {what}.")
         else:
             lines.append(f"Cancel at least {hours_text(hours)} before the start for {what}.")
     lines.append(f"Reschedule up to {hours_text(terms['reschedule_hours'])} before the start.")

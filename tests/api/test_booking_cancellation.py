@@ -30,7 +30,7 @@ MODERATE_TERMS = {
     "lines": [
         "Cancel at least 3 days before the start for a full refund.",
         "Cancel at least 24 hours before the start for a 50% refund.",
-        "Cancel later than 24 hours before the start for no refund.",
+        "Cancel less than 24 hours before the start for no refund.",
         "Reschedule up to 24 hours before the start.",
         "If the organizer cancels, you always get a full refund.",
     ],
@@ -272,7 +272,7 @@ def test_an_organizer_changes_the_policy_and_the_public_page_shows_it(api, servi
     assert public["cancellation_policy"] == "flexible"
     assert public["cancellation_terms"]["lines"][:2] == [
         "Cancel at least 24 hours before the start for a full refund.",
-        "Cancel later than 24 hours before the start for a 50% refund.",
+        "Cancel less than 24 hours before the start for a 50% refund.",
     ]
 
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 MODERATE_LINES = [
     "Cancel at least 3 days before the start for a full refund.",
     "Cancel at least 24 hours before the start for a 50% refund.",
-    "Cancel later than 24 hours before the start for no refund.",
+    "Cancel less than 24 hours before the start for no refund.",
     "Reschedule up to 24 hours before the start.",
     "If the organizer cancels, you always get a full refund.",
 ]
