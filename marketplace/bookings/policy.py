@@ -370,6 +370,8 @@ def cancellation_refund(booking: Booking, *, user: User, now: datetime | None = 
     booking's refund tiers decide by how many hours before the start the customer cancels.
     """
     by = cancelled_by(booking, user=user)
+    if not is_paid(booking):
+        return CancellationRefund(by, 100, "Nothing has been paid, so there is nothing to refund.")
     if by == CancelledBy.ORGANIZER:
         return CancellationRefund(by, 100, "The organizer cancelled: the customer is refunded in full.")
     if by == CancelledBy.ADMIN:
