@@ -22,12 +22,12 @@ PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
 DEFAULT_PROFILE = "ci"
 
 # Examples of a database-backed test (the money state machine) under each profile.
-DATABASE_EXAMPLES = {"ci": 15, "long": 300}
+DATABASE_EXAMPLES = {"ci": 20, "long": 300}
 
 settings.register_profile(
     "ci",
     max_examples=100,
-    stateful_step_count=12,
+    stateful_step_count=20,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
