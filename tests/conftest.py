@@ -20,6 +20,9 @@ from .factories import (
     make_category,
     with_weekly_hours,
 )
+from .hypothesis_profiles import load_hypothesis_profile
+
+load_hypothesis_profile()
 
 
 def pytest_report_header(config):
