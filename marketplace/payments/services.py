@@ -626,6 +626,8 @@ def escrow_release_request(*, booking_id: int) -> Transaction:
     """
     with unit_of_work():
         txn = _lock(booking_id)
+        if txn is not None and txn.status == TransactionStatus.REFUNDED:
+            return txn  # everything was refunded (an admin's goodwill): nothing left to release
         if txn is None or txn.status != TransactionStatus.HELD:
             raise PaymentNotHeld("This booking has no payment held in escrow.")
         grounds = payout_approval_grounds(amount_minor=txn.kept.minor, vendor=txn.booking.vendor)

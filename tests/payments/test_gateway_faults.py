@@ -532,8 +532,11 @@ def test_paying_again_while_a_charge_is_pending_finishes_that_charge(clock, cust
     with local_gateway_faults(charge=["timeout"]), pytest.raises(PaymentProcessing):
         pay(customer, booking)
     pending = only(MovementKind.CHARGE, booking)
+    with pytest.raises(PaymentProcessing):  # at once: the first attempt may still be on its way
+        pay(customer, booking, "pm_card_mastercard")
 
-    pay(customer, booking, "pm_card_mastercard")  # an impatient customer, with another card
+    clock.shift(timedelta(seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS + 1))
+    pay(customer, booking, "pm_card_mastercard")  # later, with another card: the first charge is finished
 
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
