@@ -43,7 +43,6 @@ POSTING_KIND_FOR = {
     MovementKind.TRANSFER: EntryKind.PAYOUT,
     MovementKind.REVERSAL: EntryKind.REVERSAL,
 }
-GATEWAY_POSTING_KINDS = tuple(POSTING_KIND_FOR.values())
 CHUNK_SIZE = 1000
 # A gateway's clock and ours may disagree by this much: a posting's object is looked for this
 # far around the period too, so a posting just inside it is not reported for that.
@@ -184,7 +183,6 @@ def _unknown_references(
     postings = LedgerEntry.objects.filter(
         created_at__gte=created_from,
         created_at__lt=created_to,
-        kind__in=GATEWAY_POSTING_KINDS,
         gateway_reference__isnull=False,
     )
     count = postings.count()
