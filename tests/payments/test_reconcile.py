@@ -107,7 +107,7 @@ def test_a_gateway_object_no_posting_carries_is_a_difference(history):
     [line] = differences(out)
     assert line.startswith("DIFFERENCE missing_posting ch_local_orphan: charge $42.00 created ")
     assert line.endswith(": no ledger posting carries this id")
-    assert out.splitlines()[-1] == "Checked 9 gateway objects and 8 ledger postings: 1 differences, 0 warnings."
+    assert out.splitlines()[-1] == "Checked 9 gateway objects and 8 ledger postings: 1 difference, 0 warnings."
 
 
 def test_a_posting_whose_gateway_object_does_not_exist_is_a_difference(history, vendor):
@@ -129,7 +129,7 @@ def test_a_posting_whose_gateway_object_does_not_exist_is_a_difference(history, 
         f"{history['released'].reference}, posted "
     )
     assert line.endswith(") names an object the gateway does not know")
-    assert out.splitlines()[-1] == "Checked 8 gateway objects and 9 ledger postings: 1 differences, 0 warnings."
+    assert out.splitlines()[-1] == "Checked 8 gateway objects and 9 ledger postings: 1 difference, 0 warnings."
 
 
 def test_an_amount_or_currency_that_differs_is_a_difference(history):
@@ -199,7 +199,7 @@ def test_a_movement_still_pending_is_reported_after_the_grace_period(history, ad
     assert line.endswith(
         ", still pending after 1 attempt(s), last error: The local gateway failed before the refund (injected fault)."
     )
-    assert out.splitlines()[-1] == "Checked 9 gateway objects and 9 ledger postings: 0 differences, 1 warnings."
+    assert out.splitlines()[-1] == "Checked 9 gateway objects and 9 ledger postings: 0 differences, 1 warning."
     # A movement younger than the grace period is on its way, not stuck.
     assert reconcile_all("--pending-grace", "120")[0] == 0
 

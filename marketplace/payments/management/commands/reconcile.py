@@ -31,6 +31,10 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
@@ -111,7 +115,6 @@ class Command(BaseCommand):
         if report.is_clean:
             self.stdout.write(self.style.SUCCESS(f"{checked}: no differences."))
             return
-        self.stdout.write(
-            self.style.ERROR(f"{checked}: {len(report.differences)} differences, {len(report.warnings)} warnings.")
-        )
+        found = f"{_count(len(report.differences), 'difference')}, {_count(len(report.warnings), 'warning')}"
+        self.stdout.write(self.style.ERROR(f"{checked}: {found}."))
         sys.exit(1)
