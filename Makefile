@@ -1,5 +1,5 @@
 # Thin wrappers: everything lives in dev.py so a machine without make works too.
-.PHONY: demo test lint bench setup clean ci
+.PHONY: demo test lint bench bench-money setup clean ci
 demo:
 	python3 dev.py demo
 test:
@@ -8,6 +8,8 @@ lint:
 	python3 dev.py lint
 bench:
 	python3 dev.py bench
+bench-money:
+	python3 dev.py bench money
 setup:
 	python3 dev.py setup
 clean:

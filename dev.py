@@ -5,7 +5,8 @@
     python3 dev.py test    run the whole test suite (PostgreSQL if DATABASE_URL is set, else SQLite)
     python3 dev.py setup   create .venv and install the locked dependencies (the others do this first)
     python3 dev.py lint    ruff and the import-layer contracts
-    python3 dev.py bench   run the benchmarks in bench/
+    python3 dev.py bench   run the benchmark in bench/ (the API served by gunicorn)
+    python3 dev.py bench money   the money benchmark: release and payout of 10,000 bookings (PostgreSQL)
     python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
@@ -163,6 +164,8 @@ def demo() -> None:
 
 def bench(args: list[str]) -> None:
     setup()
+    if args[:1] == ["money"]:
+        sys.exit(run(BIN / "python", "bench/money.py", *args[1:], check=False))
     sys.exit(run(BIN / "python", "bench/run.py", *args, check=False))
 
 

@@ -22,7 +22,8 @@ TABLES = ("payments_ledgerentry", "payments_ledgerline")
 def add_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION, params=None)  # no placeholders: the RAISE format uses %
+    # params=None: the function's RAISE format has '%' placeholders that psycopg must not interpolate.
+    schema_editor.execute(FUNCTION, params=None)
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

@@ -1,0 +1,17 @@
+"""Settings of the money benchmark (bench/money.py): production's, with django-q2 in sync mode.
+
+In sync mode a queued job runs in the process that queued it, once the unit of work that
+queued it has committed, through django-q2's own worker code (pickled, signed, its result
+saved), as a cluster worker would run it; so `escrow_release` is followed at once by the
+`payout_execute` it queues. The local gateway stands in for Stripe.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "bench-only-insecure-key-0123456789abcdefghijklmnop")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from marketplace.settings.production import *  # noqa: F403
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+PAYMENTS_GATEWAY = "local"
