@@ -265,7 +265,7 @@ class LedgerEntry(models.Model):
     """One balanced posting: its lines sum to zero. Append-only.
 
     On PostgreSQL a trigger refuses any UPDATE or DELETE of a ledger row (migration
-    0004); a mistake is corrected by a new posting, never by an edit. A gateway object
+    0005); a mistake is corrected by a new posting, never by an edit. A gateway object
     (charge, refund, transfer, reversal) appears in at most one posting, and a payment
     is captured and released at most once (database constraints).
     """

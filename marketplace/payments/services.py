@@ -265,7 +265,7 @@ def movement_execute(movement_id: int, *, raise_refusal: bool = False) -> Moveme
 
 
 def _lock_movement(movement_id: int) -> Movement:
-    return Movement.objects.select_for_update(of=("self",)).select_related("booking").get(pk=movement_id)
+    return Movement.objects.select_for_update(of=("self",)).select_related("booking", "vendor").get(pk=movement_id)
 
 
 def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
@@ -727,10 +727,9 @@ def _payout_create(txn: Transaction, *, vendor: Vendor) -> Payout:
     return payout
 
 
-def payout_execute(*, payout_id: int) -> Payout:
+def payout_execute(*, payout_id: int) -> Movement:
     """Transfer one payout. Safe to run twice and to kill at any point: exactly one transfer."""
-    movement_execute(payout_id)
-    return Payout.objects.get(pk=payout_id)
+    return movement_execute(payout_id)
 
 
 # --- Holds ---------------------------------------------------------------------------------------
