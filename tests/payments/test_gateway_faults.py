@@ -39,7 +39,9 @@ from marketplace.payments.models import (
     TransactionStatus,
 )
 from marketplace.payments.policy import payment_of
+from tests.conftest import local_slot
 from tests.factories import ServiceFactory
+from tests.factories.bookings import completed_booking, request_booking
 from tests.payments.money_checks import (
     EXECUTED_ENTRY,
     assert_money_invariants,
@@ -48,6 +50,7 @@ from tests.payments.money_checks import (
     vendor_debt,
     vendor_payable,
 )
+from tests.races import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -577,3 +580,50 @@ def test_the_expiry_sweep_does_expire_a_booking_whose_charge_was_declined(clock,
     booking.refresh_from_db()
     assert booking.status == BookingStatus.EXPIRED
     assert assert_money_invariants() == ZERO_TOTALS
+
+
+# --- The same movement finished in several places at once (real threads) -------------------------
+
+racing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# What a payment sent while another is on its way, or already through, is told.
+PAID_OR_ON_ITS_WAY = {"payment_processing", "already_paid", "invalid_transition"}
+
+
+@racing
+def test_one_booking_paid_four_times_at_once_is_charged_once(customer, service):
+    booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+
+    results = run_at_once(4, lambda i: pay(customer, booking))
+
+    paid = [result for result in results if isinstance(result, Booking)]
+    refused = [getattr(result, "code", result) for result in results if not isinstance(result, Booking)]
+    assert len(paid) >= 1
+    assert set(refused) <= PAID_OR_ON_ITS_WAY, refused
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    [charge] = Movement.objects.filter(kind=MovementKind.CHARGE)
+    assert charge.state == MovementState.SUCCEEDED
+    assert len(operations_for(charge)) == 1
+    assert len(postings_for(charge)) == 1
+    assert assert_money_invariants() == settled_totals("charge")
+
+
+@racing
+def test_a_pending_payout_finished_by_two_jobs_and_two_sweeps_at_once_is_transferred_once(customer, service):
+    with local_gateway_faults(transfer=["error"]):
+        booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+    payout = Payout.objects.get(booking=booking)
+    assert payout.state == MovementState.PENDING
+
+    def finish(i: int):
+        return tasks.payout_execute(payout.pk) if i % 2 else tasks.movement_recover_sweep()
+
+    results = run_at_once(4, finish)
+
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    payout.refresh_from_db()
+    assert payout.state == MovementState.SUCCEEDED
+    [transfer] = operations_for(payout)
+    [posting] = postings_for(payout)
+    assert (transfer.amount_minor, posting.gateway_reference) == (25500, transfer.reference)
+    assert assert_money_invariants() == settled_totals("transfer")
