@@ -24,6 +24,11 @@ def escrow_held(*, currency: str) -> int:
     return -ledger_balance(account=LedgerAccount.CUSTOMER_ESCROW, currency=currency)
 
 
+def vendor_debt_minor(*, vendor: Vendor, currency: str) -> int:
+    """What the vendor owes the platform (refunds after payout not yet taken back), in minor units."""
+    return ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)
+
+
 def vendor_earnings(*, vendor: Vendor) -> dict:
     """An organizer's money in minor units: paid out, on its way, still in escrow, and what they owe."""
     payouts = Payout.objects.filter(vendor=vendor)
@@ -37,7 +42,7 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
         ]
         or 0,
         "in_escrow_minor": held.aggregate(total=Sum("vendor_payout_minor"))["total"] or 0,
-        "debt_minor": max(0, ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)),
+        "debt_minor": max(0, vendor_debt_minor(vendor=vendor, currency=currency)),
     }
 
 

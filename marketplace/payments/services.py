@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db.models import F
@@ -90,7 +91,8 @@ from .models import (
     Transaction,
     TransactionStatus,
 )
-from .policy import payout_approval_grounds, percent_of, refund_split
+from .policy import hold_reasons_text, payout_approval_grounds, percent_of, refund_split
+from .selectors import vendor_debt_minor
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +144,6 @@ def ledger_post(
         for account, amount, vendor in lines
     )
     return entry
-
-
-def vendor_debt_minor(*, vendor: Vendor, currency: str) -> int:
-    """What the vendor owes the platform (refunds after payout not yet taken back), in minor units."""
-    from .selectors import ledger_balance
-
-    return ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)
 
 
 # --- Locks and keys ----------------------------------------------------------------------
@@ -235,11 +230,7 @@ def movement_execute(movement_id: int, *, raise_refusal: bool = False) -> Moveme
     if movement.state != MovementState.PENDING:
         return movement
     if movement.kind == MovementKind.TRANSFER and movement.amount_minor == 0:
-        with unit_of_work():
-            movement = _lock_movement(movement_id)
-            if movement.state == MovementState.PENDING:
-                _apply(movement, reference=None)
-        return movement
+        return _while_pending(movement_id, lambda locked: _apply(locked, reference=None))  # nothing to transfer
     assert_outside_transaction()
     Movement.objects.filter(pk=movement_id).update(attempts=F("attempts") + 1, attempted_at=timezone.now())
     try:
@@ -250,22 +241,22 @@ def movement_execute(movement_id: int, *, raise_refusal: bool = False) -> Moveme
         movement.refresh_from_db()
         return movement
     except PaymentFailed as refusal:
-        with unit_of_work():
-            movement = _lock_movement(movement_id)
-            if movement.state == MovementState.PENDING:
-                _fail(movement, refusal)
+        movement = _while_pending(movement_id, partial(_fail, refusal=refusal))
         if raise_refusal:
             raise
         return movement
+    return _while_pending(movement_id, lambda locked: _apply(locked, reference=result.reference))
+
+
+def _while_pending(movement_id: int, step) -> Movement:
+    """Step 3 in its own transaction: lock the movement and run ``step`` unless another run already settled it."""
     with unit_of_work():
-        movement = _lock_movement(movement_id)
+        movement = (
+            Movement.objects.select_for_update(of=("self",)).select_related("booking", "vendor").get(pk=movement_id)
+        )
         if movement.state == MovementState.PENDING:
-            _apply(movement, reference=result.reference)
+            step(movement)
     return movement
-
-
-def _lock_movement(movement_id: int) -> Movement:
-    return Movement.objects.select_for_update(of=("self",)).select_related("booking", "vendor").get(pk=movement_id)
 
 
 def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
@@ -364,7 +355,7 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
     enqueue("marketplace.bookings.tasks.booking_payment_settled", movement.booking_id)
 
 
-def _fail(movement: Movement, refusal: PaymentFailed) -> None:
+def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     """The gateway refused for good: record it, and compensate what the refusal leaves undone."""
     _settle(movement, MovementState.FAILED, error=refusal)
     if movement.kind == MovementKind.CHARGE:
@@ -492,12 +483,11 @@ def escrow_refund(
         _check_amount(amount, currency=txn.currency)
         if kept < amount:
             raise RefundTooLarge(f"At most {kept} of this payment is left to refund.", field="amount_minor")
-        if txn.status == TransactionStatus.RELEASED:
-            payout = Payout.objects.filter(transaction=txn).first()
-            if payout is not None and payout.state == MovementState.PENDING:
-                raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
-            if payout is not None and payout.state == MovementState.FAILED:
-                raise PayoutFailed("The payout of this booking failed; resolve it before refunding.")
+        payout = Payout.objects.filter(transaction=txn).first() if txn.status == TransactionStatus.RELEASED else None
+        if payout is not None and payout.state == MovementState.PENDING:
+            raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
+        if payout is not None and payout.state == MovementState.FAILED:
+            raise PayoutFailed("The payout of this booking failed; resolve it before refunding.")
         split = refund_split(txn, amount)
         vendor = txn.booking.vendor
         reference = txn.booking.reference
@@ -532,7 +522,7 @@ def escrow_refund(
             movement=refund,
         )
         if txn.status == TransactionStatus.RELEASED and split.payout_returned.minor:
-            _take_back_from_vendor(txn, refund=refund, amount=split.payout_returned.minor)
+            _take_back_from_vendor(txn, payout=payout, refund=refund, amount=split.payout_returned.minor)
         txn.platform_fee_minor = split.platform_fee.minor
         txn.vendor_payout_minor = split.vendor_payout.minor
         txn.refunded_minor += amount.minor
@@ -557,9 +547,8 @@ def escrow_refund(
     return refund
 
 
-def _take_back_from_vendor(txn: Transaction, *, refund: Movement, amount: int) -> None:
+def _take_back_from_vendor(txn: Transaction, *, payout: Payout | None, refund: Movement, amount: int) -> None:
     """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once."""
-    payout = Payout.objects.filter(transaction=txn).first()
     transferred = payout.amount_minor if payout and payout.state == MovementState.SUCCEEDED else 0
     reversed_before = sum(
         Movement.objects.filter(transaction=txn, kind=MovementKind.REVERSAL)
@@ -661,9 +650,7 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
         if txn.releasable_at is None:
             raise BookingNotCompleted("The payout is released only after the booking is completed.")
         if txn.hold_reasons:
-            raise EscrowOnHold(
-                f"The escrow is on hold: {', '.join(HoldReason(r).label.lower() for r in txn.hold_reasons)}."
-            )
+            raise EscrowOnHold(f"The escrow is on hold: {hold_reasons_text(txn).lower()}.")
         if txn.payout_needs_approval and approved_by is None:
             raise PayoutNeedsApproval("This payout waits for an admin's approval.")
 
