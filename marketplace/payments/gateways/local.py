@@ -142,25 +142,40 @@ class LocalGateway:
             transfer_group=transfer_group,
         )
 
-    def _taken_back(self, *, kind: str, source_reference: str, idempotency_key: str) -> int:
-        return (
+    def _source_with_room(self, *, kind, source_kind, source_reference, amount, idempotency_key, errors):
+        """The charge a refund returns (or the transfer a reversal takes back), once the amount fits what is left.
+
+        ``errors``: the (not found, nothing asked, too much) refusals in this movement's words.
+        """
+        not_found, nothing, too_much = errors
+        source = LocalGatewayOperation.objects.filter(kind=source_kind, reference=source_reference).first()
+        if source is None:
+            raise not_found
+        if amount.minor <= 0:
+            raise nothing
+        taken_back = (
             LocalGatewayOperation.objects.filter(kind=kind, source_reference=source_reference)
             .exclude(idempotency_key=idempotency_key)
             .aggregate(total=Sum("amount_minor"))["total"]
             or 0
         )
+        if taken_back + amount.minor > source.amount_minor:
+            raise too_much
+        return source
 
     def refund(self, *, payment_reference, amount, idempotency_key):
-        charge = LocalGatewayOperation.objects.filter(kind=Kind.CHARGE, reference=payment_reference).first()
-        if charge is None:
-            raise ChargeNotFound("The charge to refund does not exist.")
-        if amount.minor <= 0:
-            raise AmountTooSmall("Nothing to refund.")
-        refunded = self._taken_back(
-            kind=Kind.REFUND, source_reference=payment_reference, idempotency_key=idempotency_key
+        self._source_with_room(
+            kind=Kind.REFUND,
+            source_kind=Kind.CHARGE,
+            source_reference=payment_reference,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            errors=(
+                ChargeNotFound("The charge to refund does not exist."),
+                AmountTooSmall("Nothing to refund."),
+                RefundExceedsCharge("The refund exceeds what was charged."),
+            ),
         )
-        if refunded + amount.minor > charge.amount_minor:
-            raise RefundExceedsCharge("The refund exceeds what was charged.")
         return self._record(
             kind=Kind.REFUND,
             prefix="re",
@@ -170,16 +185,18 @@ class LocalGateway:
         )
 
     def reverse_transfer(self, *, transfer_reference, amount, idempotency_key):
-        transfer = LocalGatewayOperation.objects.filter(kind=Kind.TRANSFER, reference=transfer_reference).first()
-        if transfer is None:
-            raise TransferNotFound("The transfer to reverse does not exist.")
-        if amount.minor <= 0:
-            raise AmountTooSmall("Nothing to reverse.")
-        reversed_ = self._taken_back(
-            kind=Kind.REVERSAL, source_reference=transfer_reference, idempotency_key=idempotency_key
+        transfer = self._source_with_room(
+            kind=Kind.REVERSAL,
+            source_kind=Kind.TRANSFER,
+            source_reference=transfer_reference,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            errors=(
+                TransferNotFound("The transfer to reverse does not exist."),
+                AmountTooSmall("Nothing to reverse."),
+                ReversalExceedsTransfer("The reversal exceeds what was transferred."),
+            ),
         )
-        if reversed_ + amount.minor > transfer.amount_minor:
-            raise ReversalExceedsTransfer("The reversal exceeds what was transferred.")
         return self._record(
             kind=Kind.REVERSAL,
             prefix="trr",
