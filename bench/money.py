@@ -14,20 +14,24 @@ What it does, in about two minutes on this project's 2-core machines:
    held in escrow with its split, the capture posting (processor_cash +A, customer_escrow
    -A) with the charge's id, and the release due without approval. Audit entries and
    notifications of those steps are left out: the release never reads them.
-3. Times the real path. Worker processes (2 by default, one per core) each take a slice
-   of the bookings and call marketplace.payments.tasks.escrow_release(booking_id) for
-   each, as a django-q2 worker does. The release records the commission, the vendor's
-   share and the payout, and queues payout_execute; with django-q2 in sync mode
-   (bench/money_settings.py) that job runs right after the release commits, through
-   django-q2's worker code: the gateway's transfer, then the payout posting. Reported:
+3. Times the real path. Completing a booking queues one escrow_release_due job, so the
+   bookings stand for that many queued jobs; worker processes (2 by default, one per core)
+   share them and call marketplace.payments.tasks.escrow_release_due() for each, as a
+   django-q2 worker does. A job releases every escrow that is due, a batch of
+   PAYMENTS_RELEASE_BATCH_SIZE per transaction (claimed with SKIP LOCKED, so the workers
+   share the backlog), and queues a payouts_execute job per PAYMENTS_PAYOUT_BATCH_SIZE
+   payouts; here each queued job runs right after the commit that queued it, in the
+   same worker (--jobs django-q: through django-q2's sync mode): a gateway transfer per
+   payout, then one transaction books them all. The jobs that come after the backlog
+   is gone find nothing due and cost one query each; they are timed too. Reported:
    bookings per second for release and payout together, against a target of 200.
 4. Checks the books: every payment released, one payout each and all succeeded, exactly
    one gateway transfer per payout, every ledger entry balanced, customer_escrow and
    vendor_payable at zero, processor_cash = captured - paid out, commission = the sum of
    the fees, and `reconcile` finds no difference between the ledger and the gateway.
-5. Profiles a few more releases one at a time: queries (by statement and table) and
-   milliseconds of the release and of the payout job, statements and commits
-   that write (each a WAL flush) per booking.
+5. Profiles one more batch on its own (--profile bookings, one process): queries by
+   statement and table, milliseconds and commits that write (each a WAL flush), per
+   booking, of the release and of the payout jobs it queues.
 
 The database is dropped at the end (--keep keeps it). Results go to
 bench/results/money.json (not committed: the figures belong to the machine). Exit 1 when
@@ -70,7 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--bookings", type=int, default=10_000, help="completed bookings to release (default 10000)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2: one per core)")
     parser.add_argument("--organizers", type=int, default=40, help="organizers the bookings spread over (default 40)")
-    parser.add_argument("--profile", type=int, default=20, help="extra bookings released one by one to profile")
+    parser.add_argument(
+        "--profile", type=int, default=100, help="extra bookings released as one batch on their own, to profile"
+    )
     parser.add_argument(
         "--jobs",
         choices=("direct", "django-q"),
@@ -336,11 +342,11 @@ def run_job_now(func: str, *args, **kwargs):
     return import_string(func)(*args, **kwargs)
 
 
-def release(booking_id: int) -> str:
-    """The work timed per booking: the release task, which runs the payout job it queues (sync mode)."""
-    from marketplace.payments.tasks import escrow_release
+def release_job(_booking_id: int) -> str:
+    """The job each completed booking queued, as a worker runs it: release what is due, then the payout jobs."""
+    from marketplace.payments.tasks import escrow_release_due
 
-    return escrow_release(booking_id)
+    return "released a backlog" if escrow_release_due() else "found nothing due"
 
 
 def baseline(number: int) -> str:
@@ -566,74 +572,57 @@ def write_commits(queries: list[dict]) -> int:
 
 
 def profile(booking_ids: list[int]) -> dict:
-    """Release the given bookings one by one, counting the queries and time of the release and of the payout job."""
+    """Release the given bookings as one batch on their own, then run the payout jobs it queued, counting each part.
+
+    The queued jobs are held back while the release runs (its queries end with its
+    commit), then run one after the other, as a worker would.
+    """
     import django_q.tasks
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-    from marketplace.payments.tasks import escrow_release
+    from marketplace.payments.models import Transaction
+    from marketplace.payments.services import escrow_release_due
 
+    Transaction.objects.filter(booking_id__in=booking_ids).update(releasable_at=timezone.now())
+    queued: list[tuple] = []
     real_async_task = django_q.tasks.async_task
-    parts = {
-        part: {
-            "queries": 0,
-            "commits": 0,
-            "ms": 0.0,
-            "db_ms": 0.0,
-            "statements": Counter(),
-            "statement_ms": Counter(),
-        }
-        for part in ("release", "payout")
-    }
-    for booking_id in booking_ids:
-        split: dict = {}
-
-        def async_task(func, *args, _split=split, **kwargs):
-            # The release has committed and queued its payout job: what follows is the job.
-            _split["index"] = len(context.captured_queries)
-            _split["at"] = time.perf_counter()
-            return real_async_task(func, *args, **kwargs)
-
-        django_q.tasks.async_task = async_task
-        try:
-            with CaptureQueriesContext(connection) as context:
-                started = time.perf_counter()
-                outcome = escrow_release(booking_id)
-                finished = time.perf_counter()
-        finally:
-            django_q.tasks.async_task = real_async_task
-        assert outcome == "released", outcome
-        index = split["index"]
-        for part, queries, seconds in (
-            ("release", context.captured_queries[:index], split["at"] - started),
-            ("payout", context.captured_queries[index:], finished - split["at"]),
-        ):
-            totals = parts[part]
-            totals["queries"] += sum(statement_kind(query["sql"]) not in ("BEGIN", "COMMIT") for query in queries)
-            totals["commits"] += write_commits(queries)
-            totals["ms"] += seconds * 1000
-            for query in queries:
-                kind = statement_kind(query["sql"])
-                totals["statements"][kind] += 1
-                totals["statement_ms"][kind] += float(query["time"]) * 1000
-                totals["db_ms"] += float(query["time"]) * 1000
+    django_q.tasks.async_task = lambda func, *args, **kwargs: queued.append((func, args, kwargs))
+    try:
+        with CaptureQueriesContext(connection) as release:
+            started = time.perf_counter()
+            released = escrow_release_due(limit=len(booking_ids))
+            release_seconds = time.perf_counter() - started
+    finally:
+        django_q.tasks.async_task = real_async_task
+    assert len(released) == len(booking_ids), (len(released), len(booking_ids))
+    with CaptureQueriesContext(connection) as payout:
+        started = time.perf_counter()
+        for func, args, kwargs in queued:
+            run_job_now(func, *args, **kwargs)
+        payout_seconds = time.perf_counter() - started
     n = len(booking_ids)
-    return {
-        "bookings": n,
-        **{
-            part: {
-                "queries": totals["queries"] / n,
-                "write_commits": totals["commits"] / n,
-                "ms": totals["ms"] / n,
-                "db_ms": totals["db_ms"] / n,
-                "statements": {
-                    kind: {"count": count / n, "ms": totals["statement_ms"][kind] / n}
-                    for kind, count in totals["statements"].most_common()
-                },
-            }
-            for part, totals in parts.items()
-        },
-    }
+    parts = {}
+    for part, queries, seconds in (
+        ("release", release.captured_queries, release_seconds),
+        ("payout", payout.captured_queries, payout_seconds),
+    ):
+        statements, statement_ms = Counter(), Counter()
+        for query in queries:
+            kind = statement_kind(query["sql"])
+            statements[kind] += 1
+            statement_ms[kind] += float(query["time"]) * 1000
+        parts[part] = {
+            "queries": sum(statement_kind(query["sql"]) not in ("BEGIN", "COMMIT") for query in queries) / n,
+            "write_commits": write_commits(queries) / n,
+            "ms": seconds * 1000 / n,
+            "db_ms": sum(statement_ms.values()) / n,
+            "statements": {
+                kind: {"count": count / n, "ms": statement_ms[kind] / n} for kind, count in statements.most_common()
+            },
+        }
+    return {"bookings": n, "jobs": {"payouts_execute": len(queued)}, **parts}
 
 
 # --- The run ---------------------------------------------------------------------------------------
@@ -673,6 +662,10 @@ def main() -> None:
         booking_ids = build_bookings(args.bookings + args.profile, services=services, customers=customers)
         built = time.monotonic() - started
         timed_ids, profiled_ids = booking_ids[: args.bookings], booking_ids[args.bookings :]
+        from marketplace.payments.models import Transaction
+
+        # Kept out of the timed run: due only once profile() makes them so.
+        Transaction.objects.filter(booking_id__in=profiled_ids).update(releasable_at=None)
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -684,14 +677,14 @@ def main() -> None:
         before = server_counters()
         say(
             f"Releasing and paying out {args.bookings:,} bookings: {args.workers} worker processes calling "
-            "marketplace.payments.tasks.escrow_release, then the payout_execute it queues "
+            "marketplace.payments.tasks.escrow_release_due, then the payouts_execute jobs it queues "
             + ("called at once" if args.jobs == "direct" else "through django-q2's sync mode")
         )
-        run = run_workers(release, timed_ids, args.workers)
+        run = run_workers(release_job, timed_ids, args.workers)
         after = server_counters()
         say("Baseline again")
         baseline_after = run_workers(baseline, list(range(BASELINE_COMMITS)), args.workers)
-        say(f"Profiling {len(profiled_ids)} more releases one at a time")
+        say(f"Profiling one more batch of {len(profiled_ids)} releases on its own")
         profiled = profile(profiled_ids) if profiled_ids else None
         say("Checking the books")
         checks = check_books(booking_ids)
@@ -762,8 +755,11 @@ def report(args, run, checks, reconciled, profiled, per_booking, built, elapsed)
         print(f"    {finding}")
     if profiled:
         print()
-        print(f"One release at a time ({profiled['bookings']} bookings, one process), per booking:")
-        for part, title in (("release", "escrow_release (the task)"), ("payout", "payout_execute (the job it queues)")):
+        print(f"One batch on its own ({profiled['bookings']} bookings, one process), per booking:")
+        for part, title in (
+            ("release", "escrow_release_due (one batch)"),
+            ("payout", f"payouts_execute ({profiled['jobs']['payouts_execute']} jobs)"),
+        ):
             numbers = profiled[part]
             print(
                 f"  {title}: {numbers['queries']:.1f} queries, {numbers['write_commits']:.1f} commits that "

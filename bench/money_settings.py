@@ -2,8 +2,8 @@
 
 In sync mode a queued job runs in the process that queued it, once the unit of work that
 queued it has committed, through django-q2's own worker code (pickled, signed, its result
-saved), as a cluster worker would run it; so `escrow_release` is followed at once by the
-`payout_execute` it queues. The local gateway stands in for Stripe.
+saved), as a cluster worker would run it; so `escrow_release_due` is followed at once by the
+`payouts_execute` jobs it queues. The local gateway stands in for Stripe.
 """
 
 import os

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -6,17 +7,32 @@ from django.db import models
 from .models import AuditLogEntry
 
 
-def audit_log(
-    *, actor: Any, action: str, target: models.Model, reason: str = "", data: dict | None = None
-) -> AuditLogEntry:
-    """Record an action. Call it inside the transaction that makes the change."""
-    return AuditLogEntry.objects.create(
+def _entry(*, actor: Any, action: str, target: models.Model, reason: str, data: dict | None) -> AuditLogEntry:
+    return AuditLogEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=str(target.pk),
         reason=reason,
         data=data or {},
+    )
+
+
+def audit_log(
+    *, actor: Any, action: str, target: models.Model, reason: str = "", data: dict | None = None
+) -> AuditLogEntry:
+    """Record an action. Call it inside the transaction that makes the change."""
+    entry = _entry(actor=actor, action=action, target=target, reason=reason, data=data)
+    entry.save()
+    return entry
+
+
+def audit_log_many(
+    *, actor: Any, action: str, targets: Iterable[tuple[models.Model, dict]], reason: str = ""
+) -> list[AuditLogEntry]:
+    """Record one action on many targets, each with its own data, in one INSERT (a batch job's audit)."""
+    return AuditLogEntry.objects.bulk_create(
+        _entry(actor=actor, action=action, target=target, reason=reason, data=data) for target, data in targets
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 _pending: ContextVar[list[Callable[[], object]] | None] = ContextVar("after_commit_pending", default=None)
 _replaying: ContextVar[bool] = ContextVar("replaying", default=False)
@@ -88,3 +88,39 @@ def after_commit(call: Callable[[], object]) -> None:
         transaction.on_commit(call)
     else:
         call()
+
+
+def update_rows(model: type[models.Model], fields: list[str], rows: dict[object, tuple]) -> int:
+    """Set each row's own values of ``fields`` in one UPDATE; ``rows`` maps a primary key to its values.
+
+    ``QuerySet.bulk_update`` builds a ``CASE WHEN`` expression per field and row, which
+    costs more Python than the writes; this is ``UPDATE ... FROM (VALUES ...)`` (PostgreSQL,
+    and SQLite from 3.33), with each value prepared by its field as ``save()`` would.
+    Returns how many rows were updated.
+    """
+    if not rows:
+        return 0
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    postgres = connection.vendor == "postgresql"
+
+    def placeholder(field) -> str:
+        # PostgreSQL types a VALUES list from its first row, so a NULL there needs its column's type.
+        return f"CAST(%s AS {field.db_type(connection)})" if postgres else "%s"
+
+    row_sql = "(" + ", ".join(placeholder(field) for field in [meta.pk, *columns]) + ")"
+    params: list = []
+    for pk, values in rows.items():
+        params.append(meta.pk.get_db_prep_save(pk, connection))
+        params.extend(field.get_db_prep_save(value, connection) for field, value in zip(columns, values, strict=True))
+    # Both databases name a VALUES list's columns column1, column2...: the key first, then the fields.
+    sets = ", ".join(f"{quote(field.column)} = changes.column{index}" for index, field in enumerate(columns, start=2))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {sets} "
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS changes "
+        f"WHERE {quote(meta.db_table)}.{quote(meta.pk.column)} = changes.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -55,6 +55,15 @@ class Transaction(models.Model):
 
     class Meta:
         ordering = ["-captured_at", "-id"]
+        indexes = [
+            # The release jobs' lookup of escrows due (payments.selectors.escrow_list_due_for_release):
+            # only payments still held are in it, so a job that finds nothing costs next to nothing.
+            models.Index(
+                fields=["releasable_at", "id"],
+                condition=Q(status="held", releasable_at__isnull=False),
+                name="transaction_held_releasable",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gte=0), name="transaction_amount_non_negative"),
             models.CheckConstraint(

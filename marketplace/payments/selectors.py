@@ -29,6 +29,17 @@ def vendor_debt_minor(*, vendor: Vendor, currency: str) -> int:
     return ledger_balance(account=LedgerAccount.VENDOR_DEBT, currency=currency, vendor=vendor)
 
 
+def vendor_debts_minor(*, vendor_ids) -> dict[tuple[int, str], int]:
+    """``vendor_debt_minor`` of many vendors in one query: {(vendor id, currency): owed}, where any debt line is."""
+    rows = (
+        LedgerLine.objects.filter(account=LedgerAccount.VENDOR_DEBT, vendor_id__in=vendor_ids)
+        .order_by()
+        .values_list("vendor_id", "currency")
+        .annotate(total=Sum("amount_minor"))
+    )
+    return {(vendor_id, currency): total for vendor_id, currency, total in rows}
+
+
 def vendor_earnings(*, vendor: Vendor) -> dict:
     """An organizer's money in minor units: paid out, on its way, still in escrow, and what they owe."""
     payouts = Payout.objects.filter(vendor=vendor)

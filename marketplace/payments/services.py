@@ -43,8 +43,9 @@ The ledger's accounts and postings (debit positive):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db.models import F
@@ -53,8 +54,8 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.policy import require_platform_admin
 from marketplace.catalog.models import Service
-from marketplace.core.audit import audit_log
-from marketplace.core.db import after_commit, unit_of_work
+from marketplace.core.audit import audit_log, audit_log_many
+from marketplace.core.db import after_commit, unit_of_work, update_rows
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money
@@ -92,7 +93,7 @@ from .models import (
     TransactionStatus,
 )
 from .policy import hold_reasons_text, payout_approval_grounds, percent_of, refund_split
-from .selectors import vendor_debt_minor
+from .selectors import escrow_list_due_for_release, vendor_debts_minor
 
 logger = logging.getLogger(__name__)
 
@@ -121,29 +122,55 @@ def minimum_fee_for(service: Service) -> int:
 # --- Ledger ------------------------------------------------------------------------------
 
 
-def ledger_post(
-    *,
-    transaction: Transaction,
-    kind: str,
-    lines: list[Line],
-    memo: str = "",
-    movement: Movement | None = None,
-    gateway_reference: str | None = None,
-) -> LedgerEntry | None:
-    """Write one balanced entry. Zero lines are dropped; the rest must sum to zero; nothing left: no entry."""
-    lines = [line for line in lines if line[1] != 0]
-    if sum(amount for _, amount, _ in lines) != 0:
-        raise ValueError(f"unbalanced ledger entry {kind}: {lines}")
-    if not lines:
-        return None
-    entry = LedgerEntry.objects.create(
-        transaction=transaction, kind=kind, memo=memo[:255], movement=movement, gateway_reference=gateway_reference
-    )
+@dataclass(frozen=True)
+class Posting:
+    """One ledger entry to write: lines of (account, amount, vendor) that sum to zero; zero lines are dropped."""
+
+    transaction: Transaction
+    kind: str
+    lines: list[Line]
+    memo: str = ""
+    movement: Movement | None = None
+    gateway_reference: str | None = None
+
+
+def ledger_post_many(postings: Iterable[Posting]) -> list[LedgerEntry]:
+    """Write balanced entries, all of them in two INSERTs (the entries, then their lines).
+
+    Refuses an entry whose lines do not sum to zero; a posting with no line left writes
+    no entry. A batch of releases or payouts costs the same two statements as one.
+    """
+    written: list[tuple[LedgerEntry, list[Line]]] = []
+    for posting in postings:
+        lines = [line for line in posting.lines if line[1] != 0]
+        if sum(amount for _, amount, _ in lines) != 0:
+            raise ValueError(f"unbalanced ledger entry {posting.kind}: {lines}")
+        if lines:
+            entry = LedgerEntry(
+                transaction=posting.transaction,
+                kind=posting.kind,
+                memo=posting.memo[:255],
+                movement=posting.movement,
+                gateway_reference=posting.gateway_reference,
+            )
+            written.append((entry, lines))
+    if not written:
+        return []
+    LedgerEntry.objects.bulk_create([entry for entry, _ in written])
     LedgerLine.objects.bulk_create(
-        LedgerLine(entry=entry, account=account, amount_minor=amount, vendor=vendor, currency=transaction.currency)
+        LedgerLine(
+            entry=entry, account=account, amount_minor=amount, vendor=vendor, currency=entry.transaction.currency
+        )
+        for entry, lines in written
         for account, amount, vendor in lines
     )
-    return entry
+    return [entry for entry, _ in written]
+
+
+def ledger_post(**posting) -> LedgerEntry | None:
+    """Write one balanced entry (the fields of ``Posting``); None when no line is left."""
+    entries = ledger_post_many([Posting(**posting)])
+    return entries[0] if entries else None
 
 
 # --- Locks and keys ----------------------------------------------------------------------
@@ -220,55 +247,80 @@ def _call_gateway(movement: Movement):
 
 
 def movement_execute(movement_id: int, *, raise_refusal: bool = False) -> Movement:
-    """Call the gateway for a recorded movement and apply its answer. Safe to run twice, or at once in two places.
+    """Call the gateway for one recorded movement and apply its answer (see ``movement_execute_many``)."""
+    return movement_execute_many([movement_id], raise_refusal=raise_refusal)[0]
 
-    Returns the movement: succeeded, failed (the gateway refused for good; with
-    ``raise_refusal`` the refusal is raised after it is recorded), or still pending
-    (the gateway was unavailable or did not answer; the sweep tries again).
+
+def _nothing_to_move(movement: Movement) -> bool:
+    return movement.kind == MovementKind.TRANSFER and movement.amount_minor == 0  # a payout the debt netting took
+
+
+def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = False) -> list[Movement]:
+    """Call the gateway for recorded movements, one call each, then apply every answer in one transaction.
+
+    Safe to run twice, or at once in two places: a movement that is no longer pending is
+    left alone, and one settled by another run while the gateway answered is not applied
+    again (its row lock, then its state, decide). Returns the movements in the order
+    asked: succeeded, failed (the gateway refused for good; with ``raise_refusal`` the
+    refusal is raised once it is recorded), or still pending (the gateway was unavailable
+    or did not answer; ``movement_recover_sweep`` tries again with the same key).
     """
-    movement = Movement.objects.select_related("booking").get(pk=movement_id)
-    if movement.state != MovementState.PENDING:
-        return movement
-    if movement.kind == MovementKind.TRANSFER and movement.amount_minor == 0:
-        return _while_pending(movement_id, lambda locked: _apply(locked, reference=None))  # nothing to transfer
-    assert_outside_transaction()
-    Movement.objects.filter(pk=movement_id).update(attempts=F("attempts") + 1, attempted_at=timezone.now())
-    try:
-        result = _call_gateway(movement)
-    except (GatewayUnavailable, GatewayTimeout) as error:
-        Movement.objects.filter(pk=movement_id).update(last_error=str(error)[:1000])
-        logger.warning("%s %s left pending: %s", movement.kind, movement.idempotency_key, error)
-        movement.refresh_from_db()
-        return movement
-    except PaymentFailed as refusal:
-        movement = _while_pending(movement_id, partial(_fail, refusal=refusal))
-        if raise_refusal:
-            raise
-        return movement
-    return _while_pending(movement_id, lambda locked: _apply(locked, reference=result.reference))
-
-
-def _while_pending(movement_id: int, step) -> Movement:
-    """Step 3 in its own transaction: lock the movement and run ``step`` unless another run already settled it."""
-    with unit_of_work():
-        movement = (
-            Movement.objects.select_for_update(of=("self",)).select_related("booking", "vendor").get(pk=movement_id)
+    pending = list(
+        Movement.objects.select_related("booking")
+        .filter(pk__in=movement_ids, state=MovementState.PENDING)
+        .order_by("pk")
+    )
+    references: dict[int, str | None] = {movement.pk: None for movement in pending if _nothing_to_move(movement)}
+    refusals: dict[int, PaymentFailed] = {}
+    calls = [movement for movement in pending if not _nothing_to_move(movement)]
+    if calls:
+        assert_outside_transaction()
+        Movement.objects.filter(pk__in=[movement.pk for movement in calls]).update(
+            attempts=F("attempts") + 1, attempted_at=timezone.now()
         )
-        if movement.state == MovementState.PENDING:
-            step(movement)
-    return movement
+    for movement in calls:
+        try:
+            references[movement.pk] = _call_gateway(movement).reference
+        except (GatewayUnavailable, GatewayTimeout) as error:
+            Movement.objects.filter(pk=movement.pk).update(last_error=str(error)[:1000])
+            logger.warning("%s %s left pending: %s", movement.kind, movement.idempotency_key, error)
+        except PaymentFailed as refusal:
+            refusals[movement.pk] = refusal
+    if references or refusals:
+        with unit_of_work():
+            locked = list(
+                Movement.objects.select_for_update(of=("self",))
+                .select_related("booking", "vendor")
+                .filter(pk__in=[*references, *refusals], state=MovementState.PENDING)
+                .order_by("pk")
+            )
+            _apply_many([(movement, references[movement.pk]) for movement in locked if movement.pk in references])
+            for movement in locked:
+                if movement.pk in refusals:
+                    _fail(movement, refusal=refusals[movement.pk])
+    if raise_refusal and refusals:
+        raise next(iter(refusals.values()))
+    movements = Movement.objects.select_related("booking").in_bulk(movement_ids)
+    return [movements[pk] for pk in movement_ids]
 
 
-def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
+def _mark_settled(
+    movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None
+) -> list[str]:
+    """Set a movement's outcome on the instance; returns the fields to save."""
     movement.state = state
     movement.gateway_reference = reference
     movement.settled_at = timezone.now()
-    fields = ["state", "gateway_reference", "settled_at", "transaction"]
-    if error is not None:
-        movement.failure_code = error.code
-        movement.last_error = error.message
-        fields += ["failure_code", "last_error"]
-    movement.save(update_fields=fields)
+    if error is None:
+        return ["state", "gateway_reference", "settled_at"]
+    movement.failure_code = error.code
+    movement.last_error = error.message
+    return ["state", "gateway_reference", "settled_at", "failure_code", "last_error"]
+
+
+def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
+    fields = _mark_settled(movement, state, reference=reference, error=error)
+    movement.save(update_fields=[*fields, "transaction"])
 
 
 # What the gateway's answer books, per movement kind: (posting, account debited, account credited).
@@ -278,6 +330,8 @@ GATEWAY_POSTINGS = {
     MovementKind.TRANSFER: (EntryKind.PAYOUT, LedgerAccount.VENDOR_PAYABLE, LedgerAccount.PROCESSOR_CASH),
     MovementKind.REVERSAL: (EntryKind.REVERSAL, LedgerAccount.PROCESSOR_CASH, LedgerAccount.VENDOR_PAYABLE),
 }
+# Where the payment row keeps the gateway's latest object of a kind.
+PAYMENT_REFERENCE_FIELDS = {MovementKind.REFUND: "refund_reference", MovementKind.TRANSFER: "transfer_reference"}
 VENDOR_ACCOUNTS = (LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT)
 
 
@@ -289,9 +343,18 @@ def _moved(debit: str, credit: str, amount: int, vendor: Vendor | None = None) -
     ]
 
 
-def _post_answer(txn: Transaction, movement: Movement, *, reference: str | None, memo: str) -> None:
+def _answer_posting(txn: Transaction, movement: Movement, *, reference: str | None) -> Posting:
     kind, debit, credit = GATEWAY_POSTINGS[movement.kind]
-    ledger_post(
+    booking_reference = movement.booking.reference
+    if movement.kind == MovementKind.CHARGE:
+        memo = f"Payment for {booking_reference}"
+    elif movement.kind == MovementKind.REFUND:
+        memo = f"Refund of {booking_reference} paid"
+    elif movement.kind == MovementKind.TRANSFER:
+        memo = f"Payout to {movement.vendor.business_name} for {booking_reference}"
+    else:
+        memo = f"Transfer for {booking_reference} reversed"
+    return Posting(
         transaction=txn,
         kind=kind,
         lines=_moved(debit, credit, movement.amount_minor, movement.vendor),
@@ -301,30 +364,39 @@ def _post_answer(txn: Transaction, movement: Movement, *, reference: str | None,
     )
 
 
-def _apply(movement: Movement, *, reference: str | None) -> None:
-    """Step 3: the gateway did it; book it. Runs under the movement's row lock."""
-    if movement.kind == MovementKind.CHARGE:
-        _apply_charge(movement, reference=reference)
+def _apply_many(answered: list[tuple[Movement, str | None]]) -> None:
+    """Step 3: the gateway did these; book them. Runs under the movements' row locks, in bulk but for charges."""
+    for movement, reference in answered:
+        if movement.kind == MovementKind.CHARGE:
+            _apply_charge(movement, reference=reference)
+    answered = [(movement, reference) for movement, reference in answered if movement.kind != MovementKind.CHARGE]
+    if not answered:
         return
-    txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
-    booking_reference = movement.booking.reference
-    if movement.kind == MovementKind.REFUND:
-        _post_answer(txn, movement, reference=reference, memo=f"Refund of {booking_reference} paid")
-        txn.refund_reference = reference
-        txn.save(update_fields=["refund_reference"])
-    elif movement.kind == MovementKind.TRANSFER:
-        memo = f"Payout to {movement.vendor.business_name} for {booking_reference}"
-        _post_answer(txn, movement, reference=reference, memo=memo)
-        if reference:
-            txn.transfer_reference = reference
-            txn.save(update_fields=["transfer_reference"])
-    else:
-        _post_answer(txn, movement, reference=reference, memo=f"Transfer for {booking_reference} reversed")
-    _settle(movement, MovementState.SUCCEEDED, reference=reference)
+    payments = {
+        txn.pk: txn
+        for txn in Transaction.objects.select_for_update(of=("self",))
+        .filter(pk__in={movement.transaction_id for movement, _ in answered})
+        .order_by("pk")
+    }
+    ledger_post_many(
+        _answer_posting(payments[movement.transaction_id], movement, reference=reference)
+        for movement, reference in answered
+    )
+    for movement, reference in answered:
+        if reference and movement.kind in PAYMENT_REFERENCE_FIELDS:
+            setattr(payments[movement.transaction_id], PAYMENT_REFERENCE_FIELDS[movement.kind], reference)
+        _mark_settled(movement, MovementState.SUCCEEDED, reference=reference)
+    references = list(PAYMENT_REFERENCE_FIELDS.values())
+    update_rows(
+        Transaction, references, {txn.pk: [getattr(txn, name) for name in references] for txn in payments.values()}
+    )
+    settled = ["state", "gateway_reference", "settled_at"]
+    update_rows(
+        Movement, settled, {movement.pk: [getattr(movement, name) for name in settled] for movement, _ in answered}
+    )
 
 
 def _apply_charge(movement: Movement, *, reference: str | None) -> None:
-    booking = movement.booking
     terms = movement.details
     fee, payout = movement.amount.split_by_bps(terms["commission_bps"], terms["minimum_fee_minor"])
     txn = Transaction.objects.create(
@@ -340,7 +412,7 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
         payment_reference=reference,
         captured_at=timezone.now(),
     )
-    _post_answer(txn, movement, reference=reference, memo=f"Payment for {booking.reference}")
+    ledger_post_many([_answer_posting(txn, movement, reference=reference)])
     movement.transaction = txn
     _settle(movement, MovementState.SUCCEEDED, reference=reference)
     audit_log(
@@ -610,8 +682,9 @@ def escrow_release_request(*, booking_id: int) -> Transaction:
     """The work is confirmed (or a cancellation leaves the organizer part of the price): release is due.
 
     Decides, once, whether the payout waits for an admin (``payout_approval_grounds``);
-    if it need not and no hold is active, queues the ``escrow_release`` job. Called by the
-    booking workflow inside its unit of work.
+    if it need not and no hold is active, queues the ``escrow_release_due`` job, which
+    releases it with whatever else is due. Called by the booking workflow inside its
+    unit of work.
     """
     with unit_of_work():
         txn = _lock(booking_id)
@@ -625,22 +698,22 @@ def escrow_release_request(*, booking_id: int) -> Transaction:
         txn.payout_approval_grounds = grounds
         txn.save(update_fields=["releasable_at", "payout_needs_approval", "payout_approval_grounds"])
         if _release_is_due(txn):
-            enqueue("marketplace.payments.tasks.escrow_release", booking_id)
+            enqueue("marketplace.payments.tasks.escrow_release_due")
     return txn
 
 
 def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: str = "") -> Transaction:
-    """Release a booking's escrow: keep the commission, owe the vendor their share, create the payout.
+    """Release one booking's escrow, saying why when it cannot be released.
 
-    ``approved_by`` is the admin approving a payout that waits for approval; the
-    automatic job releases, without one, the payouts that need none. Running it twice
-    releases once. The payout is transferred by the ``payout_execute`` job after commit.
+    ``approved_by`` is the admin approving a payout that waits for approval. Without one
+    it releases only a payout that needs none (the jobs release those in batches with
+    ``escrow_release_due``). Running it twice releases once. The payout is transferred
+    by the ``payouts_execute`` job after commit.
     """
     if approved_by is not None:
         require_platform_admin(approved_by, to="release payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to release.")
-        booking = txn.booking
         if txn.status == TransactionStatus.RELEASED:
             if approved_by is None:
                 return txn  # the job ran twice: nothing to do
@@ -653,70 +726,135 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
             raise EscrowOnHold(f"The escrow is on hold: {hold_reasons_text(txn).lower()}.")
         if txn.payout_needs_approval and approved_by is None:
             raise PayoutNeedsApproval("This payout waits for an admin's approval.")
+        _release([txn], approved_by=approved_by, reason=reason)
+    return txn
 
-        vendor = booking.vendor
-        ledger_post(
+
+def escrow_release_due(*, limit: int) -> list[Transaction]:
+    """Release up to ``limit`` escrows that are due (no approval needed, no hold), in one transaction.
+
+    The escrows are claimed with ``SKIP LOCKED``: release jobs running at once on several
+    workers share the backlog without waiting for each other, and an escrow that a
+    refund or a hold has locked right now is left for the next job. Returns the released
+    payments, oldest due first.
+    """
+    with unit_of_work():
+        txns = list(
+            escrow_list_due_for_release()
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("booking__vendor__profile")[:limit]
+        )
+        if txns:
+            _release(txns)
+    return txns
+
+
+def _release(txns: list[Transaction], *, approved_by: User | None = None, reason: str = "") -> list[Payout]:
+    """Release locked escrows: keep the commission, owe each vendor their share, create the payouts.
+
+    A handful of statements whatever the number of escrows (bulk inserts and one
+    update), so a batch costs one commit. The payouts are transferred after the commit
+    by ``payouts_execute`` jobs of at most ``PAYMENTS_PAYOUT_BATCH_SIZE`` each.
+    """
+    ledger_post_many(
+        Posting(
             transaction=txn,
             kind=EntryKind.RELEASE,
             lines=[
                 (LedgerAccount.CUSTOMER_ESCROW, txn.kept.minor, None),
                 (LedgerAccount.PLATFORM_COMMISSION, -txn.platform_fee_minor, None),
-                (LedgerAccount.VENDOR_PAYABLE, -txn.vendor_payout_minor, vendor),
+                (LedgerAccount.VENDOR_PAYABLE, -txn.vendor_payout_minor, txn.booking.vendor),
             ],
-            memo=f"Release of {booking.reference}",
+            memo=f"Release of {txn.booking.reference}",
         )
-        payout = _payout_create(txn, vendor=vendor)
-        txn.status = TransactionStatus.RELEASED
-        txn.released_at = timezone.now()
-        txn.released_by = approved_by
-        txn.save(update_fields=["status", "released_at", "released_by"])
-        audit_log(
-            actor=approved_by,
-            action="escrow.released",
-            target=txn,
-            reason=reason,
-            data={"vendor_payout_minor": txn.vendor_payout_minor, "platform_fee_minor": txn.platform_fee_minor},
-        )
-        enqueue("marketplace.payments.tasks.payout_execute", payout.pk)
-    return txn
-
-
-def _payout_create(txn: Transaction, *, vendor: Vendor) -> Payout:
-    """One payout per release: the vendor's share, less what they owe the platform (netted here)."""
-    share = txn.vendor_payout_minor
-    netted = 0
-    if (
-        share
-        and LedgerLine.objects.filter(account=LedgerAccount.VENDOR_DEBT, vendor=vendor, currency=txn.currency).exists()
-    ):
-        Vendor.objects.select_for_update().filter(pk=vendor.pk).first()  # one netting of a vendor's debt at a time
-        netted = min(share, max(0, vendor_debt_minor(vendor=vendor, currency=txn.currency)))
-    profile = getattr(vendor, "profile", None)
-    payout = Payout.objects.create(
-        kind=MovementKind.TRANSFER,
-        booking_id=txn.booking_id,
-        transaction=txn,
-        vendor=vendor,
-        amount_minor=share - netted,
-        currency=txn.currency,
-        idempotency_key=f"{txn.booking.reference}:payout",
-        destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
-        details={"vendor_share_minor": share, "debt_netted_minor": netted},
+        for txn in txns
     )
-    if netted:
-        ledger_post(
-            transaction=txn,
+    payouts = _payouts_create(txns)
+    released_at = timezone.now()
+    Transaction.objects.filter(pk__in=[txn.pk for txn in txns]).update(
+        status=TransactionStatus.RELEASED, released_at=released_at, released_by=approved_by
+    )
+    for txn in txns:
+        txn.status, txn.released_at, txn.released_by = TransactionStatus.RELEASED, released_at, approved_by
+    audit_log_many(
+        actor=approved_by,
+        action="escrow.released",
+        reason=reason,
+        targets=(
+            (txn, {"vendor_payout_minor": txn.vendor_payout_minor, "platform_fee_minor": txn.platform_fee_minor})
+            for txn in txns
+        ),
+    )
+    size = settings.PAYMENTS_PAYOUT_BATCH_SIZE
+    for start in range(0, len(payouts), size):
+        enqueue("marketplace.payments.tasks.payouts_execute", [payout.pk for payout in payouts[start : start + size]])
+    return payouts
+
+
+def _payouts_create(txns: list[Transaction]) -> list[Payout]:
+    """One payout per release: the vendor's share, less what they owe the platform (netted here)."""
+    debts = _vendor_debts_locked({(txn.booking.vendor_id, txn.currency) for txn in txns if txn.vendor_payout_minor})
+    payouts = []
+    for txn in txns:
+        vendor, share = txn.booking.vendor, txn.vendor_payout_minor
+        owed = debts.get((vendor.pk, txn.currency), 0)
+        netted = min(share, owed)
+        if netted:
+            debts[(vendor.pk, txn.currency)] = owed - netted
+        profile = getattr(vendor, "profile", None)
+        payouts.append(
+            Payout(
+                kind=MovementKind.TRANSFER,
+                booking=txn.booking,
+                transaction=txn,
+                vendor=vendor,
+                amount_minor=share - netted,
+                currency=txn.currency,
+                idempotency_key=f"{txn.booking.reference}:payout",
+                destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
+                details={"vendor_share_minor": share, "debt_netted_minor": netted},
+            )
+        )
+    Payout.objects.bulk_create(payouts)
+    ledger_post_many(
+        Posting(
+            transaction=payout.transaction,
             kind=EntryKind.DEBT_NETTED,
-            lines=_moved(LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT, netted, vendor),
-            memo=f"Debt of {vendor.business_name} netted against the payout for {txn.booking.reference}",
+            lines=_moved(
+                LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT, payout.debt_netted.minor, payout.vendor
+            ),
+            memo=f"Debt of {payout.vendor.business_name} netted against the payout for {payout.booking.reference}",
             movement=payout,
         )
-    return payout
+        for payout in payouts
+        if payout.debt_netted.minor
+    )
+    return payouts
+
+
+def _vendor_debts_locked(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """What each (vendor, currency) of ``keys`` owes the platform, read under the vendors' row locks.
+
+    The lock makes one netting of a vendor's debt at a time; vendors who never owed
+    anything (no debt line: nearly all) are not locked, so releases of their payouts
+    never wait for each other.
+    """
+    with_debt_lines = vendor_debts_minor(vendor_ids={vendor_id for vendor_id, _ in keys}) if keys else {}
+    if not with_debt_lines:
+        return {}
+    owing = sorted({vendor_id for vendor_id, _ in with_debt_lines})
+    list(Vendor.objects.select_for_update().filter(pk__in=owing).order_by("pk"))
+    return {key: total for key, total in vendor_debts_minor(vendor_ids=owing).items() if key in keys and total > 0}
 
 
 def payout_execute(*, payout_id: int) -> Movement:
     """Transfer one payout. Safe to run twice and to kill at any point: exactly one transfer."""
     return movement_execute(payout_id)
+
+
+def payouts_execute(*, payout_ids: list[int]) -> list[Movement]:
+    """Transfer payouts, one gateway call each, and book them all in one transaction. Exactly one transfer each."""
+    return movement_execute_many(payout_ids)
 
 
 # --- Holds ---------------------------------------------------------------------------------------
@@ -763,7 +901,7 @@ def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: 
         txn.save(update_fields=["hold_reasons"])
         audit_log(actor=actor, action="escrow.hold_lifted", target=txn, reason=note, data={"hold": reason.value})
         if _release_is_due(txn):
-            enqueue("marketplace.payments.tasks.escrow_release", booking_id)
+            enqueue("marketplace.payments.tasks.escrow_release_due")
     return hold
 
 

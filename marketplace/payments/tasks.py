@@ -1,47 +1,74 @@
 """Background jobs for money. Each is safe to run twice, and to be killed at any point."""
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 
 from marketplace.core.errors import Conflict
+from marketplace.core.jobs import enqueue
 
-from .models import TransactionStatus
 from .selectors import escrow_list_due_for_release
 from .services import escrow_release as escrow_release_service
+from .services import escrow_release_due as escrow_release_due_service
 from .services import movement_execute, movement_list_to_recover
-from .services import payout_execute as payout_execute_service
+from .services import payouts_execute as payouts_execute_service
 
 logger = logging.getLogger(__name__)
 
 
-def escrow_release(booking_id: int) -> str:
-    """Release a completed booking's escrow unless its payout waits for an admin or a hold; returns the outcome."""
-    try:
-        txn = escrow_release_service(booking_id=booking_id)
-    except Conflict as error:
-        logger.info("escrow of booking %s not released: %s", booking_id, error.message)
-        return error.code
-    return txn.status
+# A release job stops after this many full batches and queues a fresh job for the rest, so
+# it ends well inside the worker's timeout (Q_CLUSTER["timeout"]) whatever the backlog.
+RELEASE_BATCHES_PER_JOB = 20
 
 
-def escrow_release_sweep() -> int:
-    """The safety net behind ``escrow_release``: release every escrow that is due and needs no approval
-    but is still held (e.g. its queued job was lost with a Redis broker)."""
+def escrow_release_due() -> int:
+    """Release every escrow that is due (needs no approval, no hold), a batch per transaction; returns how many.
+
+    Queued by each release request (a completed booking, a lifted hold) and scheduled as
+    a safety net (a job lost with a Redis broker). Several may run at once: each batch
+    claims its escrows with SKIP LOCKED, so jobs share a backlog instead of waiting.
+    A batch that fails is released again one escrow at a time, so one escrow that
+    cannot be released never holds back the others.
+    """
+    if not escrow_list_due_for_release().exists():
+        return 0  # the usual case when many were queued at once: an earlier job released them all
+    limit = settings.PAYMENTS_RELEASE_BATCH_SIZE
     released = 0
-    for booking_id in list(escrow_list_due_for_release().values_list("booking_id", flat=True)):
+    for _ in range(RELEASE_BATCHES_PER_JOB):
         try:
-            if escrow_release(booking_id) == TransactionStatus.RELEASED:
-                released += 1
+            batch = escrow_release_due_service(limit=limit)
         except Exception:
-            logger.exception("escrow_release_sweep failed for booking %s; retried on the next run", booking_id)
+            logger.exception("a batch of escrow releases failed; releasing them one at a time")
+            return released + _release_one_at_a_time(limit)
+        released += len(batch)
+        if len(batch) < limit:
+            return released
+    enqueue("marketplace.payments.tasks.escrow_release_due")  # more is due: a fresh job goes on
     return released
 
 
-def payout_execute(payout_id: int) -> str:
-    """Transfer one payout to the organizer; returns its state. Exactly one transfer however often it runs."""
-    return payout_execute_service(payout_id=payout_id).state
+def _release_one_at_a_time(limit: int) -> int:
+    released = 0
+    for booking_id in list(escrow_list_due_for_release().values_list("booking_id", flat=True)[:limit]):
+        try:
+            escrow_release_service(booking_id=booking_id)
+            released += 1
+        except Conflict as error:
+            logger.info("escrow of booking %s not released: %s", booking_id, error.message)
+        except Exception:
+            logger.exception("the escrow of booking %s could not be released; retried by the next job", booking_id)
+    return released
+
+
+def payouts_execute(payout_ids: list[int]) -> dict[str, int]:
+    """Transfer payouts to their organizers; returns how many ended in each state.
+
+    Exactly one transfer each however often it runs: a payout already settled is left
+    alone, and the gateway answers a repeated idempotency key with its first transfer.
+    """
+    return dict(Counter(payout.state for payout in payouts_execute_service(payout_ids=payout_ids)))
 
 
 def movement_recover_sweep() -> dict[str, int]:

@@ -282,6 +282,11 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
 # A money movement still pending this long after it was recorded or last tried (a crash, a
 # timeout, the gateway down) is finished by the movement_recover_sweep job.
 PAYMENTS_RETRY_AFTER_SECONDS = env.int("PAYMENTS_RETRY_AFTER_SECONDS", default=120)
+# Escrows released in one transaction by the release job (one commit for the whole batch).
+PAYMENTS_RELEASE_BATCH_SIZE = env.int("PAYMENTS_RELEASE_BATCH_SIZE", default=100)
+# Payouts transferred by one job: a gateway call each (Stripe: about a third of a second),
+# then one transaction books them all; keep a job well inside Q_CLUSTER["timeout"].
+PAYMENTS_PAYOUT_BATCH_SIZE = env.int("PAYMENTS_PAYOUT_BATCH_SIZE", default=25)
 
 # API rate limits (django-ninja throttles; counters live in the default cache).
 API_RATE_LIMITS = {

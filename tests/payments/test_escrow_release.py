@@ -8,9 +8,10 @@ import time_machine
 from marketplace.bookings.services import booking_cancel
 from marketplace.core.errors import Conflict
 from marketplace.core.models import AuditLogEntry
+from marketplace.payments.errors import BookingNotCompleted, PayoutNeedsApproval
 from marketplace.payments.models import LedgerLine, Transaction
 from marketplace.payments.services import escrow_release
-from marketplace.payments.tasks import escrow_release as escrow_release_job
+from marketplace.payments.tasks import escrow_release_due as escrow_release_job
 from tests.conftest import local_slot
 from tests.factories.bookings import completed_booking, past_paid_booking
 from tests.payments.invariants import assert_money_invariants
@@ -35,10 +36,12 @@ def test_a_payout_above_the_threshold_waits_for_an_admin(customer, service, admi
     booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     assert Transaction.objects.get().status == "held"
 
-    # the job refuses it, however often it runs
+    # the job leaves it alone, however often it runs, and the release says why
     before = data_snapshot()
-    assert escrow_release_job(booking.pk) == "payout_needs_approval"
-    assert escrow_release_job(booking.pk) == "payout_needs_approval"
+    assert escrow_release_job() == 0
+    assert escrow_release_job() == 0
+    with pytest.raises(PayoutNeedsApproval, match="waits for an admin's approval"):
+        escrow_release(booking_id=booking.pk)
     assert changed_tables(before, data_snapshot()) == []
 
     # an admin approves it
@@ -72,7 +75,8 @@ def test_the_release_job_running_twice_releases_once(customer, service):
     booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     before = data_snapshot()
 
-    assert escrow_release_job(booking.pk) == "released"
+    assert escrow_release_job() == 0
+    assert escrow_release(booking_id=booking.pk).status == "released"
 
     assert changed_tables(before, data_snapshot()) == []
     assert LedgerLine.objects.count() == 2 + 3 + 2  # capture, release, payout
@@ -82,7 +86,9 @@ def test_the_job_does_not_release_a_booking_that_is_not_completed(customer, serv
     booking = past_paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     before = data_snapshot()
 
-    assert escrow_release_job(booking.pk) == "booking_not_completed"
+    assert escrow_release_job() == 0
+    with pytest.raises(BookingNotCompleted):
+        escrow_release(booking_id=booking.pk)
 
     assert changed_tables(before, data_snapshot()) == []
 
@@ -94,14 +100,14 @@ def test_a_refunded_payment_is_never_released(customer, service, admin_user):
         booking_cancel(user=service.vendor.user, booking_id=booking.pk)  # the organizer's: a full refund
     before = data_snapshot()
 
-    assert escrow_release_job(booking.pk) == "payment_not_held"
+    assert escrow_release_job() == 0
     with pytest.raises(Conflict, match="The payment was refunded"):
         escrow_release(booking_id=booking.pk, approved_by=admin_user)
 
     assert changed_tables(before, data_snapshot()) == []
 
 
-def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service, admin_user, settings, monkeypatch):
+def test_the_scheduled_job_releases_a_payout_whose_job_was_lost(customer, service, admin_user, settings, monkeypatch):
     # given a completed booking whose release job never ran (as when a Redis broker loses it)
     import marketplace.payments.services as payment_services
 
@@ -109,7 +115,7 @@ def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service
     monkeypatch.setattr(
         payment_services,
         "enqueue",
-        lambda func, *args: None if func.endswith("tasks.escrow_release") else real_enqueue(func, *args),
+        lambda func, *args: None if func.endswith("tasks.escrow_release_due") else real_enqueue(func, *args),
     )
     lost = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     assert Transaction.objects.get(booking=lost).status == "held"
@@ -117,11 +123,9 @@ def test_the_payout_sweep_releases_a_payout_whose_job_was_lost(customer, service
     settings.PAYOUT_APPROVAL_THRESHOLD_MINOR = 29999
     waiting = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-4))
 
-    # when the sweep runs, twice
-    from marketplace.payments.tasks import escrow_release_sweep
-
-    assert escrow_release_sweep() == 1
-    assert escrow_release_sweep() == 0
+    # when the scheduled job runs, twice
+    assert escrow_release_job() == 1
+    assert escrow_release_job() == 0
 
     # then only the lost one was released, once
     assert Transaction.objects.get(booking=lost).status == "released"

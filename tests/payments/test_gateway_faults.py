@@ -282,17 +282,24 @@ LEFT_PENDING_BY_KILL = {"reversal": 2}
 
 
 def killed_once(function, *, kind: str, calls: list[str]):
-    """``function`` (taking a movement or its id first), except that its first call for a movement
-    of ``kind`` kills the process instead of running."""
+    """``function`` (taking movements first: a movement, its id, or a list of ids or of (movement,
+    answer) pairs), except that its first call that involves a movement of ``kind`` kills the
+    process instead of running."""
 
-    def dying(movement_or_id, *args, **kwargs):
-        movement = movement_or_id
-        if not isinstance(movement, Movement):
-            movement = Movement.objects.get(pk=movement_or_id)
-        if movement.kind == kind and not calls:
-            calls.append(f"{function.__name__}({movement.kind})")
+    def kinds(first) -> set[str]:
+        found = set()
+        for item in first if isinstance(first, list) else [first]:
+            movement = item[0] if isinstance(item, tuple) else item
+            if not isinstance(movement, Movement):
+                movement = Movement.objects.get(pk=movement)
+            found.add(movement.kind)
+        return found
+
+    def dying(first, *args, **kwargs):
+        if kind in kinds(first) and not calls:
+            calls.append(f"{function.__name__}({kind})")
             raise ProcessKilled(function.__name__)
-        return function(movement_or_id, *args, **kwargs)
+        return function(first, *args, **kwargs)
 
     return dying
 
@@ -304,10 +311,12 @@ def test_killed_after_the_intent_is_committed_but_before_the_gateway_call(
     kind = movement_kind(name)
     calls: list[str] = []
     with monkeypatch.context() as patch:
-        patch.setattr(payments, "movement_execute", killed_once(payments.movement_execute, kind=kind, calls=calls))
+        patch.setattr(
+            payments, "movement_execute_many", killed_once(payments.movement_execute_many, kind=kind, calls=calls)
+        )
         with pytest.raises(ProcessKilled):
             start_movement(name, clock=clock, customer=customer, service=service, admin_user=admin_user)
-    assert calls == [f"movement_execute({kind})"]
+    assert calls == [f"movement_execute_many({kind})"]
 
     [movement] = Movement.objects.filter(kind=kind)
     assert (movement.state, movement.attempts) == (MovementState.PENDING, 0)
@@ -333,10 +342,10 @@ def test_killed_after_the_gateway_call_but_before_its_answer_is_applied(
     kind = movement_kind(name)
     calls: list[str] = []
     with monkeypatch.context() as patch:
-        patch.setattr(payments, "_apply", killed_once(payments._apply, kind=kind, calls=calls))
+        patch.setattr(payments, "_apply_many", killed_once(payments._apply_many, kind=kind, calls=calls))
         with pytest.raises(ProcessKilled):
             start_movement(name, clock=clock, customer=customer, service=service, admin_user=admin_user)
-    assert calls == [f"_apply({kind})"]
+    assert calls == [f"_apply_many({kind})"]
 
     [movement] = Movement.objects.filter(kind=kind)
     [operation] = operations_for(movement)  # the gateway acted; the answer died with the process
@@ -366,7 +375,9 @@ def test_a_payout_task_killed_before_and_after_the_gateway_call_then_rerun_makes
     calls: list[str] = []
     with monkeypatch.context() as patch:
         patch.setattr(
-            payments, "movement_execute", killed_once(payments.movement_execute, kind="transfer", calls=calls)
+            payments,
+            "movement_execute_many",
+            killed_once(payments.movement_execute_many, kind="transfer", calls=calls),
         )
         with pytest.raises(ProcessKilled):
             complete(clock, customer, booking)
@@ -376,16 +387,16 @@ def test_a_payout_task_killed_before_and_after_the_gateway_call_then_rerun_makes
     # The job runs again and is killed after the gateway transferred, before the answer is booked.
     calls.clear()
     with monkeypatch.context() as patch:
-        patch.setattr(payments, "_apply", killed_once(payments._apply, kind="transfer", calls=calls))
+        patch.setattr(payments, "_apply_many", killed_once(payments._apply_many, kind="transfer", calls=calls))
         with pytest.raises(ProcessKilled):
-            tasks.payout_execute(payout.pk)
+            tasks.payouts_execute([payout.pk])
     [transfer] = operations_for(payout)
     payout.refresh_from_db()
     assert (payout.state, payout.attempts, postings_for(payout)) == (MovementState.PENDING, 1, [])
 
     # The job runs again, twice, and so does the recovery sweep.
-    assert tasks.payout_execute(payout.pk) == MovementState.SUCCEEDED
-    assert tasks.payout_execute(payout.pk) == MovementState.SUCCEEDED
+    assert tasks.payouts_execute([payout.pk]) == {MovementState.SUCCEEDED: 1}
+    assert tasks.payouts_execute([payout.pk]) == {MovementState.SUCCEEDED: 1}
     assert recover(clock) == {}
 
     assert LocalGatewayOperation.objects.filter(kind=LocalGatewayOperation.Kind.TRANSFER).count() == 1
@@ -616,7 +627,7 @@ def test_a_pending_payout_finished_by_two_jobs_and_two_sweeps_at_once_is_transfe
     assert payout.state == MovementState.PENDING
 
     def finish(i: int):
-        return tasks.payout_execute(payout.pk) if i % 2 else tasks.movement_recover_sweep()
+        return tasks.payouts_execute([payout.pk]) if i % 2 else tasks.movement_recover_sweep()
 
     results = run_at_once(4, finish)
 

@@ -90,26 +90,23 @@ class LocalGateway:
         fault = _next_fault(kind)
         if fault == "error":
             raise GatewayUnavailable(f"The local gateway failed before the {kind} (injected fault).")
-        existing = LocalGatewayOperation.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.kind != kind or existing.amount_minor != amount.minor:
-                raise ValueError(f"idempotency key {idempotency_key!r} was used for a different request")
-            operation = existing
-        else:
-            if fault == "decline":
-                raise DECLINES[kind]()
-            try:
-                with transaction.atomic():
-                    operation = LocalGatewayOperation.objects.create(
-                        kind=kind,
-                        reference=f"{prefix}_local_{secrets.token_hex(10)}",
-                        idempotency_key=idempotency_key,
-                        amount_minor=amount.minor,
-                        currency=amount.currency,
-                        **fields,
-                    )
-            except IntegrityError:
-                operation = LocalGatewayOperation.objects.get(idempotency_key=idempotency_key)
+        if fault == "decline" and not LocalGatewayOperation.objects.filter(idempotency_key=idempotency_key).exists():
+            raise DECLINES[kind]()
+        try:
+            # A new key is the common case: insert, and read only when the key was used before.
+            with transaction.atomic():
+                operation = LocalGatewayOperation.objects.create(
+                    kind=kind,
+                    reference=f"{prefix}_local_{secrets.token_hex(10)}",
+                    idempotency_key=idempotency_key,
+                    amount_minor=amount.minor,
+                    currency=amount.currency,
+                    **fields,
+                )
+        except IntegrityError:
+            operation = LocalGatewayOperation.objects.get(idempotency_key=idempotency_key)
+            if operation.kind != kind or operation.amount_minor != amount.minor:
+                raise ValueError(f"idempotency key {idempotency_key!r} was used for a different request") from None
         if fault == "timeout":
             raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
         return GatewayResult(reference=operation.reference)

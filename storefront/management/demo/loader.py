@@ -63,8 +63,8 @@ from marketplace.payments.models import (
 )
 from marketplace.payments.selectors import escrow_held, ledger_balance
 from marketplace.payments.services import escrow_release
-from marketplace.payments.tasks import escrow_release as escrow_release_job
-from marketplace.payments.tasks import payout_execute as payout_execute_job
+from marketplace.payments.tasks import escrow_release_due as escrow_release_due_job
+from marketplace.payments.tasks import payouts_execute as payouts_execute_job
 from marketplace.reviews.models import Review
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor, VerificationStatus
@@ -102,8 +102,8 @@ REVIEW_SHARE = 0.85  # generated completed bookings that got a review
 # The task functions whose queued runs the demo's history makes moot (see _clear_demo_jobs).
 DEMO_JOB_FUNCS = (
     "marketplace.notifications.tasks.send_booking_notification",
-    "marketplace.payments.tasks.escrow_release",
-    "marketplace.payments.tasks.payout_execute",
+    "marketplace.payments.tasks.escrow_release_due",
+    "marketplace.payments.tasks.payouts_execute",
     "marketplace.bookings.tasks.booking_payment_settled",
 )
 
@@ -760,7 +760,7 @@ class DemoLoader:
         if plan.kind == "cancelled":
             with self._at(paid_at + timedelta(days=4)):
                 booking = booking_cancel(user=customer, booking_id=booking.pk, reason=plan.reason)
-                self._pay_out(booking)  # what the organizer keeps under the cancellation policy
+                self._run_money_jobs()  # what the organizer keeps under the cancellation policy
                 return booking
         if plan.kind == "upcoming_confirmed":
             return booking
@@ -769,10 +769,15 @@ class DemoLoader:
             return booking
         return self._complete(plan, booking)
 
-    def _pay_out(self, booking: Booking) -> None:
-        """What the queued payout job does, run now so the replayed history leaves no payout half done."""
-        for payout in Payout.objects.filter(booking=booking, state=MovementState.PENDING):
-            payout_execute_job(payout.pk)
+    def _run_money_jobs(self) -> None:
+        """What the queued release and payout jobs do, run now so the replayed history leaves no payout half done.
+
+        With the ORM broker they would only run in the worker, after the load.
+        """
+        escrow_release_due_job()
+        pending = list(Payout.objects.filter(state=MovementState.PENDING).values_list("pk", flat=True))
+        if pending:
+            payouts_execute_job(pending)
 
     def _complete(self, plan: Plan, booking: Booking) -> Booking:
         ends_at = booking.ends_at
@@ -781,10 +786,7 @@ class DemoLoader:
             booking = booking_confirm_completion(customer=plan.customer, booking_id=booking.pk)
             txn = Transaction.objects.get(booking=booking)
             if not txn.payout_needs_approval:
-                # What the queued job does: with the ORM broker it would only run in the
-                # worker, so the demo runs it now to leave no payout half done.
-                escrow_release_job(booking.pk)
-                self._pay_out(booking)
+                self._run_money_jobs()
         if txn.payout_needs_approval:
             if plan.kind == "awaiting_payout_approval":
                 self.intended_escrow.add(booking.pk)  # waits in the back office's payout queue
@@ -795,7 +797,7 @@ class DemoLoader:
                         approved_by=self.admin,
                         reason=self.rng.choice(self.data["bookings"]["admin_approval_reasons"]),
                     )
-                    self._pay_out(booking)
+                    self._run_money_jobs()
         if plan.review:
             with self._at(self._later(confirmed_at, hours=self.rng.choice((0.2, 1, 3, 18, 40)))):
                 review_create(customer=plan.customer, booking_id=booking.pk, **plan.review)
@@ -822,8 +824,10 @@ class DemoLoader:
 
         def moot_job(job) -> bool:
             func, first_arg = job.task.get("func"), (job.task.get("args") or [None])[0]
-            if func == "marketplace.payments.tasks.payout_execute":
-                return first_arg in demo_payouts  # the load paid them out itself
+            if func == "marketplace.payments.tasks.escrow_release_due":
+                return True  # the load released everything due itself
+            if func == "marketplace.payments.tasks.payouts_execute":
+                return set(first_arg) <= demo_payouts  # the load paid them out itself
             return func in DEMO_JOB_FUNCS and first_arg in demo_bookings
 
         moot = [job.pk for job in OrmQ.objects.all() if moot_job(job)]
