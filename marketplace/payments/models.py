@@ -236,7 +236,7 @@ class Payout(Movement):
 
     One per release (a database constraint). ``amount`` is what is transferred: the
     vendor's share less any debt netted (``details["debt_netted_minor"]``). Executed by
-    the ``payout_execute`` job, exactly once however often it runs.
+    a ``payouts_execute`` job, exactly once however often it runs.
     """
 
     objects = PayoutManager()

@@ -20,11 +20,15 @@ repeated key with its first result) and applies the answer, so every movement
 happens exactly once. A definitive refusal is compensated: a failed reversal becomes
 the organizer's debt, netted against their next payouts.
 
+The jobs work in batches with the same steps: ``escrow_release_due`` releases many
+escrows in one transaction (bulk writes), and ``movement_execute_many`` makes one
+gateway call per movement, then applies every answer in one transaction.
+
 Vocabulary (one name per concept): a payment is *captured* into escrow; when the
 work is confirmed an *escrow release* is *requested* (``escrow_release_request``),
 which decides whether the payout needs an admin's approval; the *escrow release*
 keeps the commission, books the vendor's share as payable and creates the *payout*,
-which ``payout_execute`` transfers; a *refund* returns money to the customer and,
+which ``payouts_execute`` transfers; a *refund* returns money to the customer and,
 after a payout, *reverses* the transfer; a *hold* freezes the release.
 
 The ledger's accounts and postings (debit positive):
@@ -435,7 +439,7 @@ def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
     if movement.kind == MovementKind.REVERSAL:
         # The organizer's account could not give the money back: they owe it to the platform,
-        # and it is netted against their next payouts (_payout_create).
+        # and it is netted against their next payouts (_payouts_create).
         ledger_post(
             transaction=txn,
             kind=EntryKind.DEBT,
@@ -845,11 +849,6 @@ def _vendor_debts_locked(keys: set[tuple[int, str]]) -> dict[tuple[int, str], in
     owing = sorted({vendor_id for vendor_id, _ in with_debt_lines})
     list(Vendor.objects.select_for_update().filter(pk__in=owing).order_by("pk"))
     return {key: total for key, total in vendor_debts_minor(vendor_ids=owing).items() if key in keys and total > 0}
-
-
-def payout_execute(*, payout_id: int) -> Movement:
-    """Transfer one payout. Safe to run twice and to kill at any point: exactly one transfer."""
-    return movement_execute(payout_id)
 
 
 def payouts_execute(*, payout_ids: list[int]) -> list[Movement]:

@@ -1,9 +1,12 @@
-"""unit_of_work: what is queued with after_commit runs once the outermost unit commits, never on rollback."""
+"""core.db: calls queued with after_commit run once the outermost unit commits, never on rollback; update_rows."""
+
+from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
 
-from marketplace.core.db import after_commit, in_transaction, unit_of_work
+from marketplace.accounts.models import User
+from marketplace.core.db import after_commit, in_transaction, unit_of_work, update_rows
 from marketplace.payments.gateways import GatewayCalledInTransaction, assert_outside_transaction
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +42,29 @@ def test_the_gateway_guard_sees_our_transactions_but_not_the_test_cases():
     assert_outside_transaction()  # the test case's own wrapping transaction does not count
     with transaction.atomic(), pytest.raises(GatewayCalledInTransaction):
         assert_outside_transaction()
+
+
+def test_update_rows_sets_each_rows_own_values_in_one_statement(
+    customer, other_customer, admin_user, django_assert_num_queries
+):
+    when = datetime(2026, 11, 30, 21, 15, 7, 123456, tzinfo=UTC)
+    admin_user.last_login = when
+    admin_user.save()
+
+    with django_assert_num_queries(1):
+        updated = update_rows(
+            User,
+            ["full_name", "last_login"],
+            {
+                customer.pk: ["Ann O'Brien; DROP TABLE x", None],  # a NULL first: PostgreSQL needs the column's type
+                other_customer.pk: ["", when],
+            },
+        )
+
+    assert updated == 2
+    rows = dict(User.objects.values_list("pk", "full_name"))
+    assert (rows[customer.pk], rows[other_customer.pk]) == ("Ann O'Brien; DROP TABLE x", "")
+    assert User.objects.get(pk=customer.pk).last_login is None
+    assert User.objects.get(pk=other_customer.pk).last_login == when
+    assert User.objects.get(pk=admin_user.pk).last_login == when  # not named: untouched
+    assert update_rows(User, ["full_name"], {}) == 0

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
 from marketplace.core.money import Money
@@ -93,8 +93,10 @@ class LocalGateway:
         if fault == "decline" and not LocalGatewayOperation.objects.filter(idempotency_key=idempotency_key).exists():
             raise DECLINES[kind]()
         try:
-            # A new key is the common case: insert, and read only when the key was used before.
-            with transaction.atomic():
+            # A new key is the common case: insert, and read only when the key was used before. Outside a
+            # transaction the INSERT commits on its own; inside one (the demo's replay) a savepoint keeps
+            # the caller's transaction usable after a repeated key.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 operation = LocalGatewayOperation.objects.create(
                     kind=kind,
                     reference=f"{prefix}_local_{secrets.token_hex(10)}",
