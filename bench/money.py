@@ -760,13 +760,14 @@ def report(args, run, checks, reconciled, profiled, per_booking, built, elapsed)
             ("release", "escrow_release_due (one batch)"),
             ("payout", f"payouts_execute ({profiled['jobs']['payouts_execute']} jobs)"),
         ):
-            numbers = profiled[part]
+            numbers, n = profiled[part], profiled["bookings"]
             print(
-                f"  {title}: {numbers['queries']:.1f} queries, {numbers['write_commits']:.1f} commits that "
-                f"write, {numbers['ms']:.1f} ms (of which {numbers['db_ms']:.1f} ms waiting for PostgreSQL)"
+                f"  {title}: {numbers['queries']:.2f} queries, {numbers['write_commits']:.2f} commits that "
+                f"write, {numbers['ms']:.2f} ms (of which {numbers['db_ms']:.2f} ms waiting for PostgreSQL); "
+                f"for all {n}: {numbers['queries'] * n:.0f} queries, {numbers['write_commits'] * n:.0f} commits"
             )
             for kind, figures in numbers["statements"].items():
-                print(f"    {figures['count']:4.1f} x  {kind:<48} {figures['ms']:6.2f} ms")
+                print(f"    {figures['count'] * n:6.0f} x  {kind:<48} {figures['ms']:6.3f} ms per booking")
     failed = [check for check, _, _, ok in checks if not ok] + ([] if clean else ["reconcile"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
