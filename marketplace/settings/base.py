@@ -279,6 +279,17 @@ BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 # How far ahead a customer may book.
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=180)
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
+# Stripe (PAYMENTS_GATEWAY=stripe): the platform's secret key; STRIPE_API_BASE points the SDK
+# elsewhere than api.stripe.com (tests: a localstripe server on 127.0.0.1).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Webhook signing secrets (whsec_...), comma-separated: two while a secret is rotated.
+STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
+# A signed webhook older than this is refused (replay protection), as Stripe's own libraries do.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# The country of the organizers' Connect Express accounts.
+STRIPE_CONNECT_COUNTRY = env.str("STRIPE_CONNECT_COUNTRY", default="US")
 # A money movement still pending this long after it was recorded or last tried (a crash, a
 # timeout, the gateway down) is finished by the movement_recover_sweep job.
 PAYMENTS_RETRY_AFTER_SECONDS = env.int("PAYMENTS_RETRY_AFTER_SECONDS", default=120)
