@@ -57,6 +57,30 @@ class ChargeNotFound(PaymentFailed):
     code = "charge_not_found"
 
 
+class ChargeNotCaptured(PaymentFailed):
+    """The payment is only authorised (or was cancelled): there is nothing captured to refund yet."""
+
+    code = "charge_not_captured"
+
+
+class ChargeNotCapturable(PaymentFailed):
+    """The authorisation can no longer be captured: it was cancelled, it expired, or the bank refused."""
+
+    code = "charge_not_capturable"
+
+
+class ChargeAlreadyCaptured(PaymentFailed):
+    """The payment was captured, so its authorisation cannot be cancelled: refund it instead."""
+
+    code = "charge_already_captured"
+
+
+class AuthenticationFailed(PaymentFailed):
+    """The customer did not pass their bank's authentication (3-D Secure); nothing was charged."""
+
+    code = "authentication_failed"
+
+
 class RefundExceedsCharge(PaymentFailed):
     """The refund is larger than what is left of the charge."""
 

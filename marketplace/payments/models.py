@@ -360,7 +360,17 @@ class LocalGatewayOperation(models.Model):
         REFUND = "refund"
         REVERSAL = "reversal"
 
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded"  # done: for a charge, captured
+        AUTHORIZED = "authorized"  # a charge held on the card, to be captured or cancelled
+        REQUIRES_ACTION = "requires_action"  # a charge waiting for the customer's 3-D Secure step
+        CANCELED = "canceled"  # an authorisation released: nothing taken
+        DECLINED = "declined"  # the customer failed the 3-D Secure step: nothing taken
+
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUCCEEDED)
+    # A charge: captured once authorised (False: only authorised, a request to book).
+    capture = models.BooleanField(default=True)
     reference = models.CharField(max_length=64, unique=True)
     idempotency_key = models.CharField(max_length=255, unique=True)
     amount_minor = models.BigIntegerField()

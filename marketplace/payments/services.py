@@ -68,6 +68,7 @@ from marketplace.vendors.models import Vendor
 from .errors import (
     AlreadyPaid,
     AlreadyReleased,
+    AuthenticationFailed,
     BookingNotCompleted,
     CurrencyMismatch,
     EscrowOnHold,
@@ -82,6 +83,7 @@ from .errors import (
     RefundTooLarge,
 )
 from .gateways import GatewayTimeout, GatewayUnavailable, assert_outside_transaction, get_gateway
+from .gateways.base import GatewayResult, PaymentStatus
 from .models import (
     EntryKind,
     HoldReason,
@@ -221,9 +223,19 @@ def _execute_after_commit(movement: Movement) -> None:
 # --- Executing a movement (steps 2 and 3) ---------------------------------------------------
 
 
-def _call_gateway(movement: Movement):
+def _call_gateway(movement: Movement) -> GatewayResult:
     gateway = get_gateway()
     booking_reference = movement.booking.reference
+    if movement.kind == MovementKind.CHARGE and movement.gateway_reference:
+        # Made already, waiting for the customer's 3-D Secure step: ask where it stands. One the
+        # customer left for longer than the payment window is cancelled, so the booking can expire.
+        result = gateway.payment_status(payment_reference=movement.gateway_reference)
+        abandoned = timezone.now() - timedelta(minutes=settings.BOOKING_PAYMENT_WINDOW_MINUTES)
+        if result.status == PaymentStatus.REQUIRES_ACTION and movement.created_at < abandoned:
+            result = gateway.cancel_authorization(
+                payment_reference=movement.gateway_reference, idempotency_key=f"{movement.idempotency_key}:cancel"
+            )
+        return result
     if movement.kind == MovementKind.CHARGE:
         return gateway.charge(
             amount=movement.amount,
@@ -276,6 +288,7 @@ def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = Fals
     )
     references: dict[int, str | None] = {movement.pk: None for movement in pending if _nothing_to_move(movement)}
     refusals: dict[int, PaymentFailed] = {}
+    waiting: dict[int, str] = {}  # charges made but waiting for the customer's 3-D Secure step
     calls = [movement for movement in pending if not _nothing_to_move(movement)]
     if calls:
         assert_outside_transaction()
@@ -284,12 +297,21 @@ def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = Fals
         )
     for movement in calls:
         try:
-            references[movement.pk] = _call_gateway(movement).reference
+            result = _call_gateway(movement)
+            if result.status == PaymentStatus.REQUIRES_ACTION:
+                waiting[movement.pk] = result.reference
+            elif result.status == PaymentStatus.CANCELED:
+                refusals[movement.pk] = AuthenticationFailed("The payment was abandoned; nothing was charged.")
+            else:
+                references[movement.pk] = result.reference
         except (GatewayUnavailable, GatewayTimeout) as error:
             Movement.objects.filter(pk=movement.pk).update(last_error=str(error)[:1000])
             logger.warning("%s %s left pending: %s", movement.kind, movement.idempotency_key, error)
         except PaymentFailed as refusal:
             refusals[movement.pk] = refusal
+    for movement_id, reference in waiting.items():
+        # Still pending: the next run (the customer back from their bank, a webhook, the sweep) asks again.
+        Movement.objects.filter(pk=movement_id, state=MovementState.PENDING).update(gateway_reference=reference)
     if references or refusals:
         with unit_of_work():
             locked = list(
@@ -313,7 +335,7 @@ def _mark_settled(
 ) -> list[str]:
     """Set a movement's outcome on the instance; returns the fields to save."""
     movement.state = state
-    movement.gateway_reference = reference
+    movement.gateway_reference = reference or movement.gateway_reference  # a refused 3-D Secure payment keeps its id
     movement.settled_at = timezone.now()
     if error is None:
         return ["state", "gateway_reference", "settled_at"]

@@ -96,8 +96,10 @@ def assert_money_invariants(
         movements = movements.filter(booking_id__in=booking_ids)
     transactions = list(transactions.select_related("booking"))
     movements = list(movements.order_by("id"))
-    operations = list(
-        LocalGatewayOperation.objects.filter(id__gt=baseline.last_operation_id if baseline else 0).order_by("id")
+    operations = list(  # what moved money at the gateway: an authorisation or a 3-D Secure wait moves nothing
+        LocalGatewayOperation.objects.filter(
+            id__gt=baseline.last_operation_id if baseline else 0, status=LocalGatewayOperation.Status.SUCCEEDED
+        ).order_by("id")
     )
     entries = list(
         LedgerEntry.objects.filter(transaction_id__in=[t.pk for t in transactions])

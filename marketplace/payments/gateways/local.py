@@ -5,7 +5,9 @@ as a processor's would be (the money service calls it outside any transaction), 
 honours idempotency keys the way Stripe does: a repeated key returns the first
 result. Test payment methods follow Stripe's names: ``pm_card_visa`` and friends
 succeed, ``pm_card_chargeDeclined`` and ``pm_card_chargeDeclinedInsufficientFunds``
-are declined.
+are declined, ``pm_card_threeDSecure2Required`` asks for the customer's 3-D Secure
+step, which ``local_gateway_authenticate`` plays (approved or failed). A charge made
+with ``capture=False`` is only authorised until ``capture`` or ``cancel_authorization``.
 
 Tests can make any call fail (``local_gateway_faults``): ``"error"`` fails before the
 gateway acts (nothing happened), ``"timeout"`` acts and then loses the answer (it
@@ -24,7 +26,11 @@ from django.db.models import Sum
 from marketplace.core.money import Money
 from marketplace.payments.errors import (
     AmountTooSmall,
+    AuthenticationFailed,
     CardDeclined,
+    ChargeAlreadyCaptured,
+    ChargeNotCapturable,
+    ChargeNotCaptured,
     ChargeNotFound,
     InvalidPaymentMethod,
     RefundDeclined,
@@ -36,7 +42,7 @@ from marketplace.payments.errors import (
 )
 
 from ..models import LocalGatewayOperation
-from .base import GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable
+from .base import GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable, PaymentStatus
 
 DECLINED_METHODS = {
     "pm_card_chargeDeclined": "Your card was declined.",
@@ -44,8 +50,10 @@ DECLINED_METHODS = {
     "pm_card_chargeDeclinedExpiredCard": "Your card has expired.",
 }
 ACCEPTED_PREFIX = "pm_"
+THREE_D_SECURE_METHODS = {"pm_card_threeDSecure2Required", "pm_card_authenticationRequired"}
 
 Kind = LocalGatewayOperation.Kind
+Status = LocalGatewayOperation.Status
 DECLINES = {
     Kind.CHARGE: lambda: CardDeclined("Your card was declined."),
     Kind.REFUND: lambda: RefundDeclined("The payment processor refused the refund."),
@@ -56,6 +64,7 @@ DECLINES = {
 # Upcoming outcomes per operation kind, consumed one per call: tests only (see local_gateway_faults).
 _faults: dict[str, list[str]] = {}
 FAULTS = ("error", "timeout", "decline")
+FAULT_KINDS = (*Kind.values, "capture", "cancel")
 
 
 @contextmanager
@@ -66,7 +75,7 @@ def local_gateway_faults(**plans: list[str]) -> Iterator[dict[str, list[str]]]:
     Yields the remaining plans, so a test can check every fault was used.
     """
     for kind, plan in plans.items():
-        if kind not in Kind.values or any(fault not in FAULTS for fault in plan):
+        if kind not in FAULT_KINDS or any(fault not in FAULTS for fault in plan):
             raise ValueError(f"unknown fault plan {kind}={plan}")
     previous = dict(_faults)
     _faults.clear()
@@ -111,15 +120,19 @@ class LocalGateway:
                 raise ValueError(f"idempotency key {idempotency_key!r} was used for a different request") from None
         if fault == "timeout":
             raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
-        return GatewayResult(reference=operation.reference)
+        return _result(operation)
 
-    def charge(self, *, amount, payment_method, transfer_group, idempotency_key, description=""):
+    def charge(self, *, amount, payment_method, transfer_group, idempotency_key, description="", capture=True):
         if not payment_method or not payment_method.startswith(ACCEPTED_PREFIX):
             raise InvalidPaymentMethod("That payment method is not valid.")
         if payment_method in DECLINED_METHODS:
             raise CardDeclined(DECLINED_METHODS[payment_method])
         if amount.minor <= 0:
             raise AmountTooSmall("Nothing to charge.")
+        if payment_method in THREE_D_SECURE_METHODS:
+            status = Status.REQUIRES_ACTION
+        else:
+            status = Status.SUCCEEDED if capture else Status.AUTHORIZED
         return self._record(
             kind=Kind.CHARGE,
             prefix="ch",
@@ -127,9 +140,66 @@ class LocalGateway:
             amount=amount,
             payment_method=payment_method,
             transfer_group=transfer_group,
+            status=status,
+            capture=capture,
         )
 
-    def transfer(self, *, amount, destination, transfer_group, idempotency_key):
+    def _change_charge(self, *, kind: str, payment_reference: str, change) -> GatewayResult:
+        """Lock the charge and apply ``change`` to it, as the processor does in its own transaction."""
+        fault = _next_fault(kind)
+        if fault == "error":
+            raise GatewayUnavailable(f"The local gateway failed before the {kind} (injected fault).")
+        if fault == "decline":
+            raise ChargeNotCapturable("The customer's bank refused to capture the payment (injected fault).")
+        with transaction.atomic():
+            operation = (
+                LocalGatewayOperation.objects.select_for_update()
+                .filter(kind=Kind.CHARGE, reference=payment_reference)
+                .first()
+            )
+            if operation is None:
+                raise ChargeNotFound("The payment does not exist.")
+            change(operation)
+            operation.save(update_fields=["status", "amount_minor"])
+        if fault == "timeout":
+            raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
+        return _result(operation)
+
+    def capture(self, *, payment_reference, amount, idempotency_key):
+        """Capture an authorisation, all or part of it (the rest is released, as Stripe does). Twice: the same."""
+
+        def capture(operation: LocalGatewayOperation) -> None:
+            if operation.status == Status.SUCCEEDED:
+                return  # already captured (a retry): the same answer
+            if operation.status != Status.AUTHORIZED:
+                raise ChargeNotCapturable(f"The payment is {operation.get_status_display()}; it cannot be captured.")
+            if not 0 < amount.minor <= operation.amount_minor or amount.currency != operation.currency:
+                raise AmountTooSmall("The amount to capture must be above zero and at most what was authorised.")
+            operation.status = Status.SUCCEEDED
+            operation.amount_minor = amount.minor
+
+        return self._change_charge(kind="capture", payment_reference=payment_reference, change=capture)
+
+    def cancel_authorization(self, *, payment_reference, idempotency_key):
+        """Release an authorisation (or a payment still waiting for 3-D Secure). Twice: the same."""
+
+        def cancel(operation: LocalGatewayOperation) -> None:
+            if operation.status == Status.SUCCEEDED:
+                raise ChargeAlreadyCaptured("The payment was captured: refund it instead.")
+            if operation.status in (Status.AUTHORIZED, Status.REQUIRES_ACTION):
+                operation.status = Status.CANCELED
+
+        return self._change_charge(kind="cancel", payment_reference=payment_reference, change=cancel)
+
+    def payment_status(self, *, payment_reference):
+        operation = LocalGatewayOperation.objects.filter(kind=Kind.CHARGE, reference=payment_reference).first()
+        if operation is None:
+            raise ChargeNotFound("The payment does not exist.")
+        if operation.status == Status.DECLINED:
+            raise AuthenticationFailed("Your bank could not confirm the payment; nothing was charged.")
+        return _result(operation)
+
+    def transfer(self, *, amount, destination, transfer_group, idempotency_key, source_reference=""):
         if amount.minor <= 0:
             raise AmountTooSmall("Nothing to transfer.")
         return self._record(
@@ -150,6 +220,8 @@ class LocalGateway:
         source = LocalGatewayOperation.objects.filter(kind=source_kind, reference=source_reference).first()
         if source is None:
             raise not_found
+        if source.status != Status.SUCCEEDED:
+            raise ChargeNotCaptured("The payment was not captured: there is nothing to refund.")
         if amount.minor <= 0:
             raise nothing
         taken_back = (
@@ -206,7 +278,10 @@ class LocalGateway:
         )
 
     def _operations(self, *, created_from, created_to):
-        return LocalGatewayOperation.objects.filter(created_at__gte=created_from, created_at__lt=created_to)
+        """What moved money: a charge counts once captured (an authorisation moves nothing)."""
+        return LocalGatewayOperation.objects.filter(
+            created_at__gte=created_from, created_at__lt=created_to, status=Status.SUCCEEDED
+        )
 
     def objects(self, *, created_from, created_to):
         for operation in (
@@ -224,3 +299,35 @@ class LocalGateway:
 
     def count_objects(self, *, created_from, created_to):
         return self._operations(created_from=created_from, created_to=created_to).count()
+
+
+def _result(operation: LocalGatewayOperation) -> GatewayResult:
+    if operation.status == Status.REQUIRES_ACTION:
+        # What the customer's browser would confirm with Stripe.js; here local_gateway_authenticate plays it.
+        return GatewayResult(
+            reference=operation.reference,
+            status=PaymentStatus.REQUIRES_ACTION,
+            client_secret=f"{operation.reference}_secret_local",
+        )
+    return GatewayResult(reference=operation.reference, status=operation.status)
+
+
+def local_gateway_authenticate(payment_reference: str, *, approve: bool = True) -> GatewayResult:
+    """The customer's 3-D Secure step for a local payment: approved (captured or authorised) or failed.
+
+    What Stripe.js and the customer's bank do in the browser, for the embedded default
+    and tests. A payment no longer waiting for it is left as it is.
+    """
+    with transaction.atomic():
+        operation = LocalGatewayOperation.objects.select_for_update().get(kind=Kind.CHARGE, reference=payment_reference)
+        if operation.status == Status.REQUIRES_ACTION:
+            if approve:
+                operation.status = Status.SUCCEEDED if operation.capture else Status.AUTHORIZED
+            else:
+                operation.status = Status.DECLINED
+            operation.save(update_fields=["status"])
+    return (
+        _result(operation)
+        if operation.status != Status.DECLINED
+        else GatewayResult(reference=operation.reference, status=PaymentStatus.CANCELED)
+    )
