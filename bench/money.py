@@ -272,6 +272,7 @@ def build_bookings(count: int, *, services, customers) -> list[int]:
                     status=TransactionStatus.HELD,
                     gateway="local",
                     payment_reference="",  # set below, from the charge
+                    authorized_at=booking.paid_at,
                     captured_at=booking.paid_at,
                     releasable_at=booking.completed_at,
                     payout_needs_approval=False,
@@ -298,6 +299,7 @@ def build_bookings(count: int, *, services, customers) -> list[int]:
                     "commission_bps": payment.commission_bps,
                     "minimum_fee_minor": payment.minimum_fee_minor,
                     "description": f"{booking.service.title} ({booking.reference})",
+                    "capture": True,
                 },
                 gateway_reference=charge.reference,
                 attempts=1,

@@ -60,12 +60,17 @@ class ServiceRef(Schema):
 
 
 class PaymentOut(Schema):
-    status: str
+    status: str = Field(
+        description="authorized (a request's payment, on the card), voided, held, released or refunded."
+    )
     escrow_state: str = Field(
-        description="Where the money is: held, on_hold, release_due, awaiting_approval, released or refunded."
+        description="Where the money is: authorized (on the customer's card until the organizer accepts), voided, "
+        "held, on_hold, release_due, awaiting_approval, released or refunded."
     )
     currency: str
-    amount_minor: int = Field(description="Captured from the customer. = platform_fee + vendor_payout + refunded.")
+    amount_minor: int = Field(
+        description="Paid by the customer (authorised, then captured). = platform_fee + vendor_payout + refunded."
+    )
     commission_bps: int
     minimum_fee_minor: int
     platform_fee_minor: int = Field(description="What the platform keeps (after any refund).")
@@ -74,7 +79,8 @@ class PaymentOut(Schema):
     hold_reasons: list[str] = Field(description="Why the release is frozen: dispute, chargeback or admin.")
     payment_reference: str
     payout_needs_approval: bool
-    captured_at: datetime
+    authorized_at: datetime | None = Field(description="When the customer paid (a request: authorised only).")
+    captured_at: datetime | None = Field(description="When the money was taken into escrow; empty while authorised.")
     released_at: datetime | None
     refunded_at: datetime | None
 

@@ -21,7 +21,7 @@ from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, InvalidTransition, NotFound
 from marketplace.core.money import Money
 from marketplace.payments.errors import AlreadyPaid
-from marketplace.payments.models import Transaction
+from marketplace.payments.models import Transaction, TransactionStatus
 from marketplace.payments.policy import (
     EscrowState,
     escrow_state,
@@ -92,7 +92,9 @@ def transition_verdict(booking: Booking, to_status: str, *, verb: str | None = N
 
 
 def is_paid(booking: Booking) -> bool:
-    return payment_of(booking) is not None
+    """The customer's money is held: captured into escrow, or authorised on their card (a request)."""
+    payment = payment_of(booking)
+    return payment is not None and payment.status != TransactionStatus.VOIDED
 
 
 def _now(now: datetime | None) -> datetime:
@@ -208,7 +210,7 @@ def can_accept(booking: Booking, *, user: User, now: datetime | None = None) -> 
 
 
 def can_decline(booking: Booking, *, user: User) -> Verdict:
-    """The organizer declines an open request; any payment is refunded in full."""
+    """The organizer declines an open request; its authorised payment is released (a captured one refunded)."""
     if booking.vendor.user_id != user.pk:
         return _not_yours()
     return transition_verdict(booking, BookingStatus.DECLINED)
@@ -280,6 +282,15 @@ def money_outlook(booking: Booking, *, audience: str = "customer") -> MoneyOutlo
             detail = "The customer pays once you send a quote." if for_vendor else "You pay once the organizer quotes."
             return MoneyOutlook(state, "No payment yet", "neutral", detail)
         return MoneyOutlook(state, "Not paid", "warning", "Nothing has been charged.")
+    if state == EscrowState.AUTHORIZED:
+        detail = (
+            "Held on the customer's card: taken when you accept; declining releases it."
+            if for_vendor
+            else "Held on your card, not taken yet: charged when the organizer accepts, released if they decline."
+        )
+        return MoneyOutlook(state, state.label, "info", detail, payment)
+    if state == EscrowState.VOIDED:
+        return MoneyOutlook(state, state.label, "neutral", "Nothing was charged: the hold on the card was released.")
     if state == EscrowState.HELD:
         if booking.status == BookingStatus.REQUESTED:
             detail = (

@@ -30,8 +30,9 @@ from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
 from marketplace.payments import services as payments
 from marketplace.payments.errors import PaymentProcessing
-from marketplace.payments.models import MovementState
+from marketplace.payments.models import MovementState, TransactionStatus
 from marketplace.payments.policy import payment_of
+from marketplace.payments.selectors import captured_on_acceptance
 from marketplace.vendors.models import Vendor
 
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
@@ -205,14 +206,15 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
 
 
 def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Booking:
-    """The customer pays the full price into escrow.
+    """The customer pays the full price: into escrow at once, or authorised on their card for a request.
 
     The charge is recorded with the booking locked, made with nothing locked, and
     applied in a new transaction (``payments.movement_execute``); then the booking takes
     it into account (``booking_payment_settled``): an instantly bookable service, or a
-    quote the organizer already priced, is confirmed by the payment; otherwise the
-    request waits for the organizer. Paying again while a charge is unconfirmed finishes
-    that charge instead of making another.
+    quote the organizer already priced, is captured and confirmed by the payment;
+    otherwise the money is only authorised and the request waits for the organizer, who
+    captures it by accepting (a declined or expired request releases it). Paying again
+    while a charge is unconfirmed finishes that charge instead of making another.
     """
     with unit_of_work():
         booking = _lock(booking_id)
@@ -225,6 +227,7 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
             payer=customer,
             payment_method=payment_method,
             description=f"{booking.service.title} ({booking.reference})",
+            capture=confirms_on_payment(booking),
         )
     movement = payments.movement_execute(movement.pk, raise_refusal=True)
     if movement.state == MovementState.PENDING:
@@ -236,44 +239,83 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
 
 
 def booking_payment_settled(*, booking_id: int) -> Booking:
-    """The booking takes its captured payment into account. Safe to run twice (``paid_at`` marks it done).
+    """The booking takes its payment into account. Safe to run twice (``paid_at`` marks the first time).
 
-    A request is confirmed when the payment confirms it, or waits for the organizer's
-    answer. A booking that closed while the charge was on its way (it expired, or was
-    cancelled) gets the payment back in full: the compensation of a late charge.
+    A payment captured for an instant booking (or a priced quote), or captured because
+    the organizer accepted the request, confirms it; a request's authorised payment makes
+    it wait for the organizer. A booking that closed while the charge was on its way (it
+    expired, or was cancelled) gets the payment back in full (or released, when only
+    authorised): the compensation of a late charge. An authorisation that could not be
+    captured closes the request.
     """
     with unit_of_work():
         booking = _lock(booking_id)
         payment = payment_of(booking)
-        if payment is None or booking.paid_at is not None:
+        if payment is None:
             return booking
-        booking.paid_at = payment.captured_at
-        booking.save(update_fields=["paid_at", "updated_at"])
-        if booking.status in CLOSED_STATUSES:  # refunded at once (nothing left, if closing already refunded it)
+        first = booking.paid_at is None and payment.status != TransactionStatus.VOIDED
+        if first:
+            booking.paid_at = payment.authorized_at or payment.captured_at
+            booking.save(update_fields=["paid_at", "updated_at"])
+        if booking.status in CLOSED_STATUSES:  # given back at once (nothing left, if closing already did it)
             payments.escrow_refund(
                 booking_id=booking.pk, actor=None, reason="The booking had closed before the payment went through."
             )
             return booking
         if booking.status != BookingStatus.REQUESTED:
-            return booking  # already moved on with the payment (e.g. the organizer accepted it)
-        if confirms_on_payment(booking):
+            return booking  # already moved on with the payment
+        if payment.status == TransactionStatus.VOIDED:
+            reason = "The customer's card could not be charged when the organizer accepted."
+            _move(
+                booking,
+                BookingStatus.DECLINED,
+                actor=None,
+                reason=reason,
+                closed_at=timezone.now(),
+                close_reason=reason,
+            )
+            _notify(booking, BookingStatus.DECLINED)
+        elif payment.status == TransactionStatus.AUTHORIZED:
+            if first:
+                _notify(booking, "paid")
+        elif confirms_on_payment(booking):
             _move(booking, BookingStatus.CONFIRMED, actor=booking.customer, confirmed_at=timezone.now())
             _notify(booking, "confirmed")
-        else:
-            _notify(booking, "paid")
+        elif captured_on_acceptance(booking_id=booking.pk):
+            _move(booking, BookingStatus.CONFIRMED, actor=booking.vendor.user, confirmed_at=timezone.now())
+            _notify(booking, "confirmed")
+        elif first:
+            _notify(booking, "paid")  # captured before requests were authorised: waits for the organizer
     return booking
 
 
 def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Booking:
-    """The organizer accepts a paid request."""
+    """The organizer accepts a paid request: its authorised payment is captured, then the booking is confirmed.
+
+    The capture is recorded with the booking locked and made after the commit; once the
+    gateway has captured it, ``booking_payment_settled`` confirms the booking (also when
+    a timeout leaves it to the recovery sweep). A card that can no longer be charged is
+    refused to the organizer with the gateway's reason, and the request closes.
+    """
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
     with unit_of_work():
         booking = _lock(booking_id)
         can_accept(booking, user=vendor_user).require()
-        fields = {"vendor_note": note} if note else {}
-        _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now(), **fields)
-        _notify(booking, "confirmed")
-    return booking
+        if note:
+            booking.vendor_note = note
+            booking.save(update_fields=["vendor_note", "updated_at"])
+        capture = payments.charge_capture_request(booking_id=booking.pk)
+        if capture is None:  # captured when paid (before requests were authorised): confirm now
+            _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now())
+            _notify(booking, "confirmed")
+            return booking
+    capture = payments.movement_execute(capture.pk, raise_refusal=True)
+    if capture.state != MovementState.SUCCEEDED:
+        raise PaymentProcessing(
+            "The payment provider has not confirmed the capture yet. The booking is confirmed automatically "
+            "as soon as it does."
+        )
+    return booking_payment_settled(booking_id=booking_id)
 
 
 def _close(booking: Booking, to_status: str, *, actor: User | None, reason: str, **fields) -> Booking:
@@ -285,7 +327,7 @@ def _close(booking: Booking, to_status: str, *, actor: User | None, reason: str,
 
 
 def booking_decline(*, vendor_user: User, booking_id: int, reason: str) -> Booking:
-    """The organizer declines an open request, saying why; any payment is refunded in full."""
+    """The organizer declines an open request, saying why; an authorised payment is released (captured: refunded)."""
     if not (reason or "").strip():
         raise ValidationFailed("Tell the customer why you decline.", field="reason")
     reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
@@ -324,7 +366,7 @@ def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
                 booking_id=booking.pk, actor=user, reason=f"{reason} ({refund.reason})", percent=refund.percent
             )
             payment.refresh_from_db()
-            if payment.kept.minor:
+            if payment.status == TransactionStatus.HELD and payment.kept.minor:
                 payments.escrow_release_request(booking_id=booking.pk)
         _notify(booking, BookingStatus.CANCELLED)
     return booking

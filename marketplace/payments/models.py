@@ -6,6 +6,8 @@ from marketplace.core.money import Money
 
 
 class TransactionStatus(models.TextChoices):
+    AUTHORIZED = "authorized", "Authorized on the card"  # a request's payment: captured when the organizer accepts
+    VOIDED = "voided", "Authorization released"  # the request closed before it was captured: nothing was taken
     HELD = "held", "Held in escrow"  # captured from the customer; nobody has been paid yet
     RELEASED = "released", "Released"  # commission kept, the vendor's share paid out (or on its way)
     REFUNDED = "refunded", "Refunded"  # everything returned to the customer
@@ -36,7 +38,10 @@ class Transaction(models.Model):
     transfer_reference = models.CharField(max_length=128, blank=True)
     refund_reference = models.CharField(max_length=128, blank=True)
 
-    captured_at = models.DateTimeField()
+    # A request's payment is authorised first (the money is held on the card) and captured
+    # when the organizer accepts; an instant booking's is captured at once.
+    authorized_at = models.DateTimeField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
     # When the work was confirmed (the booking completed) and the escrow became due for
     # release. The money service keeps this itself, so it never reads a booking's status.
     releasable_at = models.DateTimeField(null=True, blank=True)
@@ -153,6 +158,8 @@ class MovementKind(models.TextChoices):
 
 class MovementState(models.TextChoices):
     PENDING = "pending", "Pending"  # recorded; the gateway's answer is not applied yet
+    AUTHORIZED = "authorized", "Authorized"  # a charge held on the customer's card, to be captured or cancelled
+    CANCELED = "canceled", "Cancelled"  # an authorised charge released: nothing was taken
     SUCCEEDED = "succeeded", "Succeeded"  # the gateway did it and the ledger says so
     FAILED = "failed", "Failed"  # the gateway refused for good; compensated
 
@@ -179,14 +186,19 @@ class Movement(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     idempotency_key = models.CharField(max_length=255, unique=True)
-    # Charge: the payment method. Transfer: the destination account. Refund and reversal:
-    # the charge or transfer they take money back from.
+    # Charge: the payment method. Transfer: the destination account, and the payment that
+    # funds it. Refund and reversal: the charge or transfer they take money back from.
     payment_method = models.CharField(max_length=64, blank=True)
     destination = models.CharField(max_length=128, blank=True)
     source_reference = models.CharField(max_length=128, blank=True)
     # Charge: the commission terms to fix on the payment. Transfer: the debt netted.
     details = models.JSONField(default=dict, blank=True)
     gateway_reference = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # What is asked of an authorised charge: capture it (the organizer accepted) or cancel it
+    # (the request closed). ``movement_execute`` does it; the recovery sweep retries it.
+    pending_step = models.CharField(
+        max_length=16, blank=True, choices=[("capture", "Capture"), ("cancel", "Cancel")], default=""
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     failure_code = models.CharField(max_length=64, blank=True)

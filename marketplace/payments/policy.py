@@ -19,6 +19,8 @@ from .models import HoldReason, Transaction, TransactionStatus
 
 class EscrowState(models.TextChoices):
     NOT_PAID = "not_paid", "Not paid"  # nothing captured
+    AUTHORIZED = "authorized", "Authorized on the card"  # a request's payment, captured when the organizer accepts
+    VOIDED = "voided", "Authorization released"  # the request closed before capture: nothing was taken
     HELD = "held", "Held in escrow"  # captured; the work is not confirmed yet
     ON_HOLD = "on_hold", "On hold"  # held, and frozen by a dispute, a chargeback or an admin
     RELEASE_DUE = "release_due", "Being released"  # the work is confirmed; the release job is on its way
@@ -31,6 +33,10 @@ def escrow_state(payment: Transaction | None) -> EscrowState:
     """Where a booking's money is right now."""
     if payment is None:
         return EscrowState.NOT_PAID
+    if payment.status == TransactionStatus.AUTHORIZED:
+        return EscrowState.AUTHORIZED
+    if payment.status == TransactionStatus.VOIDED:
+        return EscrowState.VOIDED
     if payment.status == TransactionStatus.RELEASED:
         return EscrowState.RELEASED
     if payment.status == TransactionStatus.REFUNDED:

@@ -8,7 +8,17 @@ from django.db.models import Count, QuerySet, Sum
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
-from .models import LedgerAccount, LedgerEntry, LedgerLine, MovementState, Payout, Transaction, TransactionStatus
+from .models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+    Movement,
+    MovementKind,
+    MovementState,
+    Payout,
+    Transaction,
+    TransactionStatus,
+)
 
 
 def ledger_balance(*, account: str, currency: str, vendor: Vendor | None = None) -> int:
@@ -84,6 +94,13 @@ def payout_list_awaiting_approval() -> QuerySet[Transaction]:
         .select_related("booking__vendor", "booking__customer", "booking__service")
         .order_by("releasable_at", "id")
     )
+
+
+def captured_on_acceptance(*, booking_id: int) -> bool:
+    """Whether the booking's payment was authorised, then captured because the organizer accepted."""
+    return Movement.objects.filter(
+        booking_id=booking_id, kind=MovementKind.CHARGE, state=MovementState.SUCCEEDED, details__capture=False
+    ).exists()
 
 
 def escrow_list_due_for_release() -> QuerySet[Transaction]:

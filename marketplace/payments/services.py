@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -226,6 +226,16 @@ def _execute_after_commit(movement: Movement) -> None:
 def _call_gateway(movement: Movement) -> GatewayResult:
     gateway = get_gateway()
     booking_reference = movement.booking.reference
+    if movement.kind == MovementKind.CHARGE and movement.state == MovementState.AUTHORIZED:
+        if movement.pending_step == "capture":
+            return gateway.capture(
+                payment_reference=movement.gateway_reference,
+                amount=movement.amount,
+                idempotency_key=f"{movement.idempotency_key}:capture",
+            )
+        return gateway.cancel_authorization(
+            payment_reference=movement.gateway_reference, idempotency_key=f"{movement.idempotency_key}:cancel"
+        )
     if movement.kind == MovementKind.CHARGE and movement.gateway_reference:
         # Made already, waiting for the customer's 3-D Secure step: ask where it stands. One the
         # customer left for longer than the payment window is cancelled, so the booking can expire.
@@ -243,6 +253,7 @@ def _call_gateway(movement: Movement) -> GatewayResult:
             transfer_group=booking_reference,
             idempotency_key=movement.idempotency_key,
             description=movement.details.get("description", booking_reference),
+            capture=movement.details.get("capture", True),
         )
     if movement.kind == MovementKind.REFUND:
         return gateway.refund(
@@ -256,6 +267,7 @@ def _call_gateway(movement: Movement) -> GatewayResult:
             destination=movement.destination,
             transfer_group=booking_reference,
             idempotency_key=movement.idempotency_key,
+            source_reference=movement.source_reference,
         )
     return gateway.reverse_transfer(
         transfer_reference=movement.source_reference, amount=movement.amount, idempotency_key=movement.idempotency_key
@@ -271,25 +283,29 @@ def _nothing_to_move(movement: Movement) -> bool:
     return movement.kind == MovementKind.TRANSFER and movement.amount_minor == 0  # a payout the debt netting took
 
 
+# A movement the gateway has something to do for: recorded and not answered yet, or an
+# authorised charge asked to be captured or cancelled.
+ACTIONABLE = Q(state=MovementState.PENDING) | (Q(state=MovementState.AUTHORIZED) & ~Q(pending_step=""))
+
+
 def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = False) -> list[Movement]:
     """Call the gateway for recorded movements, one call each, then apply every answer in one transaction.
 
-    Safe to run twice, or at once in two places: a movement that is no longer pending is
-    left alone, and one settled by another run while the gateway answered is not applied
-    again (its row lock, then its state, decide). Returns the movements in the order
-    asked: succeeded, failed (the gateway refused for good; with ``raise_refusal`` the
-    refusal is raised once it is recorded), or still pending (the gateway was unavailable
-    or did not answer; ``movement_recover_sweep`` tries again with the same key).
+    Safe to run twice, or at once in two places: a movement with nothing to do is left
+    alone, and one another run settled (or moved on) while the gateway answered is not
+    applied again (its row lock, then its state and step, decide). Returns the
+    movements in the order asked: succeeded, authorised, cancelled, failed (the gateway
+    refused for good; with ``raise_refusal`` the refusal is raised once it is recorded),
+    or still pending (the gateway was unavailable or did not answer, or the customer's
+    3-D Secure step is outstanding; ``movement_recover_sweep`` asks again, same key).
     """
-    pending = list(
-        Movement.objects.select_related("booking")
-        .filter(pk__in=movement_ids, state=MovementState.PENDING)
-        .order_by("pk")
-    )
-    references: dict[int, str | None] = {movement.pk: None for movement in pending if _nothing_to_move(movement)}
-    refusals: dict[int, PaymentFailed] = {}
+    todo = list(Movement.objects.select_related("booking").filter(ACTIONABLE, pk__in=movement_ids).order_by("pk"))
+    called_as = {movement.pk: (movement.state, movement.pending_step) for movement in todo}
+    answers: dict[int, tuple[str, object]] = {
+        movement.pk: ("done", None) for movement in todo if _nothing_to_move(movement)
+    }
     waiting: dict[int, str] = {}  # charges made but waiting for the customer's 3-D Secure step
-    calls = [movement for movement in pending if not _nothing_to_move(movement)]
+    calls = [movement for movement in todo if not _nothing_to_move(movement)]
     if calls:
         assert_outside_transaction()
         Movement.objects.filter(pk__in=[movement.pk for movement in calls]).update(
@@ -298,36 +314,61 @@ def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = Fals
     for movement in calls:
         try:
             result = _call_gateway(movement)
-            if result.status == PaymentStatus.REQUIRES_ACTION:
-                waiting[movement.pk] = result.reference
-            elif result.status == PaymentStatus.CANCELED:
-                refusals[movement.pk] = AuthenticationFailed("The payment was abandoned; nothing was charged.")
-            else:
-                references[movement.pk] = result.reference
         except (GatewayUnavailable, GatewayTimeout) as error:
             Movement.objects.filter(pk=movement.pk).update(last_error=str(error)[:1000])
             logger.warning("%s %s left pending: %s", movement.kind, movement.idempotency_key, error)
+            continue
         except PaymentFailed as refusal:
-            refusals[movement.pk] = refusal
+            answers[movement.pk] = ("refused", refusal)
+            continue
+        answer = _answer(movement, result)
+        if answer[0] == "waiting":
+            waiting[movement.pk] = result.reference
+        elif answer[0] != "unexpected":
+            answers[movement.pk] = answer
     for movement_id, reference in waiting.items():
         # Still pending: the next run (the customer back from their bank, a webhook, the sweep) asks again.
         Movement.objects.filter(pk=movement_id, state=MovementState.PENDING).update(gateway_reference=reference)
-    if references or refusals:
+    if answers:
         with unit_of_work():
-            locked = list(
-                Movement.objects.select_for_update(of=("self",))
+            locked = [
+                movement
+                for movement in Movement.objects.select_for_update(of=("self",))
                 .select_related("booking", "vendor")
-                .filter(pk__in=[*references, *refusals], state=MovementState.PENDING)
+                .filter(ACTIONABLE, pk__in=list(answers))
                 .order_by("pk")
-            )
-            _apply_many([(movement, references[movement.pk]) for movement in locked if movement.pk in references])
+                if (movement.state, movement.pending_step) == called_as[movement.pk]
+            ]
+            _apply_many([(m, answers[m.pk][1]) for m in locked if answers[m.pk][0] == "done"])
             for movement in locked:
-                if movement.pk in refusals:
-                    _fail(movement, refusal=refusals[movement.pk])
+                outcome, detail = answers[movement.pk]
+                if outcome == "authorized":
+                    _apply_authorization(movement, reference=detail)
+                elif outcome == "canceled":
+                    _apply_void(movement)
+                elif outcome == "refused":
+                    _fail(movement, refusal=detail)
+    refusals = [detail for outcome, detail in answers.values() if outcome == "refused"]
     if raise_refusal and refusals:
-        raise next(iter(refusals.values()))
+        raise refusals[0]
     movements = Movement.objects.select_related("booking").in_bulk(movement_ids)
     return [movements[pk] for pk in movement_ids]
+
+
+def _answer(movement: Movement, result: GatewayResult) -> tuple[str, object]:
+    """What the gateway's answer means for this movement: (outcome, reference or refusal)."""
+    if movement.kind != MovementKind.CHARGE or result.status == PaymentStatus.SUCCEEDED:
+        return ("done", result.reference)
+    if result.status == PaymentStatus.REQUIRES_ACTION:
+        return ("waiting", result.reference)
+    if result.status == PaymentStatus.AUTHORIZED and movement.state == MovementState.PENDING:
+        return ("authorized", result.reference)
+    if result.status == PaymentStatus.CANCELED and movement.pending_step == "cancel":
+        return ("canceled", result.reference)
+    if result.status == PaymentStatus.CANCELED:
+        return ("refused", AuthenticationFailed("The payment was abandoned; nothing was charged."))
+    logger.error("charge %s: unexpected answer %s; left for the next run", movement.idempotency_key, result.status)
+    return ("unexpected", None)
 
 
 def _mark_settled(
@@ -337,11 +378,12 @@ def _mark_settled(
     movement.state = state
     movement.gateway_reference = reference or movement.gateway_reference  # a refused 3-D Secure payment keeps its id
     movement.settled_at = timezone.now()
+    movement.pending_step = ""
     if error is None:
-        return ["state", "gateway_reference", "settled_at"]
+        return ["state", "gateway_reference", "settled_at", "pending_step"]
     movement.failure_code = error.code
     movement.last_error = error.message
-    return ["state", "gateway_reference", "settled_at", "failure_code", "last_error"]
+    return ["state", "gateway_reference", "settled_at", "pending_step", "failure_code", "last_error"]
 
 
 def _settle(movement: Movement, state: str, *, reference: str | None = None, error: DomainError | None = None) -> None:
@@ -422,10 +464,12 @@ def _apply_many(answered: list[tuple[Movement, str | None]]) -> None:
     )
 
 
-def _apply_charge(movement: Movement, *, reference: str | None) -> None:
+def _payment_create(movement: Movement, *, reference: str | None, status: str) -> Transaction:
+    """The booking's payment row, with the commission terms the charge fixed when it was recorded."""
     terms = movement.details
     fee, payout = movement.amount.split_by_bps(terms["commission_bps"], terms["minimum_fee_minor"])
-    txn = Transaction.objects.create(
+    now = timezone.now()
+    return Transaction.objects.create(
         booking_id=movement.booking_id,
         currency=movement.currency,
         amount_minor=movement.amount_minor,
@@ -433,11 +477,23 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
         minimum_fee_minor=terms["minimum_fee_minor"],
         platform_fee_minor=fee.minor,
         vendor_payout_minor=payout.minor,
-        status=TransactionStatus.HELD,
+        status=status,
         gateway=get_gateway().name,
         payment_reference=reference,
-        captured_at=timezone.now(),
+        authorized_at=now,
+        captured_at=now if status == TransactionStatus.HELD else None,
     )
+
+
+def _apply_charge(movement: Movement, *, reference: str | None) -> None:
+    """The money is captured into escrow: at once (an instant booking), or an authorisation the organizer accepted."""
+    if movement.transaction_id is None:
+        txn = _payment_create(movement, reference=reference, status=TransactionStatus.HELD)
+    else:
+        txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
+        txn.status = TransactionStatus.HELD
+        txn.captured_at = timezone.now()
+        txn.save(update_fields=["status", "captured_at"])
     ledger_post_many([_answer_posting(txn, movement, reference=reference)])
     movement.transaction = txn
     _settle(movement, MovementState.SUCCEEDED, reference=reference)
@@ -447,16 +503,57 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
         target=txn,
         data={"amount_minor": txn.amount_minor, "currency": txn.currency, "commission_bps": txn.commission_bps},
     )
-    # The booking workflow takes the payment into account (confirms the booking, or refunds a
-    # booking that closed while the charge was on its way); queued with this commit, so it is
-    # never lost, and safe to run again.
+    _tell_the_booking(movement)
+
+
+def _tell_the_booking(movement: Movement) -> None:
+    # The booking workflow takes the payment into account (confirms the booking, waits for the
+    # organizer, or gives back the money of a booking that closed while the charge was on its
+    # way); queued with this commit, so it is never lost, and safe to run again.
     enqueue("marketplace.bookings.tasks.booking_payment_settled", movement.booking_id)
+
+
+def _apply_authorization(movement: Movement, *, reference: str) -> None:
+    """A request's payment is held on the customer's card; nothing is in escrow until it is captured."""
+    txn = _payment_create(movement, reference=reference, status=TransactionStatus.AUTHORIZED)
+    movement.transaction = txn
+    movement.state = MovementState.AUTHORIZED
+    movement.gateway_reference = reference
+    movement.save(update_fields=["state", "gateway_reference", "transaction"])
+    audit_log(
+        actor=movement.actor,
+        action="payment.authorized",
+        target=txn,
+        data={"amount_minor": txn.amount_minor, "currency": txn.currency, "commission_bps": txn.commission_bps},
+    )
+    _tell_the_booking(movement)
+
+
+def _apply_void(movement: Movement) -> None:
+    """An authorisation was released (the request closed before the organizer accepted): nothing was taken."""
+    _settle(movement, MovementState.CANCELED, reference=movement.gateway_reference)
+    txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
+    txn.status = TransactionStatus.VOIDED
+    txn.save(update_fields=["status"])
+    audit_log(actor=None, action="payment.authorization_released", target=txn, data={"amount_minor": txn.amount_minor})
 
 
 def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     """The gateway refused for good: record it, and compensate what the refusal leaves undone."""
+    step = movement.pending_step
     _settle(movement, MovementState.FAILED, error=refusal)
+    if movement.kind == MovementKind.CHARGE and step == "capture":
+        # The organizer accepted, but the authorisation could no longer be captured: nothing was
+        # taken, and the booking workflow closes the request.
+        txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
+        txn.status = TransactionStatus.VOIDED
+        txn.save(update_fields=["status"])
+        audit_log(actor=None, action="payment.capture_failed", target=txn, reason=refusal.message)
+        _tell_the_booking(movement)
+        return
     if movement.kind == MovementKind.CHARGE:
+        if step == "cancel":
+            logger.error("authorisation %s could not be released: %s", movement.idempotency_key, refusal.message)
         return  # nothing moved; the customer may pay again with another card
     txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
     if movement.kind == MovementKind.REVERSAL:
@@ -503,8 +600,13 @@ def charge_begin(
     payer: User,
     payment_method: str,
     description: str,
+    capture: bool = True,
 ) -> Movement:
     """Record the intent to charge a booking's full price into escrow (step 1). The caller holds the booking's lock.
+
+    ``capture=False`` (a request the organizer has not accepted) only authorises it: the
+    money stays on the customer's card until ``charge_capture_request`` (the organizer
+    accepts) or the request closes (``escrow_refund`` releases the authorisation).
 
     A charge still pending for the booking is either in flight (another request is making
     it: refused with ``payment_processing``) or was left by a crash or a timeout longer
@@ -519,7 +621,7 @@ def charge_begin(
         .first()
     )
     if live is not None:
-        if live.state == MovementState.SUCCEEDED:
+        if live.state != MovementState.PENDING:  # captured or authorised (or released: the booking closed)
             raise AlreadyPaid("This booking is already paid.")
         if (live.attempted_at or live.created_at) > timezone.now() - timedelta(
             seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS
@@ -540,16 +642,53 @@ def charge_begin(
             "commission_bps": commission_bps_for(service),
             "minimum_fee_minor": minimum_fee_for(service),
             "description": description,
+            "capture": capture,
         },
         actor=payer,
     )
 
 
 def charge_pending(*, booking_id: int) -> bool:
-    """Whether a charge of this booking is recorded but not settled yet (the booking must not expire meanwhile)."""
-    return Movement.objects.filter(
-        booking_id=booking_id, kind=MovementKind.CHARGE, state=MovementState.PENDING
-    ).exists()
+    """Whether a charge of this booking is on its way (recorded, or being captured or released): the
+    booking must not expire meanwhile."""
+    return Movement.objects.filter(ACTIONABLE, booking_id=booking_id, kind=MovementKind.CHARGE).exists()
+
+
+def charge_capture_request(*, booking_id: int) -> Movement | None:
+    """The organizer accepted a request whose payment is authorised: capture it (after the caller's commit).
+
+    Runs in the caller's unit of work, with the booking locked. Returns the charge to
+    execute, or None when the payment was captured already (nothing to do).
+    """
+    with unit_of_work():
+        txn = _lock(booking_id)
+        if txn is not None and txn.status == TransactionStatus.HELD:
+            return None
+        if txn is None or txn.status != TransactionStatus.AUTHORIZED:
+            raise PaymentNotHeld("This request has no payment to capture.")
+        charge = Movement.objects.select_for_update(of=("self",)).get(
+            transaction=txn, kind=MovementKind.CHARGE, state=MovementState.AUTHORIZED
+        )
+        if charge.pending_step == "cancel":
+            raise PaymentNotHeld("The customer's payment is being released; it can no longer be captured.")
+        charge.pending_step = "capture"
+        charge.save(update_fields=["pending_step"])
+    return charge
+
+
+def _authorization_release(txn: Transaction, *, actor: User | None, reason: str) -> Movement:
+    """Release a request's authorised payment in full (the request closed): nothing was taken, nothing to refund."""
+    charge = Movement.objects.select_for_update(of=("self",)).get(
+        transaction=txn, kind=MovementKind.CHARGE, state=MovementState.AUTHORIZED
+    )
+    if charge.pending_step == "capture":
+        raise PaymentProcessing("The payment is being captured; try again in a moment.")
+    if charge.pending_step != "cancel":
+        charge.pending_step = "cancel"
+        charge.save(update_fields=["pending_step"])
+        audit_log(actor=actor, action="payment.authorization_released", target=txn, reason=reason)
+        _execute_after_commit(charge)
+    return charge
 
 
 # --- Refunds --------------------------------------------------------------------------------
@@ -569,10 +708,17 @@ def escrow_refund(
     """
     with unit_of_work():
         txn = _lock(booking_id)
-        if txn is None or txn.status == TransactionStatus.REFUNDED:
+        if txn is None or txn.status in (TransactionStatus.REFUNDED, TransactionStatus.VOIDED):
             if amount is None:
                 return None
             raise NothingToRefund("Nothing of this booking's payment is left to refund.")
+        if txn.status == TransactionStatus.AUTHORIZED:
+            if (amount is not None and amount != txn.kept) or (percent is not None and percent != 100):
+                raise InvalidAmount(
+                    "The payment is only authorised on the card: it is released in full, not in part.",
+                    field="amount_minor",
+                )
+            return _authorization_release(txn, actor=actor, reason=reason)
         kept = txn.kept
         if amount is None:
             amount = kept if percent is None else percent_of(kept, percent)
@@ -838,6 +984,7 @@ def _payouts_create(txns: list[Transaction]) -> list[Payout]:
                 currency=txn.currency,
                 idempotency_key=f"{txn.booking.reference}:payout",
                 destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
+                source_reference=txn.payment_reference,  # the payment that funds it (Stripe: source_transaction)
                 details={"vendor_share_minor": share, "debt_netted_minor": netted},
             )
         )
@@ -933,7 +1080,7 @@ def movement_list_to_recover(*, older_than: timedelta):
     """Pending movements nobody is working on: recorded, or last tried, longer ago than ``older_than``."""
     cutoff = timezone.now() - older_than
     return (
-        Movement.objects.filter(state=MovementState.PENDING, created_at__lt=cutoff)
+        Movement.objects.filter(ACTIONABLE, created_at__lt=cutoff)
         .exclude(attempted_at__gte=cutoff)
         .order_by("created_at", "id")
     )

@@ -20,6 +20,7 @@ from marketplace.bookings.services import booking_cancel, booking_confirm_comple
 from marketplace.catalog.cancellation import CancellationPolicy, terms_lines
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed
+from marketplace.payments.models import TransactionStatus
 from marketplace.payments.policy import payment_of
 from marketplace.reviews.policy import can_review, review_of
 from marketplace.reviews.services import review_create
@@ -163,9 +164,9 @@ def booking_checkout(request, booking_id: int):
             else:
                 messages.success(
                     request,
-                    f"Payment received: {booking.price} is held in escrow. "
-                    f"{booking.vendor.business_name} will accept or decline your request; "
-                    "if they decline you are refunded in full.",
+                    f"Payment authorised: {booking.price} is held on your card, not taken yet. "
+                    f"{booking.vendor.business_name} will accept or decline your request; your card is "
+                    "charged only if they accept, and the hold is released if they decline.",
                 )
             return redirect("storefront:booking_detail", booking_id=booking.pk)
 
@@ -226,6 +227,8 @@ def _cancelled_message(booking) -> str:
     payment = payment_of(booking)
     if payment is None:
         return "Booking cancelled. Nothing was charged."
+    if payment.status in (TransactionStatus.AUTHORIZED, TransactionStatus.VOIDED):
+        return f"Booking cancelled. Nothing was charged: the hold of {payment.amount} on your card is released."
     if payment.refunded_minor == payment.amount_minor:
         return f"Booking cancelled. Your payment of {payment.amount} is refunded in full."
     if not payment.refunded_minor:

@@ -223,5 +223,5 @@ def test_a_booking_says_what_it_waits_for_and_what_you_may_do(api, customer, ser
     assert (as_vendor["waiting_for"], as_vendor["actions"], as_vendor["payment"]["escrow_state"]) == (
         "answer",
         ["accept", "decline", "cancel"],
-        "held",
+        "authorized",  # on the customer's card until the organizer accepts
     )

@@ -26,7 +26,9 @@ def test_pay_then_the_vendor_accepts(api, customer, on_request_service):
 
     paid = api.as_user(customer).post("payments/capture", {"booking_id": booking.pk, "payment_method": "pm_card_visa"})
     assert paid.json()["status"] == "requested"  # paid, waiting for the organizer
-    assert paid.json()["payment"]["status"] == "held"
+    assert paid.json()["payment"]["status"] == "authorized"  # on the card: nothing taken yet
+    assert paid.json()["payment"]["captured_at"] is None
+    assert assert_money_invariants()["captured"] == 0
 
     accepted = api.as_user(on_request_service.vendor.user).post(f"bookings/{booking.pk}/accept", {"note": "See you!"})
 
@@ -34,6 +36,8 @@ def test_pay_then_the_vendor_accepts(api, customer, on_request_service):
     assert accepted.json()["status"] == "confirmed"
     assert accepted.json()["vendor_note"] == "See you!"
     assert accepted.json()["confirmed_at"] is not None
+    assert accepted.json()["payment"]["status"] == "held"  # accepting captured it into escrow
+    assert accepted.json()["payment"]["captured_at"] is not None
     assert assert_money_invariants()["held"] == 30000
 
 

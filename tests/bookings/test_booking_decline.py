@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from marketplace.payments.models import Transaction
+from marketplace.payments.models import LocalGatewayOperation, Transaction
 from tests.conftest import local_slot
 from tests.factories.bookings import paid_booking, request_booking
 from tests.payments.invariants import assert_money_invariants
@@ -19,9 +19,9 @@ def on_request_service(service):
     return service
 
 
-def test_declining_a_paid_request_refunds_it_in_full(api, customer, on_request_service):
+def test_declining_a_paid_request_releases_its_authorisation(api, customer, on_request_service):
     booking = paid_booking(customer=customer, service=on_request_service, starts_at=local_slot(days_ahead=3))
-    assert assert_money_invariants()["held"] == 30000
+    assert assert_money_invariants()["held"] == 0  # authorised on the card, not taken
     mail.outbox.clear()
 
     response = api.as_user(on_request_service.vendor.user).post(
@@ -31,11 +31,12 @@ def test_declining_a_paid_request_refunds_it_in_full(api, customer, on_request_s
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "declined"
     assert response.json()["close_reason"] == "Fully booked that week"
-    assert response.json()["payment"]["status"] == "refunded"
+    assert response.json()["payment"]["status"] == "voided"  # nothing was taken, so nothing to refund
+    assert LocalGatewayOperation.objects.get().status == "canceled"
     assert assert_money_invariants() == {
-        "captured": 30000,
+        "captured": 0,
         "released": 0,
-        "refunded": 30000,
+        "refunded": 0,
         "held": 0,
         "commission": 0,
         "paid_out": 0,

@@ -13,6 +13,7 @@ from django.core import mail
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking
 from marketplace.bookings.tasks import complete_due_bookings, expire_stale_requests, sweep
+from marketplace.payments.models import LocalGatewayOperation
 from tests.factories.bookings import past_paid_booking
 from tests.payments.invariants import assert_money_invariants
 from tests.snapshots import changed_tables, data_snapshot
@@ -53,7 +54,7 @@ def test_an_unpaid_request_expires_after_the_payment_window(customer, service):
     assert sorted(m.to[0] for m in mail.outbox) == sorted([customer.email, service.vendor.user.email])
 
 
-def test_a_paid_request_the_vendor_does_not_answer_expires_and_is_refunded(customer, service):
+def test_a_paid_request_the_vendor_does_not_answer_expires_and_its_authorisation_is_released(customer, service):
     service.instant_booking = False
     service.save()
     with time_machine.travel(NOW, tick=False):
@@ -67,10 +68,12 @@ def test_a_paid_request_the_vendor_does_not_answer_expires_and_is_refunded(custo
     assert (first, second, changed) == (1, 0, [])
     booking.refresh_from_db()
     assert (booking.status, booking.close_reason) == ("expired", "The organizer did not answer in time.")
+    assert booking.transaction.status == "voided"
+    assert LocalGatewayOperation.objects.get().status == "canceled"  # the hold on the card is released
     assert assert_money_invariants() == {
-        "captured": 30000,
+        "captured": 0,
         "released": 0,
-        "refunded": 30000,
+        "refunded": 0,
         "held": 0,
         "commission": 0,
         "paid_out": 0,
@@ -90,7 +93,8 @@ def test_a_paid_request_expires_at_its_start_if_that_comes_first(customer, servi
     first, second, changed = _run_twice(expire_stale_requests, starts_at)
 
     assert (first, second, changed) == (1, 0, [])
-    assert assert_money_invariants()["refunded"] == 30000
+    assert LocalGatewayOperation.objects.get().status == "canceled"
+    assert assert_money_invariants()["captured"] == 0
 
 
 def test_a_quote_request_expires_when_the_vendor_does_not_quote(customer, quote_service):

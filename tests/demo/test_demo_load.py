@@ -173,7 +173,7 @@ def test_upcoming_bookings_give_the_vendor_area_and_my_bookings_content(demo_out
         status=BookingStatus.REQUESTED, service__pricing_model=PricingModel.QUOTE, price_minor__isnull=True
     )
     assert quote_requests.filter(vendor__user=organizer).count() == 1
-    paid_requests = upcoming.filter(status=BookingStatus.REQUESTED, transaction__status=TransactionStatus.HELD)
+    paid_requests = upcoming.filter(status=BookingStatus.REQUESTED, transaction__status=TransactionStatus.AUTHORIZED)
     assert paid_requests.filter(vendor__user=organizer).count() == 1
     mine = Booking.objects.filter(customer=customer)
     assert mine.filter(starts_at__gt=timezone.now(), status=BookingStatus.CONFIRMED).count() >= 2

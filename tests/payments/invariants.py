@@ -78,19 +78,21 @@ def assert_money_invariants(currency: str = "USD") -> dict[str, int]:
         assert min(txn.platform_fee_minor, txn.vendor_payout_minor, txn.refunded_minor) >= 0, txn
         if txn.status == TransactionStatus.REFUNDED:
             assert txn.refunded_minor == txn.amount_minor, txn
-    assert captured == sum(t.amount_minor for t in transactions)
+    captured_payments = [t for t in transactions if t.captured_at is not None]  # an authorisation moves nothing
+    assert captured == sum(t.amount_minor for t in captured_payments)
     assert held == sum(t.amount_minor - t.refunded_minor for t in transactions if t.status == TransactionStatus.HELD)
     released_transactions = [t for t in transactions if t.status == TransactionStatus.RELEASED]
     commission = sum(t.platform_fee_minor for t in released_transactions)
     assert -balances[LedgerAccount.PLATFORM_COMMISSION] == commission
 
     gateway: dict[str, int] = defaultdict(int)
-    for operation in LocalGatewayOperation.objects.filter(currency=currency):
+    moved = LocalGatewayOperation.objects.filter(currency=currency, status=LocalGatewayOperation.Status.SUCCEEDED)
+    for operation in moved:
         gateway[operation.kind] += operation.amount_minor
         posting = posted_by_reference.get(operation.reference)
         assert posting is not None, f"gateway {operation.kind} {operation.reference} has no ledger posting"
         assert posting == (GATEWAY_POSTING[operation.kind], operation.amount_minor), (operation, posting)
-    assert len(posted_by_reference) == LocalGatewayOperation.objects.filter(currency=currency).count()
+    assert len(posted_by_reference) == moved.count()
     assert gateway[LocalGatewayOperation.Kind.CHARGE] == captured
 
     unsettled = defaultdict(int)

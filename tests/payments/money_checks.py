@@ -223,13 +223,24 @@ def assert_money_invariants(
     charged_bookings = {
         m.booking_id for m in movements if m.kind == MovementKind.CHARGE and m.state == MovementState.SUCCEEDED
     }
-    assert charged_bookings == {t.booking_id for t in transactions}, "a payment without its charge, or the reverse"
+    captured = {t.booking_id for t in transactions if t.captured_at is not None}
+    assert charged_bookings == captured, "a captured payment without its charge, or the reverse"
     held = 0
     commission = 0
     for txn in transactions:
         label = f"payment {txn.pk} of {txn.booking.reference} ({txn.status})"
         own = movements_by_booking[txn.booking_id]
         ledger = per_transaction[txn.pk]
+        if txn.captured_at is None:  # authorised on the card, or released before capture: nothing moved
+            [charge] = [m for m in own if m.kind == MovementKind.CHARGE and m.transaction_id == txn.pk]
+            expected = {
+                TransactionStatus.AUTHORIZED: {MovementState.AUTHORIZED},
+                TransactionStatus.VOIDED: {MovementState.CANCELED, MovementState.FAILED},
+            }[txn.status]
+            assert charge.state in expected, f"{label}: its charge is {charge.state}"
+            assert not ledger, f"{label} was never captured but has ledger entries"
+            assert txn.refunded_minor == 0, label
+            continue
         assert min(txn.platform_fee_minor, txn.vendor_payout_minor, txn.refunded_minor) >= 0, label
         assert txn.platform_fee_minor + txn.vendor_payout_minor + txn.refunded_minor == txn.amount_minor, label
         fee, _ = txn.kept.split_by_bps(txn.commission_bps, txn.minimum_fee_minor)

@@ -229,7 +229,8 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @staticmethod
     def refundable(seen: Seen) -> bool:
-        return seen.payment is not None and seen.payment.kept.minor > 0
+        """Captured, with something left: an authorised request's payment is released, never refunded in part."""
+        return seen.payment is not None and seen.payment.captured_at is not None and seen.payment.kept.minor > 0
 
     # --- Rules ---------------------------------------------------------------------------------
 
@@ -350,7 +351,10 @@ class MoneyMachine(RuleBasedStateMachine):
         with local_gateway_faults(**plan(refund=refund, transfer=transfer)):
             bookings.booking_cancel(user=user, booking_id=booking.pk, reason="Plans changed")
         if payment is None:
-            return  # nothing paid (or a charge still on its way: refunded in full when it lands)
+            return  # nothing paid (or a charge still on its way: given back in full when it lands)
+        if payment.captured_at is None:  # a request's payment, only authorised: released, nothing refunded
+            assert Transaction.objects.get(pk=payment.pk).status == TransactionStatus.VOIDED
+            return
         back = percent_of(payment.kept, percent).minor
         self.expected_refunded[booking.pk] += back
         after = Transaction.objects.get(pk=payment.pk)
@@ -462,7 +466,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule()
     def release_and_expiry_jobs_run(self):
         expiring = {
-            booking_id: seen.payment.kept.minor
+            booking_id: seen.payment.kept.minor if seen.payment.captured_at else 0  # authorised only: released
             for booking_id, seen in self.seen.items()
             if seen.booking.status == BookingStatus.REQUESTED and seen.payment is not None
         }
@@ -505,7 +509,9 @@ class MoneyMachine(RuleBasedStateMachine):
         self.refresh()
         for booking_id in closed_unpaid:
             payment = self.seen[booking_id].payment
-            if payment is not None:  # a charge landed (a recovery run) on a booking closed meanwhile
+            if payment is not None and payment.captured_at is None:  # a late authorisation: released
+                assert payment.status == TransactionStatus.VOIDED, "a late authorisation is released"
+            elif payment is not None:  # a charge landed (a recovery run) on a booking closed meanwhile
                 assert payment.status == TransactionStatus.REFUNDED, "a late charge is refunded in full"
                 self.expected_refunded[booking_id] = payment.amount_minor
         assert_money_invariants(booking_ids=self.booking_ids, baseline=self.baseline)

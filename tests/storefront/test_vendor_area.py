@@ -209,7 +209,7 @@ def test_organizer_accepts_a_paid_request(browser_as, customer, vendor, request_
     assert str(response.context["in_escrow"]) == "$552.50"  # $650.00 less 15% commission
 
 
-def test_organizer_declines_a_paid_request_with_a_reason_and_the_customer_is_refunded(
+def test_organizer_declines_a_paid_request_with_a_reason_and_the_card_hold_is_released(
     browser_as, customer, vendor, request_only_service
 ):
     booking = paid(customer=customer, service=request_only_service, starts_at=local_slot(days_ahead=3))
@@ -221,7 +221,7 @@ def test_organizer_declines_a_paid_request_with_a_reason_and_the_customer_is_ref
     booking.refresh_from_db()
     assert response.status_code == 302
     assert (booking.status, booking.close_reason) == ("declined", "Fully booked that week.")
-    assert Transaction.objects.get(booking=booking).status == "refunded"
+    assert Transaction.objects.get(booking=booking).status == "voided"  # authorised only: released, nothing taken
 
 
 def test_declining_without_a_reason_changes_nothing(browser_as, customer, vendor, request_only_service):
@@ -234,7 +234,7 @@ def test_declining_without_a_reason_changes_nothing(browser_as, customer, vendor
 
     booking.refresh_from_db()
     assert booking.status == "requested"
-    assert Transaction.objects.get(booking=booking).status == "held"
+    assert Transaction.objects.get(booking=booking).status == "authorized"
     assert messages_of(response) == ["Tell the customer why you decline."]
     assert AuditLogEntry.objects.count() == audit_before
 
