@@ -237,10 +237,6 @@ def _account_status(account: stripe.Account) -> AccountStatus:
     )
 
 
-# GatewayObject.kind takes MovementKind's values ("charge", "refund", "transfer", "reversal"),
-# spelt out: mypy has no Django stubs to read the TextChoices from.
-
-
 class StripeGateway:
     """PaymentGateway on Stripe (see the module docstring)."""
 
@@ -402,7 +398,8 @@ class StripeGateway:
         """Captured payments, refunds, transfers and transfer reversals created in [created_from, created_to).
 
         Stripe lists newest first: each kind is read in full, then all are yielded oldest first
-        (a period's objects are held in memory: a day's are a few megabytes at most).
+        (a period's objects are held in memory: a day's are a few megabytes at most). Kinds are
+        MovementKind's values, spelt out: mypy has no Django stubs to read the TextChoices from.
         """
         created: Created = {
             "gte": _timestamp(created_from),

@@ -4,7 +4,7 @@ localstripe does what these tests use: PaymentIntents confirmed at creation (cap
 once, or authorised then captured or cancelled), declines, 3-D Secure (``requires_action``,
 finished with its ``_authenticate`` endpoint, standing in for Stripe.js), refunds and
 lookups. It does not check idempotency keys, refund amounts against the charge, or the
-capture of a cancelled payment, and has no Connect (accounts, links, transfers,
+capture of a cancelled payment (it captures the charge), and has no Connect (accounts, links, transfers,
 reversals) and no ``created`` filters on lists: test_requests.py, test_errors.py and
 test_objects.py cover those against the recording fake.
 
@@ -117,6 +117,15 @@ def test_a_payment_cannot_be_captured_twice(server_gateway):
 
     with pytest.raises(PaymentNotCapturable):
         server_gateway.capture(payment_reference=authorised.reference, amount=USD_300, idempotency_key=_unique("c2"))
+
+
+def test_a_cancelled_authorisation_cannot_be_captured(server_gateway):
+    """Stripe refuses (400); localstripe captures the charge but keeps the intent cancelled: refused either way."""
+    authorised = _charge(server_gateway, key=_unique("BK-12:charge"), capture=False)
+    server_gateway.cancel_authorization(payment_reference=authorised.reference, idempotency_key=_unique("cancel"))
+
+    with pytest.raises(PaymentNotCapturable):
+        server_gateway.capture(payment_reference=authorised.reference, amount=USD_300, idempotency_key=_unique("c"))
 
 
 def test_a_declined_card_raises_card_declined_with_stripes_message(server_gateway):
