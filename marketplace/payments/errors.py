@@ -169,3 +169,39 @@ class NoActiveHold(Conflict):
     """The escrow has no active hold for that reason."""
 
     code = "no_active_hold"
+
+
+class PaymentNotFound(PaymentFailed):
+    """The gateway has no record of the payment to capture, cancel or look up."""
+
+    code = "payment_not_found"
+
+
+class PaymentNotCapturable(PaymentFailed):
+    """The authorised payment can no longer be captured (cancelled, expired, already captured, or less was held)."""
+
+    code = "payment_not_capturable"
+
+
+class AuthorizationNotCancelable(PaymentFailed):
+    """The payment can no longer be released (it was captured, or is already cancelled)."""
+
+    code = "authorization_not_cancelable"
+
+
+class PlatformBalanceInsufficient(PaymentFailed):
+    """The platform's balance at the payment processor is too low for the transfer; nothing was paid."""
+
+    code = "platform_balance_insufficient"
+
+
+class PayoutAccountNotFound(PaymentFailed):
+    """The gateway has no record of the organizer's payout account."""
+
+    code = "payout_account_not_found"
+
+
+class PayoutAccountRefused(PaymentFailed):
+    """The gateway refused to open or update the organizer's payout account (e.g. an unsupported country)."""
+
+    code = "payout_account_refused"

@@ -38,4 +38,10 @@ def get_gateway() -> PaymentGateway:
         from .local import LocalGateway
 
         return LocalGateway()
-    raise ImproperlyConfigured(f"Unknown PAYMENTS_GATEWAY {settings.PAYMENTS_GATEWAY!r}; available: 'local'.")
+    if settings.PAYMENTS_GATEWAY == "stripe":
+        if not settings.STRIPE_SECRET_KEY:
+            raise ImproperlyConfigured("PAYMENTS_GATEWAY is 'stripe' but STRIPE_SECRET_KEY is empty.")
+        from .stripe import StripeGateway
+
+        return StripeGateway()
+    raise ImproperlyConfigured(f"Unknown PAYMENTS_GATEWAY {settings.PAYMENTS_GATEWAY!r}; available: 'local', 'stripe'.")
