@@ -145,3 +145,42 @@ class NoActiveHold(Conflict):
     """The escrow has no active hold for that reason."""
 
     code = "no_active_hold"
+
+
+# --- Stripe webhooks (payments.gateways.stripe_webhooks, payments.webhooks) ----------------
+
+
+class StripeWebhookNotConfigured(ValidationFailed):
+    """No Stripe webhook signing secret is configured (STRIPE_WEBHOOK_SECRETS): no event is accepted."""
+
+    code = "stripe_webhook_not_configured"
+
+
+class StripeSignatureMissing(ValidationFailed):
+    """A Stripe webhook came without its Stripe-Signature header."""
+
+    code = "stripe_signature_missing"
+
+
+class StripeSignatureInvalid(ValidationFailed):
+    """The Stripe-Signature header matches the body with no configured secret (a wrong secret, or a changed body)."""
+
+    code = "stripe_signature_invalid"
+
+
+class StripeSignatureExpired(ValidationFailed):
+    """The Stripe webhook's signature is older than the tolerance (STRIPE_WEBHOOK_TOLERANCE_SECONDS): a replay."""
+
+    code = "stripe_signature_expired"
+
+
+class StripeEventMalformed(ValidationFailed):
+    """The signed body is not a Stripe event (not JSON, or an object without an id, a type, a date or data)."""
+
+    code = "stripe_event_malformed"
+
+
+class StripeEventTypeNotHandled(ValidationFailed):
+    """The marketplace does not handle Stripe events of this type; the endpoint should not be sent them."""
+
+    code = "stripe_event_type_not_handled"
