@@ -405,9 +405,8 @@ def _bank_payout(event: StripeEvent) -> str:
             payout.get("failure_message") or "",
             payout.get("failure_code") or "",
         )
-        return (
-            f"Bank payout {payout.get('id')} of {amount} failed: {payout.get('failure_message') or 'no reason given'}."
-        )
+        reason = str(payout.get("failure_message") or "no reason given").rstrip(".")
+        return f"Bank payout {payout.get('id')} of {amount} failed: {reason}."
     return f"Bank payout {payout.get('id')} of {amount} paid."
 
 

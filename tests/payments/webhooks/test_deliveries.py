@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from marketplace.core.money import Money
 from marketplace.payments.gateways.local import local_gateway_faults
 from marketplace.payments.models import (
     Chargeback,
@@ -19,7 +20,6 @@ from marketplace.payments.models import (
     StripeEvent,
     Transaction,
 )
-from marketplace.core.money import Money
 from marketplace.payments.selectors import LedgerBalances, ledger_balances
 from tests.conftest import local_slot
 from tests.factories.bookings import completed_booking, paid_booking
