@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from marketplace.core.money import Money
+from marketplace.payments import tasks
 from marketplace.payments.gateways.local import local_gateway_faults
 from marketplace.payments.models import (
     Chargeback,
@@ -24,6 +25,7 @@ from marketplace.payments.selectors import LedgerBalances, ledger_balances
 from tests.conftest import local_slot
 from tests.factories.bookings import completed_booking, paid_booking
 from tests.payments.money_checks import assert_money_invariants
+from tests.races import run_at_once
 
 from .stripe_events import T0, deliver, dispute_object, stripe_event, transfer_object
 
@@ -163,3 +165,51 @@ def test_four_events_in_any_order_leave_the_same_end_state(two_bookings, order):
     ]
     assert state["ledger"] == EXPECTED_LEDGER
     assert_money_invariants()
+
+
+# --- At the same moment (real threads) -------------------------------------------------------------
+
+racing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@racing
+def test_one_event_delivered_four_times_at_once_is_stored_and_applied_once(customer, service):
+    with local_gateway_faults(transfer=["error"]):
+        booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+    payout = Payout.objects.get(booking=booking)
+    event = stripe_event("transfer.created", transfer_object(payout))
+
+    responses = run_at_once(4, lambda i: deliver(event))
+
+    assert [getattr(response, "status_code", response) for response in responses] == [200] * 4
+    assert sorted(response.json()["duplicate"] for response in responses) == [False, True, True, True]
+    stored = StripeEvent.objects.get()
+    assert stored.applied_at is not None
+    payout.refresh_from_db()
+    assert payout.state == MovementState.SUCCEEDED
+    assert LocalGatewayOperation.objects.filter(idempotency_key=payout.idempotency_key).count() == 1
+    assert LedgerEntry.objects.filter(movement=payout, kind=EntryKind.PAYOUT).count() == 1
+    assert_money_invariants()
+
+
+@racing
+def test_a_dispute_event_applied_by_four_jobs_at_once_holds_the_escrow_once(customer, service, monkeypatch):
+    # given a dispute event stored, its job not run yet
+    booking = paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=6))
+    charge = booking.transaction.payment_reference
+    event = stripe_event(
+        "charge.dispute.created",
+        dispute_object(dispute_id=DISPUTE, charge=charge, status="needs_response", amount=30000),
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr("marketplace.payments.webhooks.enqueue", lambda *args, **kwargs: None)
+        assert deliver(event).status_code == 200
+
+    # when four workers run its job at once
+    results = run_at_once(4, lambda i: tasks.stripe_event_apply(event["id"]))
+
+    # then one applied it, and there is one chargeback and one hold
+    assert sorted(results) == ["already applied"] * 3 + ["applied"], results
+    assert Chargeback.objects.count() == 1
+    assert list(ReleaseHold.objects.values_list("reason", "lifted_at")) == [("chargeback", None)]
+    assert StripeEvent.objects.get().attempts >= 1
