@@ -171,24 +171,6 @@ class NoActiveHold(Conflict):
     code = "no_active_hold"
 
 
-class PaymentNotFound(PaymentFailed):
-    """The gateway has no record of the payment to capture, cancel or look up."""
-
-    code = "payment_not_found"
-
-
-class PaymentNotCapturable(PaymentFailed):
-    """The authorised payment can no longer be captured (cancelled, expired, already captured, or less was held)."""
-
-    code = "payment_not_capturable"
-
-
-class AuthorizationNotCancelable(PaymentFailed):
-    """The payment can no longer be released (it was captured, or is already cancelled)."""
-
-    code = "authorization_not_cancelable"
-
-
 class PlatformBalanceInsufficient(PaymentFailed):
     """The platform's balance at the payment processor is too low for the transfer; nothing was paid."""
 
@@ -205,3 +187,42 @@ class PayoutAccountRefused(PaymentFailed):
     """The gateway refused to open or update the organizer's payout account (e.g. an unsupported country)."""
 
     code = "payout_account_refused"
+
+
+# --- Stripe webhooks (payments.gateways.stripe_webhooks, payments.webhooks) ----------------
+
+
+class StripeWebhookNotConfigured(ValidationFailed):
+    """No Stripe webhook signing secret is configured (STRIPE_WEBHOOK_SECRETS): no event is accepted."""
+
+    code = "stripe_webhook_not_configured"
+
+
+class StripeSignatureMissing(ValidationFailed):
+    """A Stripe webhook came without its Stripe-Signature header."""
+
+    code = "stripe_signature_missing"
+
+
+class StripeSignatureInvalid(ValidationFailed):
+    """The Stripe-Signature header matches the body with no configured secret (a wrong secret, or a changed body)."""
+
+    code = "stripe_signature_invalid"
+
+
+class StripeSignatureExpired(ValidationFailed):
+    """The Stripe webhook's signature is older than the tolerance (STRIPE_WEBHOOK_TOLERANCE_SECONDS): a replay."""
+
+    code = "stripe_signature_expired"
+
+
+class StripeEventMalformed(ValidationFailed):
+    """The signed body is not a Stripe event (not JSON, or an object without an id, a type, a date or data)."""
+
+    code = "stripe_event_malformed"
+
+
+class StripeEventTypeNotHandled(ValidationFailed):
+    """The marketplace does not handle Stripe events of this type; the endpoint should not be sent them."""
+
+    code = "stripe_event_type_not_handled"

@@ -397,3 +397,104 @@ class LocalGatewayOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"
+
+
+class StripeEvent(models.Model):
+    """One Stripe webhook event, stored by Stripe's id when it is received, applied once by a job.
+
+    Received (``payments.webhooks.stripe_event_receive``) only after its signature is
+    verified; a repeated delivery finds the row and stores nothing. The
+    ``stripe_event_apply`` job applies it under this row's lock and sets ``applied_at``, so
+    it takes effect once however often the job runs; a failure is recorded
+    (``attempts``, ``last_error``) and the ``stripe_events_apply_pending`` sweep tries again.
+    """
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=64)
+    created = models.DateTimeField(help_text="When Stripe created the event.")
+    livemode = models.BooleanField(default=False)
+    account = models.CharField(max_length=255, blank=True, help_text="The connected account it is about, if any.")
+    payload = models.JSONField(help_text="The whole event as Stripe sent it.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="What applying it did (or why it changed nothing).")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The sweep's lookup: only events not applied yet are in it.
+            models.Index(
+                fields=["received_at", "id"], condition=Q(applied_at__isnull=True), name="stripe_event_pending"
+            ),
+            models.Index(fields=["type", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_id}"
+
+    @property
+    def data_object(self) -> dict:
+        return self.payload.get("data", {}).get("object", {})
+
+
+class ChargebackStatus(models.TextChoices):
+    """Stripe's dispute statuses (``warning_*``: an inquiry, no money taken yet)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+    WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+    WARNING_CLOSED = "warning_closed", "Inquiry closed"  # closed without becoming a chargeback
+    NEEDS_RESPONSE = "needs_response", "Needs a response"  # evidence is due by ``evidence_due_by``
+    UNDER_REVIEW = "under_review", "Under review"  # evidence submitted; the bank decides
+    WON = "won", "Won"  # the money stays with the platform
+    LOST = "lost", "Lost"  # the bank returned the money to the customer
+    PREVENTED = "prevented", "Prevented"  # stopped before it became a dispute
+
+
+# A dispute in one of these is over; in the first set the platform keeps the money.
+CHARGEBACK_CLOSED = {
+    ChargebackStatus.WARNING_CLOSED,
+    ChargebackStatus.WON,
+    ChargebackStatus.LOST,
+    ChargebackStatus.PREVENTED,
+}
+CHARGEBACK_KEPT = {ChargebackStatus.WARNING_CLOSED, ChargebackStatus.WON, ChargebackStatus.PREVENTED}
+
+
+class Chargeback(models.Model):
+    """A card dispute (chargeback) of a booking's payment, as Stripe reports it, for the back office.
+
+    While it is open the booking's escrow is held (``HoldReason.CHARGEBACK``); won, the
+    hold is lifted; lost, the hold stays and an admin decides what becomes of the money.
+    Its fields are those of the newest dispute event applied (``stripe_updated``), so
+    events arriving in any order leave it in the same state.
+    """
+
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="chargebacks")
+    booking = models.ForeignKey("bookings.Booking", on_delete=models.PROTECT, related_name="chargebacks")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=64, blank=True, help_text="Stripe's reason, e.g. fraudulent.")
+    status = models.CharField(max_length=32, choices=ChargebackStatus.choices)
+    evidence_due_by = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(help_text="When the dispute was opened at Stripe.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    stripe_updated = models.DateTimeField(help_text="When Stripe created the newest event applied here.")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"Chargeback {self.stripe_dispute_id} ({self.status})"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CHARGEBACK_CLOSED

@@ -9,6 +9,7 @@ from django.conf import settings
 from marketplace.core.errors import Conflict
 from marketplace.core.jobs import enqueue
 
+from . import webhooks
 from .selectors import escrow_list_due_for_release
 from .services import escrow_release as escrow_release_service
 from .services import escrow_release_due as escrow_release_due_service
@@ -90,4 +91,25 @@ def movement_recover_sweep() -> dict[str, int]:
             logger.exception("movement %s could not be recovered; retried on the next run", movement_id)
             state = "error"
         outcome[state] = outcome.get(state, 0) + 1
+    return outcome
+
+
+def stripe_event_apply(event_id: str) -> str:
+    """Apply one stored Stripe event (Stripe's id), exactly once however often it runs (see payments.webhooks)."""
+    return webhooks.stripe_event_apply(event_id=event_id)
+
+
+def stripe_events_apply_pending() -> dict[str, int]:
+    """Apply every Stripe event stored but not applied for a while: its job was lost, or it failed.
+
+    Scheduled every five minutes (payments migration 0007). An event that keeps failing
+    is tried again on each run, its error kept on the event for the back office.
+    """
+    outcome: dict[str, int] = {}
+    older_than = timedelta(seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS)
+    for event_id in list(
+        webhooks.stripe_event_list_pending(older_than=older_than).values_list("stripe_id", flat=True)[:500]
+    ):
+        result = webhooks.stripe_event_apply(event_id=event_id)
+        outcome[result] = outcome.get(result, 0) + 1
     return outcome

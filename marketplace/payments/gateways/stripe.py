@@ -39,12 +39,11 @@ from marketplace.core.errors import PaymentFailed
 from marketplace.core.money import Money
 from marketplace.payments.errors import (
     AmountTooSmall,
-    AuthorizationNotCancelable,
     CardDeclined,
+    ChargeAlreadyCaptured,
+    ChargeNotCapturable,
     ChargeNotFound,
     InvalidPaymentMethod,
-    PaymentNotCapturable,
-    PaymentNotFound,
     PayoutAccountNotFound,
     PayoutAccountRefused,
     PlatformBalanceInsufficient,
@@ -181,18 +180,18 @@ def _charge_refused(error: stripe.InvalidRequestError) -> PaymentFailed:
 
 def _capture_refused(error: stripe.InvalidRequestError) -> PaymentFailed:
     if _not_found(error):
-        return PaymentNotFound(f"Stripe has no such payment {_stripe_says(error)}.")
-    return PaymentNotCapturable(f"The payment can no longer be captured {_stripe_says(error)}.")
+        return ChargeNotFound(f"Stripe has no such payment {_stripe_says(error)}.")
+    return ChargeNotCapturable(f"The payment can no longer be captured {_stripe_says(error)}.")
 
 
 def _cancel_refused(error: stripe.InvalidRequestError) -> PaymentFailed:
     if _not_found(error):
-        return PaymentNotFound(f"Stripe has no such payment {_stripe_says(error)}.")
-    return AuthorizationNotCancelable(f"The payment can no longer be released {_stripe_says(error)}.")
+        return ChargeNotFound(f"Stripe has no such payment {_stripe_says(error)}.")
+    return ChargeAlreadyCaptured(f"The payment can no longer be released {_stripe_says(error)}.")
 
 
 def _lookup_refused(error: stripe.InvalidRequestError) -> PaymentFailed | None:
-    return PaymentNotFound(f"Stripe has no such payment {_stripe_says(error)}.") if _not_found(error) else None
+    return ChargeNotFound(f"Stripe has no such payment {_stripe_says(error)}.") if _not_found(error) else None
 
 
 def _refund_refused(error: stripe.InvalidRequestError) -> PaymentFailed:
@@ -287,7 +286,7 @@ class StripeGateway:
             )
         result = _payment_result(intent)
         if result.status != PaymentStatus.SUCCEEDED:
-            raise PaymentNotCapturable(f"The payment was not captured: Stripe says it is {intent.status}.")
+            raise ChargeNotCapturable(f"The payment was not captured: Stripe says it is {intent.status}.")
         return result
 
     def cancel_authorization(self, *, payment_reference: str, idempotency_key: str) -> GatewayResult:
@@ -296,7 +295,7 @@ class StripeGateway:
                 payment_reference, options={"idempotency_key": idempotency_key}
             )
         if intent.status != "canceled":
-            raise AuthorizationNotCancelable(f"The payment was not released: Stripe says it is {intent.status}.")
+            raise ChargeAlreadyCaptured(f"The payment was not released: Stripe says it is {intent.status}.")
         return GatewayResult(reference=intent.id, status=PaymentStatus.CANCELED)
 
     def payment_status(self, *, payment_reference: str) -> GatewayResult:

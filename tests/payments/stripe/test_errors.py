@@ -13,12 +13,11 @@ import stripe
 from marketplace.core.errors import PaymentFailed
 from marketplace.core.money import Money
 from marketplace.payments.errors import (
-    AuthorizationNotCancelable,
     CardDeclined,
+    ChargeAlreadyCaptured,
+    ChargeNotCapturable,
     ChargeNotFound,
     InvalidPaymentMethod,
-    PaymentNotCapturable,
-    PaymentNotFound,
     PayoutAccountNotFound,
     PayoutAccountRefused,
     PlatformBalanceInsufficient,
@@ -207,14 +206,14 @@ PAYMENT_STATUS = ("GET", "/v1/payment_intents/pi_1", _payment_status)
                 "code": "payment_intent_unexpected_state",
                 "message": "This PaymentIntent could not be captured because it has a status of canceled.",
             },
-            PaymentNotCapturable,
+            ChargeNotCapturable,
             id="capture-of-a-cancelled-payment",
         ),
         pytest.param(
             CAPTURE,
             404,
             {"type": INVALID, "code": "resource_missing", "param": "intent", "message": "No such payment_intent"},
-            PaymentNotFound,
+            ChargeNotFound,
             id="capture-of-an-unknown-payment",
         ),
         pytest.param(
@@ -225,7 +224,7 @@ PAYMENT_STATUS = ("GET", "/v1/payment_intents/pi_1", _payment_status)
                 "code": "payment_intent_unexpected_state",
                 "message": "You cannot cancel this PaymentIntent because it has a status of succeeded.",
             },
-            AuthorizationNotCancelable,
+            ChargeAlreadyCaptured,
             id="cancel-of-a-captured-payment",
         ),
         pytest.param(
@@ -251,7 +250,7 @@ PAYMENT_STATUS = ("GET", "/v1/payment_intents/pi_1", _payment_status)
             PAYMENT_STATUS,
             404,
             {"type": INVALID, "code": "resource_missing", "param": "intent", "message": "No such payment_intent"},
-            PaymentNotFound,
+            ChargeNotFound,
             id="status-of-an-unknown-payment",
         ),
     ],

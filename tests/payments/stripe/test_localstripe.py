@@ -19,7 +19,7 @@ import uuid
 import pytest
 
 from marketplace.core.money import Money
-from marketplace.payments.errors import AuthorizationNotCancelable, CardDeclined, PaymentNotCapturable
+from marketplace.payments.errors import CardDeclined, ChargeAlreadyCaptured, ChargeNotCapturable
 from marketplace.payments.gateways.base import GatewayResult, PaymentStatus
 
 from .conftest import SECRET_KEY, localstripe_only
@@ -105,7 +105,7 @@ def test_an_authorisation_is_cancelled(server_gateway):
 def test_a_captured_payment_cannot_be_cancelled(server_gateway):
     paid = _charge(server_gateway, key=_unique("BK-5:charge"))
 
-    with pytest.raises(AuthorizationNotCancelable):
+    with pytest.raises(ChargeAlreadyCaptured):
         server_gateway.cancel_authorization(payment_reference=paid.reference, idempotency_key=_unique("cancel"))
 
     assert server_gateway.payment_status(payment_reference=paid.reference).status == PaymentStatus.SUCCEEDED
@@ -115,7 +115,7 @@ def test_a_payment_cannot_be_captured_twice(server_gateway):
     authorised = _charge(server_gateway, key=_unique("BK-6:charge"), capture=False)
     server_gateway.capture(payment_reference=authorised.reference, amount=USD_300, idempotency_key=_unique("c1"))
 
-    with pytest.raises(PaymentNotCapturable):
+    with pytest.raises(ChargeNotCapturable):
         server_gateway.capture(payment_reference=authorised.reference, amount=USD_300, idempotency_key=_unique("c2"))
 
 
@@ -124,7 +124,7 @@ def test_a_cancelled_authorisation_cannot_be_captured(server_gateway):
     authorised = _charge(server_gateway, key=_unique("BK-12:charge"), capture=False)
     server_gateway.cancel_authorization(payment_reference=authorised.reference, idempotency_key=_unique("cancel"))
 
-    with pytest.raises(PaymentNotCapturable):
+    with pytest.raises(ChargeNotCapturable):
         server_gateway.capture(payment_reference=authorised.reference, amount=USD_300, idempotency_key=_unique("c"))
 
 
