@@ -284,6 +284,8 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# How long one Stripe call may take before it counts as a timeout (retried later, same key).
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 # Webhook signing secrets (whsec_...), comma-separated: two while a secret is rotated.
 STRIPE_WEBHOOK_SECRETS = env.list("STRIPE_WEBHOOK_SECRETS", default=[])
 # A signed webhook older than this is refused (replay protection), as Stripe's own libraries do.

@@ -270,8 +270,10 @@ class MoneyMachine(RuleBasedStateMachine):
     def pay_again(self, data, charge):
         """Pay a booking whose charge was declined, or is still pending (it must finish, not charge twice)."""
         seen = self.pick(data, self.payable)
-        if Movement.objects.filter(booking_id=seen.booking.pk, kind=MovementKind.CHARGE, state="pending").exists():
-            # At once, the first attempt may still be on its way: refused. Later, it is finished.
+        pending = Movement.objects.filter(booking_id=seen.booking.pk, kind=MovementKind.CHARGE, state="pending").first()
+        recently = self.now() - timedelta(seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS)
+        if pending is not None and (pending.attempted_at or pending.created_at) > recently:
+            # Soon after, the first attempt may still be on its way: refused. Later, it is finished.
             with pytest.raises(PaymentProcessing):
                 bookings.booking_pay(customer=self.customer, booking_id=seen.booking.pk, payment_method="pm_card_visa")
             self.clock.shift(timedelta(seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS + 1))

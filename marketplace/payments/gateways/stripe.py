@@ -74,6 +74,9 @@ def stripe_client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": base} if base else None,
         max_network_retries=0,
+        # The SDK waits 80 s by default: longer than a job may run (Q_CLUSTER["timeout"]). A call that
+        # times out is a GatewayTimeout, called again later with the same idempotency key.
+        http_client=stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
 
 
@@ -365,7 +368,7 @@ class StripeGateway:
                     "type": "express",
                     "email": email,
                     "country": country or settings.STRIPE_CONNECT_COUNTRY,
-                    "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+                    "capabilities": {"transfers": {"requested": True}},  # separate charges and transfers need no more
                     "metadata": {"idempotency_key": idempotency_key},
                 },
                 options={"idempotency_key": idempotency_key},

@@ -272,7 +272,7 @@ def test_a_reversal_takes_an_amount_of_a_transfer_back(fake_gateway, fake_stripe
 # --- Payout accounts ---------------------------------------------------------------------------
 
 
-def test_an_express_account_is_opened_with_card_payments_and_transfers(fake_gateway, fake_stripe):
+def test_an_express_account_is_opened_for_transfers_only(fake_gateway, fake_stripe):
     fake_stripe.answer("POST", "/v1/accounts", account("acct_1Vendor"))
 
     status = fake_gateway.create_account(
@@ -295,7 +295,6 @@ def test_an_express_account_is_opened_with_card_payments_and_transfers(fake_gate
                 "type": "express",
                 "email": "organizer@example.com",
                 "country": "US",
-                "capabilities[card_payments][requested]": "true",
                 "capabilities[transfers][requested]": "true",
                 "metadata[idempotency_key]": "vendor-7:account",
             },
