@@ -288,6 +288,13 @@ def _nothing_to_move(movement: Movement) -> bool:
 ACTIONABLE = Q(state=MovementState.PENDING) | (Q(state=MovementState.AUTHORIZED) & ~Q(pending_step=""))
 
 
+def movement_has_work(movement: Movement) -> bool:
+    """Whether the gateway still has something to do for this movement (``ACTIONABLE``, for one row)."""
+    return movement.state == MovementState.PENDING or (
+        movement.state == MovementState.AUTHORIZED and movement.pending_step != ""
+    )
+
+
 def movement_execute_many(movement_ids: list[int], *, raise_refusal: bool = False) -> list[Movement]:
     """Call the gateway for recorded movements, one call each, then apply every answer in one transaction.
 
@@ -536,24 +543,30 @@ def _apply_void(movement: Movement) -> None:
     txn.status = TransactionStatus.VOIDED
     txn.save(update_fields=["status"])
     audit_log(actor=None, action="payment.authorization_released", target=txn, data={"amount_minor": txn.amount_minor})
+    _tell_the_booking(movement)  # a request whose capture was refused closes now
 
 
 def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     """The gateway refused for good: record it, and compensate what the refusal leaves undone."""
     step = movement.pending_step
-    _settle(movement, MovementState.FAILED, error=refusal)
     if movement.kind == MovementKind.CHARGE and step == "capture":
-        # The organizer accepted, but the authorisation could no longer be captured: nothing was
-        # taken, and the booking workflow closes the request.
-        txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
-        txn.status = TransactionStatus.VOIDED
-        txn.save(update_fields=["status"])
-        audit_log(actor=None, action="payment.capture_failed", target=txn, reason=refusal.message)
+        # The organizer accepted, but the bank refused the capture: nothing was taken. Release the
+        # hold on the customer's card; once released, the booking workflow closes the request.
+        movement.pending_step = "cancel"
+        movement.failure_code, movement.last_error = refusal.code, refusal.message
+        movement.save(update_fields=["pending_step", "failure_code", "last_error"])
+        audit_log(actor=None, action="payment.capture_failed", target=movement.transaction, reason=refusal.message)
+        _execute_after_commit(movement)
+        return
+    _settle(movement, MovementState.FAILED, error=refusal)
+    if movement.kind == MovementKind.CHARGE and step == "cancel":
+        # The gateway would not release the authorisation (it lapsed, or is gone): nothing is ours
+        # to take either way. The payment is void; the booking workflow closes what is still open.
+        logger.error("authorisation %s could not be released: %s", movement.idempotency_key, refusal.message)
+        Transaction.objects.filter(pk=movement.transaction_id).update(status=TransactionStatus.VOIDED)
         _tell_the_booking(movement)
         return
     if movement.kind == MovementKind.CHARGE:
-        if step == "cancel":
-            logger.error("authorisation %s could not be released: %s", movement.idempotency_key, refusal.message)
         return  # nothing moved; the customer may pay again with another card
     txn = Transaction.objects.select_for_update(of=("self",)).get(pk=movement.transaction_id)
     if movement.kind == MovementKind.REVERSAL:

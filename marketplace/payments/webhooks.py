@@ -62,7 +62,7 @@ from .models import (
     Transaction,
     TransactionStatus,
 )
-from .services import escrow_hold, escrow_hold_lift, movement_execute
+from .services import escrow_hold, escrow_hold_lift, movement_execute, movement_has_work
 
 logger = logging.getLogger(__name__)
 
@@ -227,17 +227,17 @@ def _movements(kind: str, objects: Iterable[dict[str, Any]], *, pending_from: It
 
 
 def _finish(event: StripeEvent, kind: str, movements: list[Movement]) -> str:
-    """Execute each pending movement (the money service applies the gateway's answer once); say what became of them."""
+    """Execute each movement with work left (the money service applies the answer once); say what became of them."""
     if not movements:
         label = MovementKind(kind).label.lower()
         return f"No {label} of ours matches {event.data_object.get('id')}: another system's object."
     notes = []
     for movement in movements:
-        if movement.state != MovementState.PENDING:
+        if not movement_has_work(movement):
             notes.append(f"{movement.idempotency_key} was already {movement.state}")
             continue
         movement = movement_execute(movement.pk)
-        if movement.state == MovementState.PENDING:
+        if movement_has_work(movement):
             raise MovementLeftPending(f"{movement.idempotency_key} is still pending: {movement.last_error}")
         notes.append(f"{movement.idempotency_key} executed: {movement.state}")
     return "; ".join(notes) + "."

@@ -116,3 +116,36 @@ def test_a_paid_request_cannot_be_accepted_once_its_time_has_passed(api, custome
     assert response.status_code == 409
     assert response.json() == {"detail": "This booking's time has passed.", "code": "booking_started"}
     assert changed_tables(before, data_snapshot()) == []
+
+
+def test_a_capture_the_bank_refuses_releases_the_card_and_closes_the_request(api, customer, on_request_service):
+    from marketplace.payments.gateways.local import local_gateway_faults
+    from marketplace.payments.models import LocalGatewayOperation, Transaction
+
+    booking = paid_booking(customer=customer, service=on_request_service, starts_at=local_slot(days_ahead=3))
+
+    with local_gateway_faults(capture=["decline"]):
+        refused = api.as_user(on_request_service.vendor.user).post(f"bookings/{booking.pk}/accept")
+
+    assert refused.status_code == 402
+    assert refused.json()["code"] == "charge_not_capturable"
+    booking.refresh_from_db()
+    assert (booking.status, booking.close_reason) == (
+        "declined",
+        "The customer's card could not be charged when the organizer accepted.",
+    )
+    assert Transaction.objects.get(booking=booking).status == "voided"
+    assert LocalGatewayOperation.objects.get().status == "canceled"  # the hold on the card is released
+    assert assert_money_invariants()["captured"] == 0
+
+
+def test_accepting_twice_captures_once(api, customer, on_request_service):
+    booking = paid_booking(customer=customer, service=on_request_service, starts_at=local_slot(days_ahead=3))
+    vendor = api.as_user(on_request_service.vendor.user)
+
+    first = vendor.post(f"bookings/{booking.pk}/accept")
+    second = vendor.post(f"bookings/{booking.pk}/accept")
+
+    assert first.status_code == 200, first.content
+    assert second.status_code == 409
+    assert assert_money_invariants()["held"] == 30000

@@ -220,3 +220,42 @@ def test_the_apply_job_run_again_applies_nothing_twice(pending_payout):
 
     assert money_snapshot() == money_before
     assert StripeEvent.objects.get().attempts == 1
+
+
+def test_a_payment_intent_event_finishes_a_capture_the_organizer_asked_for(customer, service):
+    # given a request paid (authorised on the card), then accepted; the capture's answer was lost
+    from marketplace.bookings import services as bookings
+    from marketplace.payments.errors import PaymentProcessing
+
+    service.instant_booking = False
+    service.save()
+    booking = paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=5))
+    charge = Movement.objects.get(booking=booking, kind=MovementKind.CHARGE)
+    assert (charge.state, booking.transaction.status) == (MovementState.AUTHORIZED, TransactionStatus.AUTHORIZED)
+    with local_gateway_faults(capture=["timeout"]), pytest.raises(PaymentProcessing):
+        bookings.booking_accept(vendor_user=service.vendor.user, booking_id=booking.pk)
+    charge.refresh_from_db()
+    booking.refresh_from_db()
+    assert (charge.state, charge.pending_step, booking.status) == (MovementState.AUTHORIZED, "capture", "requested")
+    intent = {
+        "id": charge.gateway_reference,
+        "object": "payment_intent",
+        "amount": charge.amount_minor,
+        "currency": "usd",
+        "status": "succeeded",
+        "metadata": {"idempotency_key": charge.idempotency_key},
+    }
+
+    # when Stripe says the payment succeeded (it was captured), twice
+    deliver(stripe_event("payment_intent.succeeded", intent))
+    deliver(stripe_event("payment_intent.succeeded", intent))
+
+    # then the capture is booked once and the booking is confirmed, by the organizer
+    charge.refresh_from_db()
+    booking.refresh_from_db()
+    assert (charge.state, charge.pending_step) == (MovementState.SUCCEEDED, "")
+    assert booking.transaction.status == TransactionStatus.HELD
+    assert booking.status == BookingStatus.CONFIRMED
+    assert LedgerEntry.objects.filter(movement=charge, kind=EntryKind.CAPTURE).count() == 1
+    assert LocalGatewayOperation.objects.get(idempotency_key=charge.idempotency_key).status == "succeeded"
+    assert assert_money_invariants()["escrow_held"] == 30000
