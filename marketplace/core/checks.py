@@ -9,6 +9,12 @@ from django.core.checks import Error, register
 
 from .money import SUPPORTED_CURRENCIES
 
+# A request's payment is only authorised on the card until the organizer answers. Card networks
+# keep an online, customer-initiated authorisation for 7 days (Stripe: "Place a hold on a payment
+# method"); an unanswered request must expire well before, with room for the expiry sweep and a
+# capture retried after a timeout.
+LONGEST_RESPONSE_WINDOW_HOURS = 5 * 24
+
 
 @register()
 def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
@@ -28,6 +34,16 @@ def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
                 f"PLATFORM_MINIMUM_FEE_MINOR is {settings.PLATFORM_MINIMUM_FEE_MINOR}; it cannot be negative.",
                 hint="Use 0 for no minimum, or the least fee in minor units of MARKETPLACE_CURRENCY.",
                 id="marketplace.E002",
+            )
+        )
+    if not 1 <= settings.BOOKING_RESPONSE_WINDOW_HOURS <= LONGEST_RESPONSE_WINDOW_HOURS:
+        errors.append(
+            Error(
+                f"BOOKING_RESPONSE_WINDOW_HOURS is {settings.BOOKING_RESPONSE_WINDOW_HOURS}; it must be between 1 "
+                f"and {LONGEST_RESPONSE_WINDOW_HOURS}.",
+                hint="A request's payment is only authorised on the customer's card, and card networks release "
+                "an authorisation after 7 days: a request must expire well before.",
+                id="marketplace.E003",
             )
         )
     return errors

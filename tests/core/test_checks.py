@@ -1,4 +1,4 @@
-"""Start-up checks: a marketplace cannot start with a currency or a minimum fee it cannot handle."""
+"""Start-up checks: a marketplace cannot start with a currency, a minimum fee or a response window it cannot handle."""
 
 import pytest
 from django.core.management import call_command
@@ -32,6 +32,22 @@ def test_a_negative_minimum_fee_is_an_error():
     assert [(error.id, error.msg) for error in errors] == [
         ("marketplace.E002", "PLATFORM_MINIMUM_FEE_MINOR is -1; it cannot be negative.")
     ]
+
+
+@pytest.mark.parametrize("hours", [0, 121, 7 * 24])
+def test_a_response_window_outside_the_card_authorisation_lifetime_is_an_error(hours):
+    with override_settings(BOOKING_RESPONSE_WINDOW_HOURS=hours):
+        errors = check_marketplace_money_settings(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("marketplace.E003", f"BOOKING_RESPONSE_WINDOW_HOURS is {hours}; it must be between 1 and 120.")
+    ]
+
+
+@pytest.mark.parametrize("hours", [1, 48, 120])
+def test_a_response_window_inside_it_passes(hours):
+    with override_settings(BOOKING_RESPONSE_WINDOW_HOURS=hours):
+        assert check_marketplace_money_settings(None) == []
 
 
 def test_manage_py_check_runs_it():
