@@ -25,7 +25,7 @@ from marketplace.catalog.limits import MAX_PRICE_MINOR
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.errors import NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
@@ -254,7 +254,8 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Paym
 
     A card that needs 3-D Secure leaves the booking unpaid: the outcome carries the
     step (``PaymentOutcome.action``, asked of the gateway), and paying again while the step
-    is open returns the same step, never a second charge.
+    is open returns the same step, never a second charge. Paying again after the step
+    failed pays with the new card.
     """
     with unit_of_work():
         booking = _lock(booking_id)
@@ -269,7 +270,15 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Paym
             description=f"{booking.service.title} ({booking.reference})",
             capture=confirms_on_payment(booking),
         )
-    movement = payments.movement_execute(movement.pk, raise_refusal=True)
+    waiting = bool(movement.gateway_reference)  # a charge made before, waiting for the customer's step
+    try:
+        movement = payments.movement_execute(movement.pk, raise_refusal=True)
+    except PaymentFailed:
+        if not waiting:
+            raise
+        # The step the customer left open failed (or was abandoned): that charge is closed now,
+        # and nothing was taken. Pay with the card they just gave.
+        return booking_pay(customer=customer, booking_id=booking_id, payment_method=payment_method)
     return _outcome_of(booking_id, movement)
 
 

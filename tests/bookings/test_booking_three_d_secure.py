@@ -123,6 +123,20 @@ def test_a_failed_authentication_is_refused_and_another_card_can_pay(customer, s
     assert assert_money_invariants()["captured"] == 30000
 
 
+def test_paying_again_after_the_bank_refused_pays_with_the_new_card(customer, service):
+    booking, outcome = _pay_with_three_d_secure(customer, service)
+    local_gateway_authenticate(outcome.action.payment_reference, approve=False)  # nobody confirmed it yet
+
+    paid = bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+
+    assert paid.booking.status == "confirmed"
+    assert list(Movement.objects.order_by("pk").values_list("state", "failure_code")) == [
+        (MovementState.FAILED, "authentication_failed"),
+        (MovementState.SUCCEEDED, ""),
+    ]
+    assert assert_money_invariants()["captured"] == 30000
+
+
 def test_confirming_a_failed_step_again_says_so_again(customer, service):
     booking, outcome = _pay_with_three_d_secure(customer, service)
     local_gateway_authenticate(outcome.action.payment_reference, approve=False)
