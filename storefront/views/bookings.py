@@ -159,6 +159,9 @@ def booking_checkout(request, booking_id: int):
         messages.info(request, "This booking is already paid." if policy.is_paid(booking) else verdict.refusal.message)
         return redirect("storefront:booking_detail", booking_id=booking.pk)
 
+    if request.method == "GET" and booking_payment_action(customer=request.user, booking_id=booking.pk):
+        # A card already waits for the customer's bank: paying again would answer the same step.
+        return redirect("storefront:booking_pay_authenticate", booking_id=booking.pk)
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -119,6 +119,26 @@ def test_the_step_reopened_after_paying_again_charges_once(browser_as, customer,
     assert LocalGatewayOperation.objects.count() == 1
 
 
+def test_the_checkout_sends_the_customer_back_to_an_open_step(browser_as, customer, booking):
+    browser = browser_as(customer)
+    _pay(browser, booking)
+
+    response = browser.get(reverse("storefront:booking_pay", args=[booking.pk]))
+
+    assert response["Location"] == reverse("storefront:booking_pay_authenticate", args=[booking.pk])
+
+
+def test_after_a_failed_step_the_checkout_shows_the_cards_again(browser_as, customer, booking):
+    browser = browser_as(customer)
+    _pay(browser, booking)
+    _step(browser, booking, "fail")
+
+    response = browser.get(reverse("storefront:booking_pay", args=[booking.pk]))
+
+    assert response.status_code == 200
+    assert "Visa ending 3155" in response.content.decode()
+
+
 def test_another_customer_cannot_see_or_answer_the_step(browser_as, customer, other_customer, booking):
     _pay(browser_as(customer), booking)
     stranger = browser_as(other_customer)
