@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.bookings import policy
 from marketplace.bookings.models import BookingStatus
@@ -212,6 +212,7 @@ def _after_payment(request, outcome: PaymentOutcome):
 
 
 @customer_required
+@require_GET
 def booking_pay_authenticate(request, booking_id: int):
     """The "Authenticate your payment" step: Stripe.js with Stripe, the bank's stand-in with the local gateway."""
     booking = _own_booking(request, booking_id)
