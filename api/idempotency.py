@@ -32,8 +32,11 @@ from .security import user_from_bearer
 HEADER = "Idempotency-Key"
 API_PREFIX = "/api/v1/"
 # Responses to requests that never ran (bad auth, invalid input, rate limited) are not
-# kept: the client fixes the problem or waits, then retries with the same key.
-NOT_STORED = {401, 422, 429}
+# kept: the client fixes the problem or waits, then retries with the same key. Nor is a 202
+# (a payment waiting for the customer's 3-D Secure step): its body carries the payment's
+# client secret, which we never store, and its answer changes once the customer acted; a
+# retry runs again and gets the same step (paying again never charges twice).
+NOT_STORED = {202, 401, 422, 429}
 # A claim still unanswered after this long belongs to a request that died: a retry may take it over.
 ABANDONED_AFTER = timedelta(minutes=2)
 

@@ -151,6 +151,11 @@ class SlotLengthForm(forms.Form):
 TEST_PAYMENT_METHODS = [
     ("pm_card_visa", "Visa ending 4242", "Test card: the payment succeeds."),
     ("pm_card_mastercard", "Mastercard ending 4444", "Test card: the payment succeeds."),
+    (
+        "pm_card_threeDSecure2Required",
+        "Visa ending 3155",
+        "Test card: your bank asks you to authenticate the payment (3-D Secure).",
+    ),
     ("pm_card_chargeDeclined", "Visa ending 0002", "Test card: the bank declines the payment."),
 ]
 
@@ -165,6 +170,18 @@ class PaymentForm(forms.Form):
     )
 
     descriptions = {value: description for value, _, description in TEST_PAYMENT_METHODS}
+
+
+class PaymentConfirmForm(forms.Form):
+    """The payment the customer authenticated with their bank (a Stripe PaymentIntent id, pi_...)."""
+
+    payment_reference = forms.CharField(max_length=128)
+
+
+class LocalAuthenticationForm(PaymentConfirmForm):
+    """The local gateway's stand-in for the bank's 3-D Secure challenge."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("fail", "Fail")])
 
 
 class CancelForm(forms.Form):

@@ -15,6 +15,17 @@ urlpatterns = [
     path("account/bookings/", bookings.booking_list, name="booking_list"),
     path("account/bookings/<int:booking_id>/", bookings.booking_detail, name="booking_detail"),
     path("account/bookings/<int:booking_id>/pay/", bookings.booking_checkout, name="booking_pay"),
+    path(
+        "account/bookings/<int:booking_id>/pay/authenticate/",
+        bookings.booking_pay_authenticate,
+        name="booking_pay_authenticate",
+    ),
+    path("account/bookings/<int:booking_id>/pay/confirm/", bookings.booking_pay_confirm, name="booking_pay_confirm"),
+    path(
+        "account/bookings/<int:booking_id>/pay/authenticate/local/",
+        bookings.booking_pay_local_step,
+        name="booking_pay_local_step",
+    ),
     path("account/bookings/<int:booking_id>/confirm/", bookings.booking_confirm, name="booking_confirm"),
     path("account/bookings/<int:booking_id>/cancel/", bookings.booking_cancel_view, name="booking_cancel"),
     path("account/bookings/<int:booking_id>/review/", bookings.booking_review, name="booking_review"),

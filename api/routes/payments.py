@@ -2,12 +2,12 @@ from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from marketplace.accounts.policy import require_platform_admin
 from marketplace.bookings.selectors import booking_get_for_user
-from marketplace.bookings.services import booking_pay
+from marketplace.bookings.services import PaymentOutcome, booking_pay, booking_payment_confirm
 from marketplace.core.money import SUPPORTED_CURRENCIES, Money
 from marketplace.payments.errors import CurrencyMismatch
 from marketplace.payments.models import MovementState
@@ -29,6 +29,31 @@ class CaptureIn(Schema):
         max_length=64,
         description="A payment method id, e.g. pm_card_visa (local gateway test cards follow Stripe's names).",
     )
+
+
+class PaymentConfirmIn(Schema):
+    booking_id: ObjectId
+    payment_reference: str = Field(
+        max_length=128,
+        description="The payment_reference of the 202 answer (a Stripe PaymentIntent id, pi_...).",
+    )
+
+
+class PaymentActionOut(Schema):
+    """The card needs the customer's 3-D Secure step: nothing is charged yet, and the booking is not paid."""
+
+    status: Literal["requires_action"]
+    booking_id: int
+    payment_reference: str = Field(description="Send it to POST payments/capture/confirm after the step.")
+    client_secret: str = Field(
+        description="With Stripe, give it to Stripe.js (stripe.handleNextAction or confirmCardPayment) in the "
+        "customer's browser. Never log or store it."
+    )
+    gateway: Literal["stripe", "local"] = Field(
+        description="stripe: finish the step with Stripe.js; local: the test gateway, whose step the storefront's "
+        "checkout plays (Approve / Fail)."
+    )
+    publishable_key: str | None = Field(description="Stripe's publishable key for Stripe.js; null unless stripe.")
 
 
 class PayoutIn(Schema):
@@ -115,11 +140,54 @@ class PayoutOut(Schema):
         return obj.last_error if obj.state == MovementState.FAILED else ""
 
 
-@router.post("/capture", response={200: BookingOut, **BODY_ERRORS}, throttle=[booking_throttle])
+def _payment_answer(request, outcome: PaymentOutcome):
+    """200 with the booking once paid; 202 with what the browser needs while the customer must authenticate."""
+    action = outcome.action
+    if action is None:
+        return booking_get_for_user(user=request.auth, booking_id=outcome.booking.pk)
+    return Status(
+        202,
+        {
+            "status": "requires_action",
+            "booking_id": outcome.booking.pk,
+            "payment_reference": action.payment_reference,
+            "client_secret": action.client_secret,
+            "gateway": action.gateway,
+            "publishable_key": (settings.STRIPE_PUBLISHABLE_KEY or None) if action.gateway == "stripe" else None,
+        },
+    )
+
+
+@router.post("/capture", response={200: BookingOut, 202: PaymentActionOut, **BODY_ERRORS}, throttle=[booking_throttle])
 def capture(request, payload: CaptureIn):
-    """The booking's customer pays its full price into escrow. Send an Idempotency-Key to retry safely."""
-    booking = booking_pay(customer=request.auth, booking_id=payload.booking_id, payment_method=payload.payment_method)
-    return booking_get_for_user(user=request.auth, booking_id=booking.pk)
+    """The booking's customer pays its full price into escrow. Send an Idempotency-Key to retry safely.
+
+    200: paid (captured, or authorised for a request). 202: the card needs the customer's
+    3-D Secure step; nothing is charged yet. Finish the step in the browser with the
+    client secret, then POST payments/capture/confirm. Paying again while the step is open
+    answers the same step; it never charges twice.
+    """
+    outcome = booking_pay(customer=request.auth, booking_id=payload.booking_id, payment_method=payload.payment_method)
+    return _payment_answer(request, outcome)
+
+
+@router.post(
+    "/capture/confirm",
+    response={200: BookingOut, 202: PaymentActionOut, **BODY_ERRORS},
+    throttle=[booking_throttle],
+)
+def confirm_capture(request, payload: PaymentConfirmIn):
+    """The customer is back from the 3-D Secure step: the booking is paid only if the payment provider says so.
+
+    200: paid. 202: the step is still open (the same answer as the capture). 402
+    `authentication_failed`: the bank refused; nothing was charged, pay again with another
+    card. 400 `payment_not_for_booking`: the reference is not this booking's payment
+    (nothing is written). Safe to repeat.
+    """
+    outcome = booking_payment_confirm(
+        customer=request.auth, booking_id=payload.booking_id, payment_reference=payload.payment_reference
+    )
+    return _payment_answer(request, outcome)
 
 
 @router.post("/payout", response={200: PaymentOut, **BODY_ERRORS})

@@ -183,6 +183,17 @@ def can_pay(booking: Booking, *, user: User, now: datetime | None = None) -> Ver
     return ALLOWED
 
 
+def can_confirm_payment(booking: Booking, *, user: User) -> Verdict:
+    """The customer is back from their bank's 3-D Secure step and asks how their payment ended.
+
+    Only the booking's customer may; any status is fine, because the answer is the
+    gateway's (a booking that closed meanwhile gets a payment that went through back).
+    """
+    if booking.customer_id != user.pk:
+        return _not_yours()
+    return ALLOWED
+
+
 def can_quote(booking: Booking, *, user: User) -> Verdict:
     """The organizer prices an open quote request (again, until the customer pays)."""
     if booking.vendor.user_id != user.pk:

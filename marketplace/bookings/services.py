@@ -8,6 +8,7 @@ notifications. A refused move raises a DomainError and changes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from marketplace.catalog.limits import MAX_PRICE_MINOR
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.errors import NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
@@ -42,6 +43,7 @@ from .policy import (
     can_accept,
     can_cancel,
     can_confirm_completion,
+    can_confirm_payment,
     can_decline,
     can_pay,
     can_quote,
@@ -205,7 +207,41 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
     return booking
 
 
-def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Booking:
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """Where a customer's payment of a booking stands after they paid (or came back from their bank).
+
+    ``action`` is set when the card needs the customer's 3-D Secure step: not an error but
+    a state. The customer's browser finishes the step with it, then the face calls
+    ``booking_payment_confirm``; until the gateway says the payment went through, the
+    booking is not paid.
+    """
+
+    booking: Booking
+    action: payments.PaymentAction | None = None
+
+    @property
+    def requires_action(self) -> bool:
+        return self.action is not None
+
+
+PAYMENT_NOT_CONFIRMED_YET = (
+    "The payment provider has not confirmed your payment yet. We finish it automatically "
+    "within minutes; please do not pay again."
+)
+
+
+def _outcome_of(booking_id: int, movement) -> PaymentOutcome:
+    """A charge's state in the booking's words: settled, waiting for the customer's step, or still on its way."""
+    if movement.state != MovementState.PENDING:
+        return PaymentOutcome(booking=booking_payment_settled(booking_id=booking_id))
+    action = payments.charge_action(booking_id=booking_id)
+    if action is None or action.payment_reference != movement.gateway_reference:
+        raise PaymentProcessing(PAYMENT_NOT_CONFIRMED_YET)
+    return PaymentOutcome(booking=Booking.objects.get(pk=booking_id), action=action)
+
+
+def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> PaymentOutcome:
     """The customer pays the full price: into escrow at once, or authorised on their card for a request.
 
     The charge is recorded with the booking locked, made with nothing locked, and
@@ -215,6 +251,11 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
     otherwise the money is only authorised and the request waits for the organizer, who
     captures it by accepting (a declined or expired request releases it). Paying again
     while a charge is unconfirmed finishes that charge instead of making another.
+
+    A card that needs 3-D Secure leaves the booking unpaid: the outcome carries the
+    step (``PaymentOutcome.action``, asked of the gateway), and paying again while the step
+    is open returns the same step, never a second charge. Paying again after the step
+    failed pays with the new card.
     """
     with unit_of_work():
         booking = _lock(booking_id)
@@ -229,13 +270,59 @@ def booking_pay(*, customer: User, booking_id: int, payment_method: str) -> Book
             description=f"{booking.service.title} ({booking.reference})",
             capture=confirms_on_payment(booking),
         )
-    movement = payments.movement_execute(movement.pk, raise_refusal=True)
-    if movement.state == MovementState.PENDING:
-        raise PaymentProcessing(
-            "The payment provider has not confirmed your payment yet. We finish it automatically "
-            "within minutes; please do not pay again."
-        )
-    return booking_payment_settled(booking_id=booking_id)
+    waiting = bool(movement.gateway_reference)  # a charge made before, waiting for the customer's step
+    try:
+        movement = payments.movement_execute(movement.pk, raise_refusal=True)
+    except PaymentFailed:
+        if not waiting:
+            raise
+        # The step the customer left open failed (or was abandoned): that charge is closed now,
+        # and nothing was taken. Pay with the card they just gave.
+        return booking_pay(customer=customer, booking_id=booking_id, payment_method=payment_method)
+    return _outcome_of(booking_id, movement)
+
+
+def booking_payment_action(*, customer: User, booking_id: int) -> payments.PaymentAction | None:
+    """The 3-D Secure step the customer's payment waits for now (asked of the gateway); None if none."""
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound("Booking not found.")
+    can_confirm_payment(booking, user=customer).require()
+    return payments.charge_action(booking_id=booking.pk)
+
+
+def booking_payment_confirm(*, customer: User, booking_id: int, payment_reference: str) -> PaymentOutcome:
+    """The customer is back from their bank's 3-D Secure step: the booking is paid only if the gateway says so.
+
+    Refused, writing nothing: another customer's booking (not found), or a payment
+    reference that is not this booking's charge (``payment_not_for_booking``). A failed
+    step is refused (``authentication_failed``) and the customer may pay again with
+    another card; a step still open returns it again. Safe to call twice, and after a
+    webhook settled the payment first.
+    """
+    booking = Booking.objects.select_related("customer").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound("Booking not found.")
+    can_confirm_payment(booking, user=customer).require()
+    movement = payments.charge_confirm(booking_id=booking.pk, payment_reference=payment_reference)
+    return _outcome_of(booking.pk, movement)
+
+
+def booking_payment_authenticate_locally(
+    *, customer: User, booking_id: int, payment_reference: str, approve: bool
+) -> PaymentOutcome:
+    """The local gateway's stand-in for the bank's 3-D Secure challenge, passed or failed, then confirmed.
+
+    Only with the local gateway (the embedded default and tests), only for the customer's
+    own booking and its charge waiting for the step. With Stripe, Stripe.js and the bank
+    do this in the browser, and the face calls ``booking_payment_confirm`` directly.
+    """
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound("Booking not found.")
+    can_confirm_payment(booking, user=customer).require()
+    payments.charge_authenticate_locally(booking_id=booking.pk, payment_reference=payment_reference, approve=approve)
+    return booking_payment_confirm(customer=customer, booking_id=booking.pk, payment_reference=payment_reference)
 
 
 def booking_payment_settled(*, booking_id: int) -> Booking:

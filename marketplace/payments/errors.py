@@ -123,6 +123,12 @@ class PaymentProcessing(Conflict):
     code = "payment_processing"
 
 
+class PaymentNotForBooking(ValidationFailed):
+    """The payment reference is not a charge of this booking (another booking's, or made up)."""
+
+    code = "payment_not_for_booking"
+
+
 class InvalidAmount(ValidationFailed):
     """The amount is zero, negative or not a whole number of minor units."""
 

@@ -75,6 +75,7 @@ from .errors import (
     InvalidAmount,
     NoActiveHold,
     NothingToRefund,
+    PaymentNotForBooking,
     PaymentNotHeld,
     PaymentProcessing,
     PayoutFailed,
@@ -84,6 +85,7 @@ from .errors import (
 )
 from .gateways import GatewayTimeout, GatewayUnavailable, assert_outside_transaction, get_gateway
 from .gateways.base import GatewayResult, PaymentStatus
+from .gateways.local import local_gateway_authenticate
 from .models import (
     EntryKind,
     HoldReason,
@@ -636,6 +638,10 @@ def charge_begin(
     if live is not None:
         if live.state != MovementState.PENDING:  # captured or authorised (or released: the booking closed)
             raise AlreadyPaid("This booking is already paid.")
+        if live.gateway_reference:
+            # Made, and waiting for the customer's 3-D Secure step: paying again asks the gateway where
+            # that step stands (still open: the same step is shown again) instead of charging twice.
+            return live
         if (live.attempted_at or live.created_at) > timezone.now() - timedelta(
             seconds=settings.PAYMENTS_RETRY_AFTER_SECONDS
         ):
@@ -665,6 +671,99 @@ def charge_pending(*, booking_id: int) -> bool:
     """Whether a charge of this booking is on its way (recorded, or being captured or released): the
     booking must not expire meanwhile."""
     return Movement.objects.filter(ACTIONABLE, booking_id=booking_id, kind=MovementKind.CHARGE).exists()
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """What the customer's browser needs to finish a charge that waits for their 3-D Secure step.
+
+    Asked of the gateway each time it is needed (``charge_action``), never stored: the
+    client secret lets whoever holds it complete the payment, so it lives only at the
+    gateway and in the customer's page.
+    """
+
+    payment_reference: str
+    client_secret: str
+    gateway: str  # "stripe": Stripe.js finishes it; "local": the local gateway's stand-in for the bank
+
+
+def _waiting_charge(booking_id: int, *, payment_reference: str | None = None) -> Movement | None:
+    """The booking's charge made at the gateway and still waiting for the customer (3-D Secure)."""
+    charges = Movement.objects.filter(
+        booking_id=booking_id, kind=MovementKind.CHARGE, state=MovementState.PENDING, gateway_reference__isnull=False
+    ).exclude(gateway_reference="")
+    if payment_reference is not None:
+        charges = charges.filter(gateway_reference=payment_reference)
+    return charges.first()
+
+
+def charge_action(*, booking_id: int) -> PaymentAction | None:
+    """The 3-D Secure step a booking's charge waits for, as the gateway tells it now; None when it waits for none.
+
+    Asks the gateway (so it runs outside any transaction). A step that failed, or a gateway
+    that cannot answer now, is no step to show: the confirmation (``charge_confirm``) or
+    the recovery sweep records the outcome.
+    """
+    charge = _waiting_charge(booking_id)
+    if charge is None:
+        return None
+    assert_outside_transaction()
+    gateway = get_gateway()
+    try:
+        result = gateway.payment_status(payment_reference=charge.gateway_reference)
+    except (PaymentFailed, GatewayUnavailable, GatewayTimeout):
+        return None
+    if result.status != PaymentStatus.REQUIRES_ACTION or not result.client_secret:
+        return None
+    return PaymentAction(payment_reference=result.reference, client_secret=result.client_secret, gateway=gateway.name)
+
+
+def charge_confirm(*, booking_id: int, payment_reference: str) -> Movement:
+    """The customer is back from their 3-D Secure step: ask the gateway how it ended and apply its answer.
+
+    Only this booking's own charge can be confirmed: any other reference is refused
+    (``payment_not_for_booking``) before anything is asked or written. The booking is
+    paid only when the gateway says so (``movement_execute`` asks ``payment_status``). A
+    charge already settled (a webhook came first) is returned as it is; a step that failed
+    is refused with the bank's reason (``authentication_failed``), and the customer may pay
+    again with another card; a step still open leaves the charge pending.
+    """
+    charge = None
+    if payment_reference:
+        charge = Movement.objects.filter(
+            booking_id=booking_id, kind=MovementKind.CHARGE, gateway_reference=payment_reference
+        ).first()
+    if charge is None:
+        raise PaymentNotForBooking("That payment does not belong to this booking.", field="payment_reference")
+    if charge.state == MovementState.FAILED:
+        raise AuthenticationFailed(_nothing_charged(charge.last_error or "Your bank could not confirm the payment."))
+    if charge.state != MovementState.PENDING:
+        return charge
+    try:
+        return movement_execute(charge.pk, raise_refusal=True)
+    except PaymentFailed as refusal:
+        raise AuthenticationFailed(_nothing_charged(refusal.message)) from refusal
+
+
+def _nothing_charged(reason: str) -> str:
+    return reason if "nothing was charged" in reason.lower() else f"{reason} Nothing was charged."
+
+
+def charge_authenticate_locally(*, booking_id: int, payment_reference: str, approve: bool) -> None:
+    """The local gateway's stand-in for the customer's bank: pass or fail the 3-D Secure step of a booking's charge.
+
+    What Stripe.js and the bank do in the browser, for the embedded default (no network,
+    no Stripe account). Refused unless the local gateway is the one configured, and for
+    any payment that is not this booking's charge waiting for that step. Our books are
+    not written here: ``charge_confirm`` asks the gateway afterwards, as with Stripe.
+    """
+    if settings.PAYMENTS_GATEWAY != "local":
+        raise NotFound("There is no local payment step: the payment gateway is not the local one.")
+    if not payment_reference or _waiting_charge(booking_id, payment_reference=payment_reference) is None:
+        raise PaymentNotForBooking(
+            "That payment does not belong to this booking, or waits for no authentication.", field="payment_reference"
+        )
+    local_gateway_authenticate(payment_reference, approve=approve)
 
 
 def charge_capture_request(*, booking_id: int) -> Movement | None:

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "storefront.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "api.errors.JsonMethodNotAllowedMiddleware",
@@ -284,6 +285,9 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Where the checkout loads Stripe.js for the 3-D Secure step (PAYMENTS_GATEWAY=stripe with a
+# publishable key only); its origin is then allowed by the storefront's Content-Security-Policy.
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # How long one Stripe call may take before it counts as a timeout (retried later, same key).
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 # Webhook signing secrets (whsec_...), comma-separated: two while a secret is rotated.

@@ -10,13 +10,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.bookings import policy
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import WaitingFor
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
-from marketplace.bookings.services import booking_cancel, booking_confirm_completion, booking_pay
+from marketplace.bookings.services import (
+    PaymentOutcome,
+    booking_cancel,
+    booking_confirm_completion,
+    booking_pay,
+    booking_payment_action,
+    booking_payment_authenticate_locally,
+    booking_payment_confirm,
+)
 from marketplace.catalog.cancellation import CancellationPolicy, terms_lines
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed
@@ -25,7 +33,15 @@ from marketplace.payments.policy import payment_of
 from marketplace.reviews.policy import can_review, review_of
 from marketplace.reviews.services import review_create
 
-from ..forms import TEST_PAYMENT_METHODS, CancelForm, PaymentForm, ReviewForm
+from ..forms import (
+    TEST_PAYMENT_METHODS,
+    CancelForm,
+    LocalAuthenticationForm,
+    PaymentConfirmForm,
+    PaymentForm,
+    ReviewForm,
+)
+from ..security import stripe_js_url
 from .common import customer_required, not_found_from, paginate, show_domain_error
 
 
@@ -143,10 +159,13 @@ def booking_checkout(request, booking_id: int):
         messages.info(request, "This booking is already paid." if policy.is_paid(booking) else verdict.refusal.message)
         return redirect("storefront:booking_detail", booking_id=booking.pk)
 
+    if request.method == "GET" and booking_payment_action(customer=request.user, booking_id=booking.pk):
+        # A card already waits for the customer's bank: paying again would answer the same step.
+        return redirect("storefront:booking_pay_authenticate", booking_id=booking.pk)
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking = booking_pay(
+            outcome = booking_pay(
                 customer=request.user, booking_id=booking.pk, payment_method=form.cleaned_data["payment_method"]
             )
         except PaymentFailed as error:
@@ -156,19 +175,7 @@ def booking_checkout(request, booking_id: int):
             messages.error(request, error.message)
             return redirect("storefront:booking_detail", booking_id=booking.pk)
         else:
-            if booking.status == BookingStatus.CONFIRMED:
-                messages.success(
-                    request,
-                    f"Payment received: {booking.price} is held in escrow. Your booking is confirmed.",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Payment authorised: {booking.price} is held on your card, not taken yet. "
-                    f"{booking.vendor.business_name} will accept or decline your request; your card is "
-                    "charged only if they accept, and the hold is released if they decline.",
-                )
-            return redirect("storefront:booking_detail", booking_id=booking.pk)
+            return _after_payment(request, outcome)
 
     return render(
         request,
@@ -184,6 +191,105 @@ def booking_checkout(request, booking_id: int):
             "payment_deadline": policy.payment_deadline(booking) if booking.quoted_at is None else None,
             **_terms(booking),
         },
+    )
+
+
+def _after_payment(request, outcome: PaymentOutcome):
+    """Where the customer goes once they paid: their bank's 3-D Secure step, or the booking, saying what happened."""
+    booking = outcome.booking
+    if outcome.requires_action:
+        return redirect("storefront:booking_pay_authenticate", booking_id=booking.pk)
+    if booking.status == BookingStatus.CONFIRMED:
+        messages.success(request, f"Payment received: {booking.price} is held in escrow. Your booking is confirmed.")
+    else:
+        messages.success(
+            request,
+            f"Payment authorised: {booking.price} is held on your card, not taken yet. "
+            f"{booking.vendor.business_name} will accept or decline your request; your card is "
+            "charged only if they accept, and the hold is released if they decline.",
+        )
+    return redirect("storefront:booking_detail", booking_id=booking.pk)
+
+
+@customer_required
+@require_GET
+def booking_pay_authenticate(request, booking_id: int):
+    """The "Authenticate your payment" step: Stripe.js with Stripe, the bank's stand-in with the local gateway."""
+    booking = _own_booking(request, booking_id)
+    action = booking_payment_action(customer=request.user, booking_id=booking.pk)
+    if action is None:  # finished meanwhile (or never asked): the booking page says where the payment stands
+        if not policy.is_paid(booking) and policy.can_pay(booking, user=request.user):
+            return redirect("storefront:booking_pay", booking_id=booking.pk)
+        return redirect("storefront:booking_detail", booking_id=booking.pk)
+    stripe_js = stripe_js_url() if action.gateway == "stripe" else ""
+    return render(
+        request,
+        "storefront/account/payment_authenticate.html",
+        {
+            "booking": booking,
+            "action": action,
+            "stripe_js_url": stripe_js,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if stripe_js else "",
+            "local_step": action.gateway == "local",
+            "time_zone": request.user.time_zone,
+        },
+    )
+
+
+def _confirmed(request, booking_id: int, confirm) -> object:
+    """Run a confirmation of the 3-D Secure step and answer it: paid, failed (pay again), or still waiting."""
+    try:
+        outcome = confirm()
+    except PaymentFailed as error:
+        messages.error(request, f"{error.message} Try another card.")
+        return redirect("storefront:booking_pay", booking_id=booking_id)
+    except DomainError as error:
+        not_found_from(error)
+        messages.error(request, error.message)
+        return redirect("storefront:booking_detail", booking_id=booking_id)
+    if outcome.requires_action:
+        messages.info(request, "Your bank has not confirmed the payment yet. Finish the authentication below.")
+    return _after_payment(request, outcome)
+
+
+@customer_required
+@require_POST
+def booking_pay_confirm(request, booking_id: int):
+    """Back from the 3-D Secure step (Stripe.js posts here): the booking is paid only if the gateway says so."""
+    booking = _own_booking(request, booking_id)
+    form = PaymentConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That payment could not be found. Please pay again.")
+        return redirect("storefront:booking_detail", booking_id=booking.pk)
+    return _confirmed(
+        request,
+        booking.pk,
+        lambda: booking_payment_confirm(
+            customer=request.user, booking_id=booking.pk, payment_reference=form.cleaned_data["payment_reference"]
+        ),
+    )
+
+
+@customer_required
+@require_POST
+def booking_pay_local_step(request, booking_id: int):
+    """The local gateway's stand-in for the bank's challenge (Approve / Fail). Exists only with the local gateway."""
+    if settings.PAYMENTS_GATEWAY != "local":
+        raise Http404("There is no local payment step with this payment gateway.")
+    booking = _own_booking(request, booking_id)
+    form = LocalAuthenticationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That payment could not be found. Please pay again.")
+        return redirect("storefront:booking_detail", booking_id=booking.pk)
+    return _confirmed(
+        request,
+        booking.pk,
+        lambda: booking_payment_authenticate_locally(
+            customer=request.user,
+            booking_id=booking.pk,
+            payment_reference=form.cleaned_data["payment_reference"],
+            approve=form.cleaned_data["decision"] == "approve",
+        ),
     )
 
 

@@ -74,7 +74,7 @@ def paid_booking(*, customer, service, days_ahead: int = 3) -> Booking:
         starts_at=local_slot(days_ahead=days_ahead),
         address="12 Elm St, Brooklyn, NY",
     )
-    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
 
 
 def completed_booking(*, customer, service, days_ahead: int = 3) -> Booking:

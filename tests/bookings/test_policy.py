@@ -151,7 +151,7 @@ def test_what_an_open_request_waits_for(customer, service, request_only_service,
 
     unpaid = request_booking(customer=customer, service=request_only_service, starts_at=soon + timedelta(days=1))
     assert policy.waiting_for(unpaid) == WaitingFor.PAYMENT
-    paid = bookings.booking_pay(customer=customer, booking_id=unpaid.pk, payment_method="pm_card_visa")
+    paid = bookings.booking_pay(customer=customer, booking_id=unpaid.pk, payment_method="pm_card_visa").booking
     assert policy.waiting_for(paid) == WaitingFor.ANSWER
     assert {WaitingFor.QUOTE, WaitingFor.ANSWER} == policy.ORGANIZER_MOVES
 
@@ -167,7 +167,7 @@ def test_request_deadlines_name_why_the_request_expires(customer, request_only_s
         unpaid.created_at + timedelta(minutes=30),
         "The booking was not paid in time.",
     )
-    paid = bookings.booking_pay(customer=customer, booking_id=unpaid.pk, payment_method="pm_card_visa")
+    paid = bookings.booking_pay(customer=customer, booking_id=unpaid.pk, payment_method="pm_card_visa").booking
     assert policy.request_deadline(paid) == (
         paid.created_at + timedelta(hours=48),
         "The organizer did not answer in time.",
@@ -184,7 +184,7 @@ def test_the_money_outlook_follows_the_money(customer, service, admin_user, sett
     assert policy.money_outlook(booking).state == EscrowState.NOT_PAID
     assert policy.money_outlook(booking).detail == "Nothing has been charged."
 
-    booking = bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+    booking = bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
     outlook = policy.money_outlook(booking)
     assert (outlook.state, outlook.label, outlook.detail) == (
         EscrowState.HELD,

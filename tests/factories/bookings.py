@@ -28,7 +28,7 @@ def request_booking(*, customer, service, starts_at: datetime, duration_minutes:
 def paid_booking(*, customer, service, starts_at: datetime, payment_method: str = "pm_card_visa") -> Booking:
     """Requested and paid: confirmed for an instant service, waiting for the vendor otherwise."""
     booking = request_booking(customer=customer, service=service, starts_at=starts_at)
-    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=payment_method)
+    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=payment_method).booking
 
 
 def past_paid_booking(*, customer, service, starts_at: datetime, booked_days_before: int = 3) -> Booking:

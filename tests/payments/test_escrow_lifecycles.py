@@ -53,7 +53,7 @@ def test_escrow_balances_after_every_step(customer, category, admin_user):
         )
 
     def pay(booking):
-        return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+        return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
 
     with time_machine.travel(MONDAY, tick=False):
         happy_booking = book(happy)

@@ -92,7 +92,7 @@ def book(customer, service, *, days: int = 5) -> Booking:
 
 
 def pay(customer, booking: Booking, payment_method: str = "pm_card_visa") -> Booking:
-    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=payment_method)
+    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=payment_method).booking
 
 
 def complete(clock, customer, booking: Booking) -> Booking:

@@ -18,7 +18,6 @@ from marketplace.bookings.tasks import expire_stale_requests
 from marketplace.core.errors import PaymentFailed
 from marketplace.core.money import Money
 from marketplace.payments import services as payments
-from marketplace.payments.errors import PaymentProcessing
 from marketplace.payments.gateways.base import PaymentStatus
 from marketplace.payments.gateways.local import LocalGateway, local_gateway_authenticate, local_gateway_faults
 from marketplace.payments.models import LocalGatewayOperation, Movement, MovementKind, MovementState, Transaction
@@ -165,8 +164,8 @@ def _forever():
 
 def pay_with_three_d_secure(customer, service):
     booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=5))
-    with pytest.raises(PaymentProcessing):  # the checkout that hands the customer to their bank is issue 7's
-        bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=THREE_D_SECURE)
+    outcome = bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method=THREE_D_SECURE)
+    assert outcome.requires_action
     [charge] = Movement.objects.filter(kind=MovementKind.CHARGE)
     return booking, charge
 

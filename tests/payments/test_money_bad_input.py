@@ -49,7 +49,7 @@ def paid(clock, customer, service):
         starts_at=(MONDAY + timedelta(days=5)).replace(hour=10),
         address="12 Elm St, Brooklyn, NY",
     )
-    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
 
 
 def refuse(error_class, call):

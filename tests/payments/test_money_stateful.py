@@ -291,7 +291,7 @@ class MoneyMachine(RuleBasedStateMachine):
             try:
                 booking = bookings.booking_pay(
                     customer=self.customer, booking_id=booking_id, payment_method="pm_card_visa"
-                )
+                ).booking
             except PaymentProcessing:
                 assert fault in ("error", "timeout")
                 return

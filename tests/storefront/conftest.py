@@ -88,7 +88,7 @@ def requested(*, customer, service, starts_at, duration_minutes=None):
 
 def paid(*, customer, service, starts_at):
     booking = requested(customer=customer, service=service, starts_at=starts_at)
-    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+    return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
 
 
 def completed(*, customer, service, starts_at):

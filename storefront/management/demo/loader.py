@@ -748,7 +748,7 @@ class DemoLoader:
 
         paid_at = booked_at and booked_at + timedelta(hours=6 if plan.service.is_quote else 0, minutes=4)
         with self._at(paid_at):
-            booking = booking_pay(customer=customer, booking_id=booking.pk, payment_method=PAYMENT_METHOD)
+            booking = booking_pay(customer=customer, booking_id=booking.pk, payment_method=PAYMENT_METHOD).booking
         if plan.kind == "upcoming_paid_request":
             return booking
         if plan.kind == "declined":

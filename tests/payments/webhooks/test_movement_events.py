@@ -128,7 +128,7 @@ def paid_booking_attempt(customer, booking):
     from marketplace.payments.errors import PaymentProcessing
 
     try:
-        return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa")
+        return bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
     except PaymentProcessing:
         booking.refresh_from_db()
         return booking
