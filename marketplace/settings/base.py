@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "marketplace.availability",
     "marketplace.bookings",
     "marketplace.payments",
+    "marketplace.disputes",
     "marketplace.reviews",
     "marketplace.notifications",
     # Faces.
@@ -206,6 +207,12 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Files only their owners may see (dispute evidence): outside MEDIA_ROOT, never served by
+    # nginx or SERVE_MEDIA, only by views that check who asks.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")},
+    },
 }
 
 
@@ -270,6 +277,12 @@ PLATFORM_MINIMUM_FEE_MINOR = env.int("PLATFORM_MINIMUM_FEE_MINOR", default=0)
 PAYOUT_APPROVAL_THRESHOLD_MINOR = env.int("PAYOUT_APPROVAL_THRESHOLD_MINOR", default=100_000)
 # Escrow is released automatically this many days after a booking ends, if no dispute is open.
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=3)
+# Disputes: the other side answers within this many hours (one reminder this long before the
+# end); unanswered, the dispute goes to staff. Evidence: photos (JPEG, PNG, WebP) and PDFs.
+DISPUTE_RESPONSE_HOURS = env.int("DISPUTE_RESPONSE_HOURS", default=72)
+DISPUTE_REMINDER_HOURS = env.int("DISPUTE_REMINDER_HOURS", default=24)
+DISPUTE_EVIDENCE_MAX_MB = env.float("DISPUTE_EVIDENCE_MAX_MB", default=5)
+DISPUTE_EVIDENCE_MAX_FILES = env.int("DISPUTE_EVIDENCE_MAX_FILES", default=6)  # per side
 # A booking request that is not paid within this many minutes expires and frees its slot.
 BOOKING_PAYMENT_WINDOW_MINUTES = env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30)
 # A paid request the vendor does not answer within this many hours expires and is refunded.
