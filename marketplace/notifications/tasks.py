@@ -12,7 +12,10 @@ from django.template.loader import render_to_string
 
 from marketplace.bookings.models import Booking
 from marketplace.bookings.policy import money_outlook
+from marketplace.core.models import AuditLogEntry
 from marketplace.disputes.models import Dispute
+from marketplace.payments.models import Payout
+from marketplace.vendors.models import Vendor
 
 from .calendar import booking_ics
 from .events import notify
@@ -167,3 +170,56 @@ def send_dispute_notification(dispute_id: int, step: str) -> int:
             link=f"/account/bookings/{booking.pk}/" if side == "customer" else f"/vendor/bookings/{booking.pk}/",
         )
     return len(audiences)
+
+
+# --- Organizers' verification and payouts ----------------------------------------------------------
+
+VERIFICATION_SUBJECTS = {
+    "vendor.verified": "You are verified: your services can be booked",
+    "vendor.rejected": "Your organizer profile was not accepted",
+    "vendor.suspended": "Your organizer account is suspended",
+}
+
+
+def send_verification_notification(vendor_id: int, decision_entry_id: int) -> int:
+    """Tell the organizer an admin's verification decision (one event per decision)."""
+    entry = AuditLogEntry.objects.filter(pk=decision_entry_id, action__in=list(VERIFICATION_SUBJECTS)).first()
+    vendor = Vendor.objects.select_related("user").filter(pk=vendor_id).first()
+    if entry is None or vendor is None:
+        return 0
+    notify(
+        kind=entry.action,
+        recipient=vendor.user,
+        key=f"verification:{entry.pk}",
+        subject=VERIFICATION_SUBJECTS[entry.action],
+        template="notifications/verification.txt",
+        context={"vendor": vendor, "decision": entry.action, "reason": entry.reason},
+        link="/vendor/profile/" if entry.action == "vendor.rejected" else "/vendor/",
+    )
+    return 1
+
+
+PAYOUT_SUBJECTS = {
+    "sent": "Payout sent: {amount} for {reference}",
+    "failed": "Your payout for {reference} could not be sent",
+}
+
+
+def send_payout_notifications(payout_ids: list[int], outcome: str) -> int:
+    """Tell each organizer a payout went out (or failed): one event per payout and outcome."""
+    if outcome not in PAYOUT_SUBJECTS:
+        raise ValueError(f"unknown payout outcome {outcome!r}")
+    payouts = Payout.objects.select_related("vendor__user", "booking").filter(pk__in=payout_ids)
+    for payout in payouts:
+        notify(
+            kind=f"payout.{outcome}",
+            recipient=payout.vendor.user,
+            key=f"payout:{payout.pk}:{outcome}",
+            subject=email_subject(
+                PAYOUT_SUBJECTS[outcome], amount=str(payout.amount), reference=payout.booking.reference
+            ),
+            template="notifications/payout.txt",
+            context={"payout": payout, "outcome": outcome},
+            link="/vendor/",
+        )
+    return len(payouts)

@@ -469,6 +469,9 @@ def _apply_many(answered: list[tuple[Movement, str | None]]) -> None:
     update_rows(
         Movement, settled, {movement.pk: [getattr(movement, name) for name in settled] for movement, _ in answered}
     )
+    paid_out = [movement.pk for movement, _ in answered if movement.kind == MovementKind.TRANSFER]
+    if paid_out:  # one job for the batch: the organizers hear their payouts went out
+        enqueue("marketplace.notifications.tasks.send_payout_notifications", paid_out, "sent")
 
 
 def _payment_create(movement: Movement, *, reference: str | None, status: str) -> Transaction:
@@ -592,6 +595,8 @@ def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     # A refused refund stays owed to the customer (refunds_payable); a refused payout stays owed
     # to the organizer (vendor_payable). Both wait for an admin; the back office lists them.
     logger.error("%s %s failed: %s", movement.kind, movement.idempotency_key, refusal.message)
+    if movement.kind == MovementKind.TRANSFER:
+        enqueue("marketplace.notifications.tasks.send_payout_notifications", [movement.pk], "failed")
     audit_log(
         actor=None,
         action=f"payment.{movement.kind}_failed",

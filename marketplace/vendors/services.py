@@ -177,13 +177,15 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
         if decision == VerificationStatus.VERIFIED:
             vendor.verified_at = timezone.now()
         vendor.save(update_fields=["verification_status", "verification_reason", "verified_at", "updated_at"])
-        audit_log(
+        decision_entry = audit_log(
             actor=admin,
             action=DECISION_ACTIONS[decision],
             target=vendor,
             reason=reason,
             data={"from": previous, "to": decision},
         )
+        # One notification event per decision (the audit entry names it).
+        enqueue("marketplace.notifications.tasks.send_verification_notification", vendor.pk, decision_entry.pk)
         # Whether a vendor's services are found depends on the vendor's status. The catalog
         # sits above this app, so it is told through a job rather than imported.
         enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)
