@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission, require_refund_permission
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.core.audit import audit_log
@@ -196,7 +197,7 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
     The reason is shown to both sides. A split refunds part of what is held and releases
     the rest (less the platform's fee on it), exactly as a partial refund does elsewhere.
     """
-    require_platform_admin(staff, to="resolve disputes")
+    require_permission(staff, Perm.RESOLVE_DISPUTES, to="resolve disputes")
     reason = _statement(reason, field="reason", label="The reason for the decision")
     if outcome not in Outcome.values:
         raise ValidationFailed("outcome must be one of: release, refund, split.", field="outcome")
@@ -223,6 +224,7 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
                 )
         given_back = held if outcome == Outcome.REFUND else refund or Money(0, held.currency)
         if given_back.minor:
+            require_refund_permission(staff, given_back)  # a decision refunds within the same limits
             payments.escrow_refund(
                 booking_id=dispute.booking_id, actor=staff, reason=f"Dispute decision: {reason}", amount=given_back
             )

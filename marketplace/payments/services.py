@@ -56,7 +56,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission, require_refund_permission
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log, audit_log_many
 from marketplace.core.db import after_commit, unit_of_work, update_rows
@@ -844,14 +845,19 @@ def _take_back_from_vendor(txn: Transaction, *, payout: Payout | None, refund: M
 
 
 def escrow_refund_by_admin(*, admin: User, booking_id: int, amount: Money | None, reason: str) -> Movement:
-    """An admin refunds part or all of a payment, before or after the payout."""
-    require_platform_admin(admin, to="refund payments")
+    """Staff refund part or all of a payment, before or after the payout.
+
+    Finance (and admins) refund any amount; support up to ``STAFF_REFUND_LIMIT_MINOR`` at
+    once. Everything left is checked once it is known, and refused with nothing written.
+    """
+    require_refund_permission(admin, amount or Money(1, settings.MARKETPLACE_CURRENCY))
     if not (reason or "").strip():
         raise ValidationFailed("Say why you refund.", field="reason")
     with unit_of_work():
         refund = escrow_refund(booking_id=booking_id, actor=admin, reason=reason, amount=amount)
         if refund is None:
             raise NothingToRefund("Nothing of this booking's payment is left to refund.")
+        require_refund_permission(admin, refund.amount)
     refund.refresh_from_db()
     return refund
 
@@ -901,7 +907,7 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
     by the ``payouts_execute`` job after commit.
     """
     if approved_by is not None:
-        require_platform_admin(approved_by, to="release payouts")
+        require_permission(approved_by, Perm.APPROVE_PAYOUTS, to="release payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to release.")
         if txn.status == TransactionStatus.RELEASED:
@@ -1054,7 +1060,7 @@ def escrow_hold(*, booking_id: int, reason: str, actor: User | None, note: str =
     """
     reason = HoldReason(reason)
     if reason == HoldReason.ADMIN:
-        require_platform_admin(actor, to="hold payouts")
+        require_permission(actor, Perm.APPROVE_PAYOUTS, to="hold payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
         if txn.status != TransactionStatus.HELD:
@@ -1073,7 +1079,7 @@ def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: 
     """Lift a hold; when it was the last one and the release is due, the release job is queued again."""
     reason = HoldReason(reason)
     if reason == HoldReason.ADMIN:
-        require_platform_admin(actor, to="lift payout holds")
+        require_permission(actor, Perm.APPROVE_PAYOUTS, to="lift payout holds")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
         hold = ReleaseHold.objects.filter(transaction=txn, reason=reason, lifted_at__isnull=True).first()

@@ -155,8 +155,10 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
-    # Platform admins (role "admin") may enter the Wagtail admin, where the back office lives.
+    # Platform admins (role "admin") may enter the Wagtail admin, where the back office lives,
+    # and hold every named staff permission (marketplace.accounts.permissions).
     "backoffice.permissions.PlatformAdminAccessBackend",
+    "marketplace.accounts.backends.AdminRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -273,6 +275,8 @@ MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
 PLATFORM_COMMISSION_BPS = env.int("PLATFORM_COMMISSION_BPS", default=1500)
 # The least the platform keeps of any booking, in minor units (0: no minimum); a category may override it.
 PLATFORM_MINIMUM_FEE_MINOR = env.int("PLATFORM_MINIMUM_FEE_MINOR", default=0)
+# Support staff may refund at most this much at once (minor units); finance and admins, any amount.
+STAFF_REFUND_LIMIT_MINOR = env.int("STAFF_REFUND_LIMIT_MINOR", default=20_000)
 # Completed bookings above this amount (minor units) wait for an admin to approve the payout.
 PAYOUT_APPROVAL_THRESHOLD_MINOR = env.int("PAYOUT_APPROVAL_THRESHOLD_MINOR", default=100_000)
 # Escrow is released automatically this many days after a booking ends, if no dispute is open.

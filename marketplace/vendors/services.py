@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
@@ -157,7 +158,7 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
 
     Rejecting or suspending requires a reason, which the vendor is shown.
     """
-    require_platform_admin(admin, to="verify organizers")
+    require_permission(admin, Perm.VERIFY_ORGANIZERS, to="verify organizers")
     if decision not in DECISION_ACTIONS:
         raise ValidationFailed("decision must be one of: verified, rejected, suspended.", field="decision")
     reason = (reason or "").strip()

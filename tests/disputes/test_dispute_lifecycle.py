@@ -5,9 +5,10 @@ from io import BytesIO
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.core import mail
 
-from marketplace.accounts.errors import AdminOnly
+from marketplace.accounts.errors import NotPermitted
 from marketplace.bookings.services import booking_complete_automatically
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.models import AuditLogEntry
@@ -31,6 +32,7 @@ from marketplace.payments.models import Movement, MovementKind, Payout, ReleaseH
 from marketplace.payments.services import escrow_release
 from marketplace.payments.tasks import escrow_release_due
 from tests.conftest import local_slot
+from tests.factories import CustomerFactory
 from tests.factories.bookings import completed_booking, paid_booking, past_paid_booking
 from tests.payments.invariants import assert_money_invariants
 from tests.snapshots import changed_tables, data_snapshot
@@ -322,7 +324,7 @@ def test_a_decision_needs_a_reason_and_staff(worked, admin_user):
     )
     refused_and_nothing_written(
         lambda: dispute_resolve(staff=worked.vendor.user, dispute_id=dispute.pk, outcome="release", reason="Mine"),
-        AdminOnly,
+        NotPermitted,
         "resolve disputes",
     )
 
@@ -359,3 +361,27 @@ def test_one_dispute_per_booking_even_after_it_closed(worked):
     with pytest.raises(AlreadyDisputed):
         open_dispute(worked)
     assert Dispute.objects.count() == 1
+
+
+def test_support_decides_within_the_refund_limit_and_finance_cannot_decide(worked, settings):
+    settings.STAFF_REFUND_LIMIT_MINOR = 20000
+    support = CustomerFactory(role="staff")
+    support.groups.add(Group.objects.get(name="Support"))
+    finance = CustomerFactory(role="staff")
+    finance.groups.add(Group.objects.get(name="Finance"))
+    dispute = open_dispute(worked)
+
+    refused_and_nothing_written(
+        lambda: dispute_resolve(staff=finance, dispute_id=dispute.pk, outcome="release", reason="Fine"),
+        NotPermitted,
+        "resolve disputes",
+    )
+    refused_and_nothing_written(
+        lambda: dispute_resolve(staff=support, dispute_id=dispute.pk, outcome="refund", reason="Nothing done"),
+        NotPermitted,
+        r"at most \$200.00 at once; ask finance to refund \$300.00",
+    )
+    decided = dispute_resolve(
+        staff=support, dispute_id=dispute.pk, outcome="split", refund=Money(15000, "USD"), reason="Half done"
+    )
+    assert (decided.outcome, decided.decided_by) == ("split", support)
