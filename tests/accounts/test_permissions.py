@@ -44,7 +44,7 @@ def test_no_one_else_holds_any_and_an_inactive_admin_holds_none():
 
 
 def test_a_refusal_names_what_was_refused():
-    with pytest.raises(NotPermitted, match="You do not have permission to resolve disputes."):
+    with pytest.raises(NotPermitted, match="You do not have permission to resolve disputes"):
         require_permission(member("Finance"), Perm.RESOLVE_DISPUTES, to="resolve disputes")
 
 
@@ -61,5 +61,5 @@ def test_the_refund_limit(settings):
     with pytest.raises(NotPermitted, match=r"at most \$200.00 at once; ask finance to refund \$200.01"):
         require_refund_permission(support, Money(20001, "USD"))
     require_refund_permission(finance, Money(10_000_000, "USD"))
-    with pytest.raises(NotPermitted, match="You do not have permission to refund payments."):
+    with pytest.raises(NotPermitted, match="You do not have permission to refund payments"):
         require_refund_permission(member(EDITORS), Money(1, "USD"))
