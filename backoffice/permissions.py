@@ -31,6 +31,7 @@ VERIFY = "verify"
 APPROVE = "approve"
 MANAGE = "manage"  # add and edit records the back office owns (categories)
 RESOLVE = "resolve"  # decide a dispute
+EXPORT = "export"  # download records (the ledger as CSV)
 
 # What shows the back office's summary panel on the Wagtail dashboard.
 BACK_OFFICE_PERMISSIONS = ALL

@@ -9,7 +9,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, MANAGE, VERIFY, StaffPermissionPolicy
+from backoffice.permissions import APPROVE, EXPORT, MANAGE, VERIFY, StaffPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
 from marketplace.accounts.permissions import Perm
@@ -34,7 +34,10 @@ register_permission_policy(
     Transaction,
     StaffPermissionPolicy(Transaction, view=(Perm.APPROVE_PAYOUTS,), actions={APPROVE: Perm.APPROVE_PAYOUTS}),
 )
-register_permission_policy(LedgerEntry, StaffPermissionPolicy(LedgerEntry, view=(Perm.VIEW_LEDGER,)))
+register_permission_policy(
+    LedgerEntry,
+    StaffPermissionPolicy(LedgerEntry, view=(Perm.VIEW_LEDGER, Perm.EXPORT_DATA), actions={EXPORT: Perm.EXPORT_DATA}),
+)
 register_permission_policy(AuditLogEntry, StaffPermissionPolicy(AuditLogEntry, view=(Perm.VIEW_AUDIT_LOG,)))
 register_permission_policy(
     Category,
