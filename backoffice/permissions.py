@@ -1,81 +1,99 @@
-"""Who may see and do what in the back office.
+"""Who may see and do what in the back office: the marketplace's named staff permissions.
 
-The back office is for platform admins only. The rule is written once here and
-registered as the Wagtail permission policy of every model the back office shows,
-so menus, listings, detail pages and actions all ask the same question.
+Each model the back office shows gets a ``StaffPermissionPolicy`` naming the staff
+permissions that let a user see it and the one each action needs
+(``marketplace.accounts.permissions``: support verifies organizers and resolves
+disputes, finance approves payouts and reads the ledger, admins do everything). The
+policy is registered as the model's Wagtail permission policy, so menus, listings,
+detail pages and actions all ask the same question the domain services ask.
 
-Django model permissions are ignored on purpose: a marketing editor's group that
-happens to be given "view vendor" in the Wagtail group editor must still not open
-the back office. Seeing requires an active platform admin or superuser; acting
-(verify, approve a payout) requires the admin role, the same rule the domain
-services enforce, so the screens never offer a button the service would refuse.
+Django's model permissions on these models are ignored on purpose: a marketing editor's
+group that happens to be given "view vendor" in the Wagtail group editor still opens
+nothing here. Every other action (add, change, delete) is refused for everyone,
+superusers included: back-office records change only through domain services.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from marketplace.accounts.models import Role
+from marketplace.accounts.permissions import ALL
+from marketplace.accounts.policy import has_permission
 
 VIEW = "view"
 # Custom actions: not Django permissions, only names this policy understands.
 VERIFY = "verify"
 APPROVE = "approve"
 MANAGE = "manage"  # add and edit records the back office owns (categories)
+RESOLVE = "resolve"  # decide a dispute
+EXPORT = "export"  # download records (the ledger as CSV)
+
+# What shows the back office's summary panel on the Wagtail dashboard.
+BACK_OFFICE_PERMISSIONS = ALL
 
 
 def is_back_office_user(user) -> bool:
-    """May open the back office: an active platform admin (role) or superuser."""
-    return bool(
-        getattr(user, "is_authenticated", False) and user.is_active and (user.role == Role.ADMIN or user.is_superuser)
+    """Holds any staff permission: support, finance or an admin (not a marketing editor)."""
+    return any(has_permission(user, perm) for perm in BACK_OFFICE_PERMISSIONS)
+
+
+def _holders(perms) -> Q:
+    """Users who hold any of ``perms``: admins by role, superusers, and members of a group (or users) given one."""
+    named = Q(codename__in=list(perms), content_type__app_label="accounts")
+    return (
+        Q(role=Role.ADMIN)
+        | Q(is_superuser=True)
+        | Q(groups__permissions__in=_permission_ids(named))
+        | Q(user_permissions__in=_permission_ids(named))
     )
 
 
-def can_act_in_back_office(user) -> bool:
-    """May take admin decisions: the domain services require the admin role."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_platform_admin)
+def _permission_ids(condition: Q):
+    return Permission.objects.filter(condition).values("pk")
 
 
-class PlatformAdminPermissionPolicy(BasePermissionPolicy):
-    """Grants "view" to back-office users and the listed actions to platform admins; nothing else.
+class StaffPermissionPolicy(BasePermissionPolicy):
+    """ "view" for holders of any of ``view``; each custom action for holders of its own permission."""
 
-    Every other action (add, change, delete...) is refused for everyone, superusers
-    included: back-office records change only through domain services.
-    """
-
-    def __init__(self, model, actions: tuple[str, ...] = ()):
+    def __init__(self, model, *, view: tuple[str, ...], actions: dict[str, str] | None = None):
         super().__init__(model)
-        self.actions = frozenset(actions)
+        self.view = tuple(view)
+        self.actions = dict(actions or {})
+
+    def _perms_for(self, action: str) -> tuple[str, ...]:
+        if action == VIEW:
+            return self.view
+        if action in self.actions:
+            return (self.actions[action],)
+        return ()
 
     def user_has_permission(self, user, action: str) -> bool:
-        if action == VIEW:
-            return is_back_office_user(user)
-        if action in self.actions:
-            return can_act_in_back_office(user)
-        return False
+        return any(has_permission(user, perm) for perm in self._perms_for(action))
 
     def user_has_any_permission(self, user, actions) -> bool:
         return any(self.user_has_permission(user, action) for action in actions)
 
     def users_with_any_permission(self, actions):
+        perms = {perm for action in actions for perm in self._perms_for(action)}
         users = get_user_model().objects.filter(is_active=True)
-        if VIEW in actions:
-            return users.filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
-        if self.actions.intersection(actions):
-            return users.filter(role=Role.ADMIN)
-        return users.none()
+        if not perms:
+            return users.none()
+        return users.filter(_holders(perms)).distinct()
 
 
 class PlatformAdminAccessBackend(BaseBackend):
     """Lets platform admins into the Wagtail admin without making them superusers.
 
-    Wagtail admits users with the ``wagtailadmin.access_admin`` permission. Platform
-    admins get it from their role; they get no other permission from this backend,
-    so they see the back office and not the page tree or the image library.
+    Wagtail admits users with the ``wagtailadmin.access_admin`` permission. Admins get it
+    from their role; support, finance and editors from their groups (accounts migration
+    0004). Admins get no Wagtail permission from this backend beyond entering, so they
+    see the back office and not the page tree or the image library.
     """
 
     def has_perm(self, user_obj, perm, obj=None):
-        return perm == "wagtailadmin.access_admin" and can_act_in_back_office(user_obj)
+        return perm == "wagtailadmin.access_admin" and bool(getattr(user_obj, "is_platform_admin", False))

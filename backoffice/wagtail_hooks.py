@@ -9,9 +9,10 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, MANAGE, VERIFY, PlatformAdminPermissionPolicy
+from backoffice.permissions import APPROVE, EXPORT, MANAGE, VERIFY, StaffPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
+from marketplace.accounts.permissions import Perm
 from marketplace.accounts.tokens import api_sessions_end_for_user
 from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category
@@ -19,12 +20,29 @@ from marketplace.core.models import AuditLogEntry
 from marketplace.payments.models import LedgerEntry, Transaction
 from marketplace.vendors.models import Vendor
 
-register_permission_policy(Vendor, PlatformAdminPermissionPolicy(Vendor, actions=(VERIFY,)))
-register_permission_policy(Booking, PlatformAdminPermissionPolicy(Booking))
-register_permission_policy(Transaction, PlatformAdminPermissionPolicy(Transaction, actions=(APPROVE,)))
-register_permission_policy(LedgerEntry, PlatformAdminPermissionPolicy(LedgerEntry))
-register_permission_policy(AuditLogEntry, PlatformAdminPermissionPolicy(AuditLogEntry))
-register_permission_policy(Category, PlatformAdminPermissionPolicy(Category, actions=(MANAGE,)))
+# Who sees each model, and what each action needs (marketplace.accounts.permissions).
+register_permission_policy(
+    Vendor,
+    StaffPermissionPolicy(
+        Vendor, view=(Perm.VERIFY_ORGANIZERS, Perm.APPROVE_PAYOUTS), actions={VERIFY: Perm.VERIFY_ORGANIZERS}
+    ),
+)
+register_permission_policy(
+    Booking, StaffPermissionPolicy(Booking, view=(Perm.MANAGE_BOOKINGS, Perm.RESOLVE_DISPUTES, Perm.APPROVE_PAYOUTS))
+)
+register_permission_policy(
+    Transaction,
+    StaffPermissionPolicy(Transaction, view=(Perm.APPROVE_PAYOUTS,), actions={APPROVE: Perm.APPROVE_PAYOUTS}),
+)
+register_permission_policy(
+    LedgerEntry,
+    StaffPermissionPolicy(LedgerEntry, view=(Perm.VIEW_LEDGER, Perm.EXPORT_DATA), actions={EXPORT: Perm.EXPORT_DATA}),
+)
+register_permission_policy(AuditLogEntry, StaffPermissionPolicy(AuditLogEntry, view=(Perm.VIEW_AUDIT_LOG,)))
+register_permission_policy(
+    Category,
+    StaffPermissionPolicy(Category, view=(Perm.MANAGE_CATEGORIES,), actions={MANAGE: Perm.MANAGE_CATEGORIES}),
+)
 
 
 @hooks.register("register_admin_viewset")

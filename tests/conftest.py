@@ -53,6 +53,26 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_private_files():
+    """Private files (dispute evidence) are kept in memory in tests: every test starts with none."""
+    from django.core.files.storage import storages
+
+    def empty(storage, folder: str = "") -> None:
+        try:
+            folders, files = storage.listdir(folder)
+        except FileNotFoundError:
+            return
+        for name in files:
+            storage.delete(f"{folder}/{name}" if folder else name)
+        for name in folders:
+            empty(storage, f"{folder}/{name}" if folder else name)
+
+    empty(storages["private"])
+    yield
+    empty(storages["private"])
+
+
 class ApiClient:
     """A thin JSON client for /api/v1/ that can act as a user (bearer token)."""
 

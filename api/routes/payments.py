@@ -5,7 +5,8 @@ from django.conf import settings
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import has_permission, require_permission
 from marketplace.bookings.selectors import booking_get_for_user
 from marketplace.bookings.services import PaymentOutcome, booking_pay, booking_payment_confirm
 from marketplace.core.money import SUPPORTED_CURRENCIES, Money
@@ -192,7 +193,7 @@ def confirm_capture(request, payload: PaymentConfirmIn):
 
 @router.post("/payout", response={200: PaymentOut, **BODY_ERRORS})
 def payout(request, payload: PayoutIn):
-    """Admins only: release a completed booking's escrow; the organizer gets the price minus commission."""
+    """Finance: release a completed booking's escrow (a payout waiting for approval); the organizer gets their share."""
     return escrow_release(booking_id=payload.booking_id, approved_by=request.auth, reason=payload.reason)
 
 
@@ -207,7 +208,9 @@ def earnings(request):
 
 @router.post("/refund", response={200: RefundOut, **BODY_ERRORS})
 def refund(request, payload: RefundIn):
-    """Admins only: refund part or all of a booking's payment, before or after the payout.
+    """Finance (any amount) and support (up to STAFF_REFUND_LIMIT_MINOR): refund part or all of a payment.
+
+    Before or after the payout.
 
     After the payout the organizer's share of the refund is reversed from their transfer;
     what cannot be taken back becomes their debt, netted against their next payouts.
@@ -241,8 +244,8 @@ def _hold_out(hold) -> dict:
 
 @router.post("/hold", response={200: HoldOut, **BODY_ERRORS})
 def hold(request, payload: HoldIn):
-    """Admins only: freeze a booking's escrow release (idempotent per reason) until the hold is lifted."""
-    require_platform_admin(request.auth, to="hold payouts")
+    """Finance: freeze a booking's escrow release (idempotent per reason) until the hold is lifted."""
+    require_permission(request.auth, Perm.APPROVE_PAYOUTS, to="hold payouts")
     placed = escrow_hold(booking_id=payload.booking_id, reason=payload.reason, actor=request.auth, note=payload.note)
     placed.transaction.refresh_from_db()
     return _hold_out(placed)
@@ -250,8 +253,8 @@ def hold(request, payload: HoldIn):
 
 @router.post("/hold/lift", response={200: HoldOut, **BODY_ERRORS})
 def lift_hold(request, payload: HoldIn):
-    """Admins only: lift a hold; when no hold remains and the release is due, the payout goes out."""
-    require_platform_admin(request.auth, to="lift payout holds")
+    """Finance: lift a hold; when no hold remains and the release is due, the payout goes out."""
+    require_permission(request.auth, Perm.APPROVE_PAYOUTS, to="lift payout holds")
     lifted = escrow_hold_lift(
         booking_id=payload.booking_id, reason=payload.reason, actor=request.auth, note=payload.note
     )
@@ -264,8 +267,8 @@ payouts_router = Router(tags=["payments"], auth=jwt_auth)
 
 @payouts_router.get("", response={200: list[PayoutOut], **ERRORS})
 def list_payouts(request):
-    """Organizer: your payouts, newest first (one per released booking), and their states. Admins: everyone's."""
-    if request.auth.is_platform_admin:
+    """Organizer: your payouts, newest first (one per released booking), and their states. Finance: everyone's."""
+    if has_permission(request.auth, Perm.APPROVE_PAYOUTS):
         return list(payout_list()[:200])
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:

@@ -12,7 +12,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.widgets.button import ListingButton
 
-from backoffice.permissions import VERIFY, can_act_in_back_office
+from backoffice.permissions import VERIFY
 from marketplace.bookings.selectors import booking_cancellations_by_organizer
 from marketplace.vendors.models import VERIFICATION_DECISIONS, Vendor, VerificationStatus
 from marketplace.vendors.selectors import (
@@ -160,7 +160,7 @@ class VendorInspectView(BackOfficeInspectView):
 
     @cached_property
     def decisions(self) -> list[VendorDecision]:
-        if not can_act_in_back_office(self.request.user):
+        if not self.user_has_permission(VERIFY):
             return []
         return decisions_open_to(self.object)
 
@@ -182,7 +182,7 @@ class VendorInspectView(BackOfficeInspectView):
             organizer_cancellations=booking_cancellations_by_organizer(vendor=vendor),
             history=vendor_verification_history(vendor=vendor),
             decision_links=self.decision_links,
-            can_act=can_act_in_back_office(self.request.user),
+            can_act=self.user_has_permission(VERIFY),
             is_pending=vendor.verification_status == VerificationStatus.PENDING,
             bookings_url=f"{reverse(self.booking_index_url_name)}?{urlencode({'q': vendor.business_name})}",
         )

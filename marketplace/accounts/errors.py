@@ -45,7 +45,7 @@ class SessionRevoked(NotAuthenticated):
     code = "session_revoked"
 
 
-class AdminOnly(PermissionDenied):
-    """Only platform admins may do this."""
+class NotPermitted(PermissionDenied):
+    """The account does not hold the staff permission this needs (resolve disputes, refund, approve payouts...)."""
 
-    code = "admin_only"
+    code = "not_permitted"

@@ -9,7 +9,8 @@ from django.db.models.functions import Lower
 class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
     VENDOR = "vendor", "Organizer"
-    ADMIN = "admin", "Admin"
+    ADMIN = "admin", "Admin"  # every staff permission (marketplace.accounts.permissions)
+    STAFF = "staff", "Staff"  # support, finance, marketing: what they may do comes from their groups
 
 
 class UserManager(DjangoUserManager):
@@ -38,10 +39,12 @@ class UserManager(DjangoUserManager):
 
 
 class User(AbstractUser):
-    """A person who uses the marketplace: a customer, an organizer (vendor) or an admin.
+    """A person who uses the marketplace: a customer, an organizer (vendor), staff, or an admin.
 
-    Marketing editors are staff users in the Wagtail "Editors" group; their role
-    stays "customer" because the role only governs marketplace rights.
+    Staff (support, finance, marketing editors) have the role "staff": they neither book
+    nor organize, and what they may do in the back office comes from their Wagtail
+    groups, which bundle the named permissions of ``marketplace.accounts.permissions``.
+    Admins have every one of those permissions through their role.
     """
 
     username = None
@@ -117,3 +120,30 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token of {self.session_id}"
+
+
+class StaffPermission(models.Model):
+    """Holds the marketplace's named staff permissions (no table): see ``marketplace.accounts.permissions``.
+
+    Django keeps permissions per model; this one exists so they have a home of their own
+    ("accounts | staff permission") in the Wagtail group editor, apart from any real model's.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("verify_organizers", "Verify, reject and suspend organizers"),
+            ("manage_bookings", "See every booking, and cancel one at any time"),
+            ("resolve_disputes", "Resolve disputes"),
+            ("refund_up_to_limit", "Refund payments up to STAFF_REFUND_LIMIT_MINOR"),
+            ("refund_payments", "Refund payments of any amount"),
+            ("approve_payouts", "See payouts, approve those that wait, and hold or release escrow"),
+            ("view_ledger", "See the ledger"),
+            ("export_data", "Export money records (CSV)"),
+            ("view_audit_log", "See the audit log"),
+            ("manage_categories", "Add and change service categories"),
+        ]
+
+    def __str__(self) -> str:
+        return "staff permissions"

@@ -15,7 +15,7 @@ class BookingStatus(models.TextChoices):
     DECLINED = "declined", "Declined"  # the vendor said no; any payment was refunded in full
     EXPIRED = "expired", "Expired"  # not paid, or not answered, in time; any payment was refunded
     CANCELLED = "cancelled", "Cancelled"  # called off before it started; any payment was refunded
-    DISPUTED = "disputed", "Disputed"  # the customer contested the work; escrow is frozen
+    DISPUTED = "disputed", "Disputed"  # a dispute is open (marketplace.disputes); escrow is frozen
     REFUNDED = "refunded", "Refunded"  # a dispute ended in the customer's favour
 
 
@@ -40,7 +40,8 @@ BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     BookingStatus.CONFIRMED: frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.DISPUTED}),
     BookingStatus.DISPUTED: frozenset({BookingStatus.COMPLETED, BookingStatus.REFUNDED}),
-    BookingStatus.COMPLETED: frozenset(),
+    # Completed but not yet paid out (the release is due, or waits for an approval): still disputable.
+    BookingStatus.COMPLETED: frozenset({BookingStatus.DISPUTED}),
     BookingStatus.DECLINED: frozenset(),
     BookingStatus.EXPIRED: frozenset(),
     BookingStatus.CANCELLED: frozenset(),

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import has_permission
 from marketplace.catalog.cancellation import hours_text, refund_percent
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, InvalidTransition, NotFound
@@ -228,8 +230,8 @@ def can_decline(booking: Booking, *, user: User) -> Verdict:
 
 
 def can_cancel(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
-    """The customer or the organizer calls a booking off before it starts; an admin, at any time."""
-    is_admin = user.is_platform_admin
+    """The customer or the organizer calls a booking off before it starts; staff who manage bookings, at any time."""
+    is_admin = has_permission(user, Perm.MANAGE_BOOKINGS)
     if booking.customer_id != user.pk and booking.vendor.user_id != user.pk and not is_admin:
         return _not_yours()
     if booking.starts_at <= _now(now) and not is_admin:

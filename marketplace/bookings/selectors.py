@@ -8,6 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import has_permission
 from marketplace.availability.limits import horizon
 from marketplace.availability.selectors import slot_list
 from marketplace.catalog.models import PricingModel, Service
@@ -22,9 +24,9 @@ _RELATED = ("service__category", "vendor__user", "customer", "transaction", "rev
 
 
 def booking_list_for_user(*, user: User, status: str | None = None) -> QuerySet[Booking]:
-    """A customer's own bookings; an organizer's bookings with them; everything for an admin."""
+    """A customer's own bookings; an organizer's bookings with them; everything for staff who manage bookings."""
     bookings = Booking.objects.select_related(*_RELATED)
-    if user.is_platform_admin:
+    if has_permission(user, Perm.MANAGE_BOOKINGS):
         pass
     elif user.is_vendor:
         bookings = bookings.filter(vendor__user=user)

@@ -63,8 +63,16 @@ def _notify(booking: Booking, event: str) -> None:
 
 
 def _lock(booking_id: int) -> Booking:
+    """The booking, locked for the rest of the unit of work.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: the money service, holding a payment's lock,
+    inserts rows that point at the booking (a payout), which takes a key-share lock on it.
+    A full update lock would block that insert while the booking's holder waits for the
+    payment: a deadlock (found by tests/disputes/test_dispute_races.py). We never change a
+    booking's key, so the weaker lock keeps every booking step serialised all the same.
+    """
     booking = (
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.select_for_update(of=("self",), no_key=True)
         .select_related("service__category", "vendor__user", "customer")
         .filter(pk=booking_id)
         .first()
@@ -484,6 +492,31 @@ def booking_complete_automatically(*, booking_id: int) -> Booking | None:
         return _complete(
             booking, actor=None, reason=f"Automatic release {settings.ESCROW_AUTO_RELEASE_DAYS} days after the work"
         )
+
+
+def booking_dispute_opened(*, booking_id: int, actor: User, reason: str) -> Booking:
+    """A dispute was opened on the booking (``marketplace.disputes``, which holds its escrow): it is disputed."""
+    with unit_of_work():
+        booking = _lock(booking_id)
+        _move(booking, BookingStatus.DISPUTED, actor=actor, reason=reason)
+    return booking
+
+
+def booking_dispute_closed(*, booking_id: int, actor: User, to_status: str, reason: str) -> Booking:
+    """The booking's dispute ended: completed (paid to the organizer, in full or in part) or refunded in full.
+
+    The dispute service moves the money first (through the money service); this only
+    moves the booking. A booking disputed before it was completed gets its completion time now.
+    """
+    with unit_of_work():
+        booking = _lock(booking_id)
+        now = timezone.now()
+        if to_status == BookingStatus.COMPLETED:
+            fields = {} if booking.completed_at else {"completed_at": now}
+        else:
+            fields = {"closed_at": now, "close_reason": reason}
+        _move(booking, to_status, actor=actor, reason=reason, **fields)
+    return booking
 
 
 def booking_expire(*, booking_id: int) -> Booking | None:

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
@@ -86,7 +87,7 @@ def category_create(
     ``commission_bps`` and ``minimum_fee_minor`` (in minor units of MARKETPLACE_CURRENCY)
     override the platform's; None leaves the platform's in force.
     """
-    require_platform_admin(admin, to="change categories")
+    require_permission(admin, Perm.MANAGE_CATEGORIES, to="change categories")
     values = _category_values(
         name=name, commission_bps=commission_bps, minimum_fee_minor=minimum_fee_minor, position=position
     )
@@ -134,7 +135,7 @@ def category_update(
     ``category.minimum_fee_changed``, with the old and new values), so the money trail
     shows who changed a rate, when and why.
     """
-    require_platform_admin(admin, to="change categories")
+    require_permission(admin, Perm.MANAGE_CATEGORIES, to="change categories")
     values = _category_values(
         name=name, commission_bps=commission_bps, minimum_fee_minor=minimum_fee_minor, position=position
     )

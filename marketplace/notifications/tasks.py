@@ -12,8 +12,13 @@ from django.template.loader import render_to_string
 
 from marketplace.bookings.models import Booking
 from marketplace.bookings.policy import money_outlook
+from marketplace.core.models import AuditLogEntry
+from marketplace.disputes.models import Dispute
+from marketplace.payments.models import Payout
+from marketplace.vendors.models import Vendor
 
 from .calendar import booking_ics
+from .events import notify
 from .models import SentNotification
 
 logger = logging.getLogger(__name__)
@@ -114,3 +119,107 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
     if event == "confirmed":
         message.attach(f"{booking.reference}.ics", booking_ics(booking, site_url=settings.SITE_URL), "text/calendar")
     message.send()
+
+
+# --- Disputes -----------------------------------------------------------------------------------
+
+# step -> (who hears about it: "opener", "respondent", or both; subject)
+DISPUTE_MESSAGES = {
+    "opened": (("respondent", "opener"), "Dispute opened: {service} ({reference})"),
+    "answered": (("opener",), "Your dispute was answered: {reference}"),
+    "reminder": (("respondent",), "Please answer the dispute about {reference}"),
+    "escalated": (("opener", "respondent"), "Our support team is reviewing the dispute about {reference}"),
+    "withdrawn": (("respondent",), "Dispute withdrawn: {reference}"),
+    "resolved": (("opener", "respondent"), "Dispute decided: {reference}"),
+}
+
+
+def send_dispute_notification(dispute_id: int, step: str) -> int:
+    """Tell each side of a dispute about one of its steps: one notification event per person and step."""
+    if step not in DISPUTE_MESSAGES:
+        raise ValueError(f"unknown dispute step {step!r}")
+    dispute = (
+        Dispute.objects.select_related("booking__service", "booking__vendor__user", "booking__customer")
+        .filter(pk=dispute_id)
+        .first()
+    )
+    if dispute is None:
+        return 0
+    booking = dispute.booking
+    sides = {"customer": booking.customer, "organizer": booking.vendor.user}
+    roles = {"opener": dispute.opened_by_side, "respondent": dispute.responding_side}
+    audiences, subject = DISPUTE_MESSAGES[step]
+    for audience in audiences:
+        side = roles[audience]
+        recipient = sides[side]
+        zone = ZoneInfo(recipient.time_zone if side == "customer" else booking.vendor.time_zone)
+        notify(
+            kind=f"dispute.{step}",
+            recipient=recipient,
+            key=f"dispute:{dispute.pk}:{step}:user:{recipient.pk}",
+            subject=email_subject(subject, service=booking.service.title, reference=booking.reference),
+            template="notifications/dispute.txt",
+            context={
+                "dispute": dispute,
+                "booking": booking,
+                "step": step,
+                "audience": audience,
+                "side": side,
+                "respond_by": dispute.respond_by.astimezone(zone),
+            },
+            link=f"/account/bookings/{booking.pk}/" if side == "customer" else f"/vendor/bookings/{booking.pk}/",
+        )
+    return len(audiences)
+
+
+# --- Organizers' verification and payouts ----------------------------------------------------------
+
+VERIFICATION_SUBJECTS = {
+    "vendor.verified": "You are verified: your services can be booked",
+    "vendor.rejected": "Your organizer profile was not accepted",
+    "vendor.suspended": "Your organizer account is suspended",
+}
+
+
+def send_verification_notification(vendor_id: int, decision_entry_id: int) -> int:
+    """Tell the organizer an admin's verification decision (one event per decision)."""
+    entry = AuditLogEntry.objects.filter(pk=decision_entry_id, action__in=list(VERIFICATION_SUBJECTS)).first()
+    vendor = Vendor.objects.select_related("user").filter(pk=vendor_id).first()
+    if entry is None or vendor is None:
+        return 0
+    notify(
+        kind=entry.action,
+        recipient=vendor.user,
+        key=f"verification:{entry.pk}",
+        subject=VERIFICATION_SUBJECTS[entry.action],
+        template="notifications/verification.txt",
+        context={"vendor": vendor, "decision": entry.action, "reason": entry.reason},
+        link="/vendor/profile/" if entry.action == "vendor.rejected" else "/vendor/",
+    )
+    return 1
+
+
+PAYOUT_SUBJECTS = {
+    "sent": "Payout sent: {amount} for {reference}",
+    "failed": "Your payout for {reference} could not be sent",
+}
+
+
+def send_payout_notifications(payout_ids: list[int], outcome: str) -> int:
+    """Tell each organizer a payout went out (or failed): one event per payout and outcome."""
+    if outcome not in PAYOUT_SUBJECTS:
+        raise ValueError(f"unknown payout outcome {outcome!r}")
+    payouts = Payout.objects.select_related("vendor__user", "booking").filter(pk__in=payout_ids)
+    for payout in payouts:
+        notify(
+            kind=f"payout.{outcome}",
+            recipient=payout.vendor.user,
+            key=f"payout:{payout.pk}:{outcome}",
+            subject=email_subject(
+                PAYOUT_SUBJECTS[outcome], amount=str(payout.amount), reference=payout.booking.reference
+            ),
+            template="notifications/payout.txt",
+            context={"payout": payout, "outcome": outcome},
+            link="/vendor/",
+        )
+    return len(payouts)

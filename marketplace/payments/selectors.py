@@ -1,6 +1,8 @@
 """Reads over the ledger. Balances are always sums of ledger lines, never stored."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
@@ -196,3 +198,31 @@ def ledger_balances() -> list[LedgerBalances]:
 def booking_ids_for_transactions(*, transaction_ids: list[int]) -> dict[int, int]:
     """Map payments to their bookings (e.g. to link audit entries about a payment)."""
     return dict(Transaction.objects.filter(pk__in=transaction_ids).values_list("pk", "booking_id"))
+
+
+EXPORT_COLUMNS = (
+    "entry__id",
+    "entry__created_at",
+    "entry__kind",
+    "entry__transaction__booking__reference",
+    "entry__memo",
+    "entry__gateway_reference",
+    "account",
+    "vendor__business_name",
+    "currency",
+    "amount_minor",
+)
+
+
+def ledger_lines_for_export(*, posted_from: datetime, posted_to: datetime) -> Iterator[tuple]:
+    """Every ledger line posted in [posted_from, posted_to), oldest first, as ``EXPORT_COLUMNS`` tuples.
+
+    Read in chunks (a server-side cursor on PostgreSQL), so a year of lines streams out
+    without being held in memory.
+    """
+    return (
+        LedgerLine.objects.filter(entry__created_at__gte=posted_from, entry__created_at__lt=posted_to)
+        .order_by("entry__created_at", "entry_id", "id")
+        .values_list(*EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )

@@ -56,7 +56,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission, require_refund_permission
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log, audit_log_many
 from marketplace.core.db import after_commit, unit_of_work, update_rows
@@ -471,6 +472,9 @@ def _apply_many(answered: list[tuple[Movement, str | None]]) -> None:
     update_rows(
         Movement, settled, {movement.pk: [getattr(movement, name) for name in settled] for movement, _ in answered}
     )
+    paid_out = [movement.pk for movement, _ in answered if movement.kind == MovementKind.TRANSFER]
+    if paid_out:  # one job for the batch: the organizers hear their payouts went out
+        enqueue("marketplace.notifications.tasks.send_payout_notifications", paid_out, "sent")
 
 
 def _payment_create(movement: Movement, *, reference: str | None, status: str) -> Transaction:
@@ -594,6 +598,8 @@ def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     # A refused refund stays owed to the customer (refunds_payable); a refused payout stays owed
     # to the organizer (vendor_payable). Both wait for an admin; the back office lists them.
     logger.error("%s %s failed: %s", movement.kind, movement.idempotency_key, refusal.message)
+    if movement.kind == MovementKind.TRANSFER:
+        enqueue("marketplace.notifications.tasks.send_payout_notifications", [movement.pk], "failed")
     audit_log(
         actor=None,
         action=f"payment.{movement.kind}_failed",
@@ -938,14 +944,19 @@ def _take_back_from_vendor(txn: Transaction, *, payout: Payout | None, refund: M
 
 
 def escrow_refund_by_admin(*, admin: User, booking_id: int, amount: Money | None, reason: str) -> Movement:
-    """An admin refunds part or all of a payment, before or after the payout."""
-    require_platform_admin(admin, to="refund payments")
+    """Staff refund part or all of a payment, before or after the payout.
+
+    Finance (and admins) refund any amount; support up to ``STAFF_REFUND_LIMIT_MINOR`` at
+    once. Everything left is checked once it is known, and refused with nothing written.
+    """
+    require_refund_permission(admin, amount or Money(1, settings.MARKETPLACE_CURRENCY))
     if not (reason or "").strip():
         raise ValidationFailed("Say why you refund.", field="reason")
     with unit_of_work():
         refund = escrow_refund(booking_id=booking_id, actor=admin, reason=reason, amount=amount)
         if refund is None:
             raise NothingToRefund("Nothing of this booking's payment is left to refund.")
+        require_refund_permission(admin, refund.amount)
     refund.refresh_from_db()
     return refund
 
@@ -995,7 +1006,7 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
     by the ``payouts_execute`` job after commit.
     """
     if approved_by is not None:
-        require_platform_admin(approved_by, to="release payouts")
+        require_permission(approved_by, Perm.APPROVE_PAYOUTS, to="release payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to release.")
         if txn.status == TransactionStatus.RELEASED:
@@ -1148,7 +1159,7 @@ def escrow_hold(*, booking_id: int, reason: str, actor: User | None, note: str =
     """
     reason = HoldReason(reason)
     if reason == HoldReason.ADMIN:
-        require_platform_admin(actor, to="hold payouts")
+        require_permission(actor, Perm.APPROVE_PAYOUTS, to="hold payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
         if txn.status != TransactionStatus.HELD:
@@ -1167,7 +1178,7 @@ def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: 
     """Lift a hold; when it was the last one and the release is due, the release job is queued again."""
     reason = HoldReason(reason)
     if reason == HoldReason.ADMIN:
-        require_platform_admin(actor, to="lift payout holds")
+        require_permission(actor, Perm.APPROVE_PAYOUTS, to="lift payout holds")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
         hold = ReleaseHold.objects.filter(transaction=txn, reason=reason, lifted_at__isnull=True).first()

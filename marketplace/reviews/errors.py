@@ -7,3 +7,9 @@ class AlreadyReviewed(Conflict):
     """The booking already has its review (one per booking)."""
 
     code = "already_reviewed"
+
+
+class DisputeOpen(Conflict):
+    """The booking is disputed: its review waits until the dispute is resolved."""
+
+    code = "dispute_open"

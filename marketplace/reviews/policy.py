@@ -6,9 +6,10 @@ from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.policy import ALLOWED, Verdict
 from marketplace.core.errors import NotFound
+from marketplace.disputes.policy import dispute_of
 from marketplace.payments.errors import BookingNotCompleted
 
-from .errors import AlreadyReviewed
+from .errors import AlreadyReviewed, DisputeOpen
 from .models import Review
 
 
@@ -21,10 +22,16 @@ def review_of(booking: Booking) -> Review | None:
 
 
 def can_review(booking: Booking, *, user: User) -> Verdict:
-    """The booking's customer reviews it once, after it is completed."""
+    """The booking's customer reviews it once, after it is completed, or refunded by a dispute's decision.
+
+    A disputed booking's review waits until the dispute is decided (or withdrawn).
+    """
     if booking.customer_id != user.pk:
         return Verdict(refusal=NotFound("Booking not found."))
-    if booking.status != BookingStatus.COMPLETED:
+    if booking.status == BookingStatus.DISPUTED:
+        return Verdict(refusal=DisputeOpen("Reviews wait until the dispute about this booking is resolved."))
+    decided_by_dispute = booking.status == BookingStatus.REFUNDED and dispute_of(booking) is not None
+    if booking.status != BookingStatus.COMPLETED and not decided_by_dispute:
         return Verdict(refusal=BookingNotCompleted("You can review a booking once it is completed."))
     if review_of(booking) is not None:
         return Verdict(refusal=AlreadyReviewed("You have already reviewed this booking."))

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "marketplace.availability",
     "marketplace.bookings",
     "marketplace.payments",
+    "marketplace.disputes",
     "marketplace.reviews",
     "marketplace.notifications",
     # Faces.
@@ -155,8 +156,10 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
-    # Platform admins (role "admin") may enter the Wagtail admin, where the back office lives.
+    # Platform admins (role "admin") may enter the Wagtail admin, where the back office lives,
+    # and hold every named staff permission (marketplace.accounts.permissions).
     "backoffice.permissions.PlatformAdminAccessBackend",
+    "marketplace.accounts.backends.AdminRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,6 +210,12 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Files only their owners may see (dispute evidence): outside MEDIA_ROOT, never served by
+    # nginx or SERVE_MEDIA, only by views that check who asks.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")},
+    },
 }
 
 
@@ -267,10 +276,18 @@ MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
 PLATFORM_COMMISSION_BPS = env.int("PLATFORM_COMMISSION_BPS", default=1500)
 # The least the platform keeps of any booking, in minor units (0: no minimum); a category may override it.
 PLATFORM_MINIMUM_FEE_MINOR = env.int("PLATFORM_MINIMUM_FEE_MINOR", default=0)
+# Support staff may refund at most this much at once (minor units); finance and admins, any amount.
+STAFF_REFUND_LIMIT_MINOR = env.int("STAFF_REFUND_LIMIT_MINOR", default=20_000)
 # Completed bookings above this amount (minor units) wait for an admin to approve the payout.
 PAYOUT_APPROVAL_THRESHOLD_MINOR = env.int("PAYOUT_APPROVAL_THRESHOLD_MINOR", default=100_000)
 # Escrow is released automatically this many days after a booking ends, if no dispute is open.
 ESCROW_AUTO_RELEASE_DAYS = env.int("ESCROW_AUTO_RELEASE_DAYS", default=3)
+# Disputes: the other side answers within this many hours (one reminder this long before the
+# end); unanswered, the dispute goes to staff. Evidence: photos (JPEG, PNG, WebP) and PDFs.
+DISPUTE_RESPONSE_HOURS = env.int("DISPUTE_RESPONSE_HOURS", default=72)
+DISPUTE_REMINDER_HOURS = env.int("DISPUTE_REMINDER_HOURS", default=24)
+DISPUTE_EVIDENCE_MAX_MB = env.float("DISPUTE_EVIDENCE_MAX_MB", default=5)
+DISPUTE_EVIDENCE_MAX_FILES = env.int("DISPUTE_EVIDENCE_MAX_FILES", default=6)  # per side
 # A booking request that is not paid within this many minutes expires and frees its slot.
 BOOKING_PAYMENT_WINDOW_MINUTES = env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30)
 # A paid request the vendor does not answer within this many hours expires and is refunded.

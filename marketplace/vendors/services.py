@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.policy import require_platform_admin
+from marketplace.accounts.permissions import Perm
+from marketplace.accounts.policy import require_permission
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
@@ -157,7 +158,7 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
 
     Rejecting or suspending requires a reason, which the vendor is shown.
     """
-    require_platform_admin(admin, to="verify organizers")
+    require_permission(admin, Perm.VERIFY_ORGANIZERS, to="verify organizers")
     if decision not in DECISION_ACTIONS:
         raise ValidationFailed("decision must be one of: verified, rejected, suspended.", field="decision")
     reason = (reason or "").strip()
@@ -177,13 +178,15 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
         if decision == VerificationStatus.VERIFIED:
             vendor.verified_at = timezone.now()
         vendor.save(update_fields=["verification_status", "verification_reason", "verified_at", "updated_at"])
-        audit_log(
+        decision_entry = audit_log(
             actor=admin,
             action=DECISION_ACTIONS[decision],
             target=vendor,
             reason=reason,
             data={"from": previous, "to": decision},
         )
+        # One notification event per decision (the audit entry names it).
+        enqueue("marketplace.notifications.tasks.send_verification_notification", vendor.pk, decision_entry.pk)
         # Whether a vendor's services are found depends on the vendor's status. The catalog
         # sits above this app, so it is told through a job rather than imported.
         enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)

@@ -97,7 +97,7 @@ def test_only_admins_release_payouts(api, customer, service, settings, who):
     response = api.post("payments/payout", {"booking_id": booking.pk, "reason": "Pay me"})
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only admins can release payouts.", "code": "admin_only"}
+    assert response.json() == {"detail": "You do not have permission to release payouts.", "code": "not_permitted"}
     assert changed_tables(before, data_snapshot()) == []
 
 

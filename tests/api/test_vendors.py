@@ -27,7 +27,10 @@ def test_only_admins_verify_vendors(api, make_vendor, customer, other_vendor, wh
 
     assert response.status_code == (401 if who == "anonymous" else 403)
     if user:
-        assert response.json() == {"detail": "Only admins can verify organizers.", "code": "admin_only"}
+        assert response.json() == {
+            "detail": "You do not have permission to verify organizers.",
+            "code": "not_permitted",
+        }
     assert changed_tables(before, data_snapshot()) == []
     assert Vendor.objects.get(pk=pending.pk).verification_status == "pending"
 

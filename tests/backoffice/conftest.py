@@ -43,10 +43,27 @@ def role_admin(db):
 
 @pytest.fixture
 def editor(db):
-    """A marketing editor: staff in Wagtail's "Editors" group, role customer."""
-    user = CustomerFactory(email="editor@example.com", is_staff=True)
+    """A marketing editor: staff in Wagtail's "Editors" group."""
+    user = CustomerFactory(email="editor@example.com", role="staff", is_staff=True)
     user.groups.add(Group.objects.get(name="Editors"))
     return user
+
+
+def staff_member(email: str, *groups: str):
+    """Staff (role "staff") in the named groups, as the demo makes them."""
+    user = CustomerFactory(email=email, role="staff", is_staff=True)
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def support(db):
+    return staff_member("support@example.com", "Support")
+
+
+@pytest.fixture
+def finance(db):
+    return staff_member("finance@example.com", "Finance")
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import ALL, FINANCE, GROUP_PERMISSIONS, SUPPORT
 from marketplace.availability.models import AvailabilityRule
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.catalog.models import PricingModel, Service
@@ -33,6 +34,8 @@ pytestmark = pytest.mark.django_db
 DEMO_EMAILS = {
     "admin": "admin@tidynest.test",
     "editor": "editor@tidynest.test",
+    "support": "support@tidynest.test",
+    "finance": "finance@tidynest.test",
     "organizer": "organizer@tidynest.test",
     "customer": "customer@tidynest.test",
 }
@@ -190,12 +193,19 @@ def test_demo_logins_work_and_have_the_right_rights(demo_output, logins):
     customer = authenticate(email=DEMO_EMAILS["customer"], password=logins["customer"])
 
     assert admin.role == Role.ADMIN and admin.is_staff and admin.is_superuser
-    assert editor.is_staff and not editor.is_superuser and editor.role == Role.CUSTOMER
+    assert editor.is_staff and not editor.is_superuser and editor.role == Role.STAFF
     assert "Editors" in set(editor.groups.values_list("name", flat=True))
     assert editor.has_perm("wagtailadmin.access_admin")
     assert editor.has_perm("wagtailimages.change_image")
     category = CategoryPage.objects.first()
     assert category.permissions_for_user(editor).can_edit()
+    assert not any(editor.has_perm(f"accounts.{perm}") for perm in ALL)  # nothing about organizers or money
+    support = authenticate(email=DEMO_EMAILS["support"], password=logins["support"])
+    finance = authenticate(email=DEMO_EMAILS["finance"], password=logins["finance"])
+    assert {perm for perm in ALL if support.has_perm(f"accounts.{perm}")} == set(GROUP_PERMISSIONS[SUPPORT])
+    assert {perm for perm in ALL if finance.has_perm(f"accounts.{perm}")} == set(GROUP_PERMISSIONS[FINANCE])
+    assert support.role == finance.role == Role.STAFF and support.has_perm("wagtailadmin.access_admin")
+    assert all(admin.has_perm(f"accounts.{perm}") for perm in ALL)
     assert organizer.role == Role.VENDOR and organizer.vendor.is_verified
     assert organizer.vendor.business_name == "Room to Breathe Organizing"
     assert customer.role == Role.CUSTOMER and customer.bookings.exists()

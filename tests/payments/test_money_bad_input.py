@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from marketplace.accounts.errors import AdminOnly
+from marketplace.accounts.errors import NotPermitted
 from marketplace.bookings import services as bookings
 from marketplace.core.money import Money
 from marketplace.payments import services as payments
@@ -109,7 +109,7 @@ def test_nothing_is_left_to_refund_after_a_full_refund(paid, admin_user):
 
 def test_only_an_admin_refunds(paid, customer):
     error = refuse(
-        AdminOnly,
+        NotPermitted,
         lambda: payments.escrow_refund_by_admin(admin=customer, booking_id=paid.pk, amount=usd(100), reason="x"),
     )
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.permissions import FINANCE, SUPPORT
 from marketplace.accounts.services import user_register
 from marketplace.availability.services import WeeklyWindow, availability_rules_replace
 from marketplace.bookings.models import Booking, BookingStatus
@@ -85,7 +86,7 @@ PAYMENT_METHOD = "pm_card_visa"  # the local gateway's (and Stripe's) always-suc
 SEED = 2026  # same texts, same choices on every load; only the dates follow "today"
 # Marketing editors edit and publish (Moderators), but are not admins. Both groups come
 # from Wagtail's own migrations.
-EDITOR_GROUPS = ("Editors", "Moderators")
+EDITOR_GROUPS = ("Editors", "Moderators")  # Wagtail's own; Support and Finance are accounts migration 0004's
 PORTFOLIO_COLLECTION = "Organizer portfolios"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -266,10 +267,13 @@ class DemoLoader:
         EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})
 
     def _staff(self) -> tuple[User, User]:
+        """The admin, and one staff account per group: marketing editor, support, finance."""
         logins = self.data["accounts"]["demo_logins"]
-        groups = list(Group.objects.filter(name__in=EDITOR_GROUPS))
-        if len(groups) != len(EDITOR_GROUPS):
-            raise CommandError(f"Wagtail's groups {', '.join(EDITOR_GROUPS)} are missing: run migrate first.")
+        staff_groups = {"editor": EDITOR_GROUPS, "support": (SUPPORT,), "finance": (FINANCE,)}
+        groups = {group.name: group for group in Group.objects.filter(name__in=[*EDITOR_GROUPS, SUPPORT, FINANCE])}
+        missing = {name for names in staff_groups.values() for name in names} - set(groups)
+        if missing:
+            raise CommandError(f"The groups {', '.join(sorted(missing))} are missing: run migrate first.")
         with self._at(self._ago(LAUNCH_DAYS + 5)):
             # Admins are never self-service (user_register refuses the role): created like createsuperuser does.
             admin = User.objects.create_superuser(
@@ -277,17 +281,22 @@ class DemoLoader:
                 password=logins["admin"]["password"],
                 full_name=logins["admin"]["full_name"],
             )
-            editor = User.objects.create_user(
-                email=logins["editor"]["email"],
-                password=logins["editor"]["password"],
-                full_name=logins["editor"]["full_name"],
-                is_staff=True,
-            )
-            editor.groups.add(*groups)
-            for user in (admin, editor):
+            self._verify_email(admin)
+            audit_log(actor=admin, action="user.created", target=admin, data={"role": admin.role, "demo": True})
+            staff = {}
+            for login, names in staff_groups.items():
+                user = User.objects.create_user(
+                    email=logins[login]["email"],
+                    password=logins[login]["password"],
+                    full_name=logins[login]["full_name"],
+                    role=Role.STAFF,
+                    is_staff=True,
+                )
+                user.groups.add(*(groups[name] for name in names))
                 self._verify_email(user)
                 audit_log(actor=admin, action="user.created", target=user, data={"role": user.role, "demo": True})
-        return admin, editor
+                staff[login] = user
+        return admin, staff["editor"]
 
     def _account(self, *, email: str, full_name: str, role: str, time_zone: str, phone: str = "") -> User:
         """A demo person's account.
