@@ -57,7 +57,7 @@ def test_an_older_account_update_arriving_late_changes_nothing(profile):
     profile.refresh_from_db()
     assert profile.payouts_enabled is True
     assert StripeEvent.objects.get(stripe_id=late["id"]).note == (
-        f"A newer account.updated for {ACCOUNT} was applied already: this older one changes nothing."
+        f"A newer report of {ACCOUNT} was applied already: this older one changes nothing."
     )
 
 
