@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -748,6 +749,8 @@ def escrow_refund(
         if kept < amount:
             raise RefundTooLarge(f"At most {kept} of this payment is left to refund.", field="amount_minor")
         payout = Payout.objects.filter(transaction=txn).first() if txn.status == TransactionStatus.RELEASED else None
+        if payout is not None and payout.state == MovementState.WAITING:
+            payout = _lock_waiting_payout(payout)
         if payout is not None and payout.state == MovementState.PENDING:
             raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
         if payout is not None and payout.state == MovementState.FAILED:
@@ -811,8 +814,43 @@ def escrow_refund(
     return refund
 
 
+def _lock_waiting_payout(payout: Payout) -> Payout:
+    """The waiting payout, locked and still waiting; else the refund waits (PayoutInProgress).
+
+    Without waiting for the lock: the account may have just been enabled and the payout be
+    on its way, and that job locks the payout before the payment (the refund's order is the
+    reverse).
+    """
+    try:
+        with transaction.atomic():
+            current = Payout.objects.select_for_update(nowait=True).get(pk=payout.pk)
+    except DatabaseError:
+        current = None
+    if current is None or current.state != MovementState.WAITING:
+        raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
+    return current
+
+
 def _take_back_from_vendor(txn: Transaction, *, payout: Payout | None, refund: Movement, amount: int) -> None:
-    """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once."""
+    """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once.
+
+    A payout still waiting for the organizer's account was never sent: it is made smaller
+    instead (a payout left with nothing settles with no transfer).
+    """
+    if payout is not None and payout.state == MovementState.WAITING:
+        smaller = min(amount, payout.amount_minor)
+        payout.amount_minor -= smaller
+        payout.details = {
+            **payout.details,
+            "vendor_share_minor": payout.details["vendor_share_minor"] - smaller,
+            "refunded_before_payout_minor": payout.details.get("refunded_before_payout_minor", 0) + smaller,
+        }
+        if payout.amount_minor == 0:
+            payout.state = MovementState.PENDING
+            _execute_after_commit(payout)
+        payout.save(update_fields=["amount_minor", "details", "state"])
+        amount -= smaller
+        payout = None  # what is left (a share netted against a debt before) is owed by the organizer
     transferred = payout.amount_minor if payout and payout.state == MovementState.SUCCEEDED else 0
     reversed_before = sum(
         Movement.objects.filter(transaction=txn, kind=MovementKind.REVERSAL)

@@ -54,6 +54,7 @@ from tests.conftest import local_slot
 from tests.factories import ServiceFactory
 from tests.factories.bookings import completed_booking
 from tests.payments.money_checks import assert_money_invariants
+from tests.races import run_at_once
 from tests.snapshots import changed_tables, data_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -332,3 +333,77 @@ def test_a_report_about_an_account_that_is_no_organizer_s_changes_nothing(vendor
 
     assert note == "Account acct_foreign is not an organizer's: another system's object."
     assert changed_tables(before, data_snapshot()) == []
+
+
+# --- A release and the account's enabling at once (PostgreSQL: row locks) ------------------------------
+
+racing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.mark.postgres
+@racing
+def test_a_release_racing_the_account_s_enabling_never_leaves_a_payout_waiting(customer, vendor, service, monkeypatch):
+    real_enqueue = payments.enqueue
+
+    def enqueue(func, *args, **kwargs):  # the release job is run by the race below, not on commit
+        if not func.endswith("tasks.escrow_release_due"):
+            real_enqueue(func, *args, **kwargs)
+
+    monkeypatch.setattr(payments, "enqueue", enqueue)
+    reference = vendor.profile.stripe_account_id
+    LocalGatewayAccount.objects.filter(reference=reference).update(payouts_enabled=False)
+    VendorProfile.objects.filter(vendor=vendor).update(payouts_enabled=False)
+    bookings = [
+        completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-day))
+        for day in (2, 3, 4)
+    ]
+    LocalGatewayAccount.objects.filter(reference=reference).update(payouts_enabled=True)  # the processor enables it
+    enabled = LocalGateway().account_status(account_reference=reference)
+
+    def work(index: int):
+        if index == 0:
+            return payments.escrow_release_due(limit=10)
+        return payout_account_sync(status=enabled, as_of=timezone.now(), source="race")
+
+    results = run_at_once(2, work)
+
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    payouts = Payout.objects.filter(booking__in=bookings)
+    assert sorted(payouts.values_list("state", flat=True)) == [MovementState.SUCCEEDED] * 3
+    assert LocalGatewayOperation.objects.filter(kind="transfer", destination=reference).count() == 3
+    assert assert_money_invariants()["paid_out"] == 3 * SHARE
+
+
+def test_a_refund_after_release_makes_a_waiting_payout_smaller_instead_of_reversing(
+    customer, newcomer, newcomer_service, admin_user
+):
+    from marketplace.payments.services import escrow_refund_by_admin
+
+    booking = completed_booking(customer=customer, service=newcomer_service, starts_at=local_slot(days_ahead=-2))
+
+    escrow_refund_by_admin(admin=admin_user, booking_id=booking.pk, amount=Money(10000, "USD"), reason="Goodwill")
+
+    payout = Payout.objects.get(booking=booking)
+    assert (payout.state, payout.amount_minor) == (MovementState.WAITING, SHARE - 8500)  # 85% of $100 back
+    assert payout.details["refunded_before_payout_minor"] == 8500
+    assert not LocalGatewayOperation.objects.filter(kind__in=["transfer", "reversal"]).exists()
+    assert assert_money_invariants()["vendor_debt"] == 0
+
+    onboard(newcomer.user)
+
+    assert Payout.objects.get(booking=booking).state == MovementState.SUCCEEDED
+    assert LocalGatewayOperation.objects.get(kind="transfer").amount_minor == SHARE - 8500
+    assert_money_invariants()
+
+
+def test_a_full_refund_leaves_the_waiting_payout_with_nothing_to_send(customer, newcomer, newcomer_service, admin_user):
+    from marketplace.payments.services import escrow_refund_by_admin
+
+    booking = completed_booking(customer=customer, service=newcomer_service, starts_at=local_slot(days_ahead=-2))
+
+    escrow_refund_by_admin(admin=admin_user, booking_id=booking.pk, amount=None, reason="Work not done")
+
+    payout = Payout.objects.get(booking=booking)
+    assert (payout.state, payout.amount_minor) == (MovementState.SUCCEEDED, 0)
+    assert not LocalGatewayOperation.objects.filter(kind="transfer").exists()
+    assert_money_invariants()
