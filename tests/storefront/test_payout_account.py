@@ -79,6 +79,18 @@ def test_waiting_payouts_are_listed_with_the_reason(browser_as, customer, newcom
     assert "$255.00 of payouts is waiting for your payout account" in dashboard
 
 
+def test_the_organizer_s_booking_page_says_the_payout_waits_for_the_account(browser_as, customer, newcomer, category):
+    service = ServiceFactory(vendor=newcomer, category=category, base_price_minor=30000)
+    booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+
+    page = browser_as(newcomer.user).get(reverse("storefront:vendor_booking", args=[booking.pk])).content.decode()
+
+    assert (
+        "Released to you: $255.00 waits for your payout account. No payout account is set up yet. "
+        "The payout goes out once the account can receive it." in page
+    )
+
+
 def test_an_unverified_organizer_is_told_and_nothing_is_opened(browser_as, make_vendor):
     pending = make_vendor(status=VerificationStatus.PENDING, profile__stripe_account_id="")
     browser = browser_as(pending.user)

@@ -377,7 +377,7 @@ def _account_status(account: LocalGatewayAccount) -> AccountStatus:
 
 
 def local_gateway_account_ready(*, email: str = "") -> AccountStatus:
-    """A local payout account already through onboarding, payouts enabled: for tests, the demo and benchmarks."""
+    """A local payout account already through onboarding, payouts enabled: for the test factories."""
     account = LocalGatewayAccount.objects.create(
         reference=f"acct_local_{secrets.token_hex(8)}",
         idempotency_key=f"ready:{secrets.token_hex(12)}",
