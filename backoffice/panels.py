@@ -6,9 +6,13 @@ from django.urls import reverse
 from wagtail.admin.ui.components import Component
 
 from backoffice.permissions import is_back_office_user
-from marketplace.payments.selectors import ledger_balances, payout_awaiting_approval_totals
+from marketplace.payments.selectors import (
+    ledger_balances,
+    payout_awaiting_approval_totals,
+    payout_list_waiting_for_account,
+)
 from marketplace.vendors.models import VerificationStatus
-from marketplace.vendors.selectors import vendor_list_pending
+from marketplace.vendors.selectors import vendor_list_paused, vendor_list_pending
 
 
 class BackOfficeSummaryPanel(Component):
@@ -16,9 +20,17 @@ class BackOfficeSummaryPanel(Component):
     template_name = "backoffice/dashboard_panel.html"
     order = 50  # above Wagtail's own panels: this is what an admin opens the admin for
 
-    def __init__(self, *, vendors_url_name: str, payouts_url_name: str, balances_url_name: str):
+    def __init__(
+        self,
+        *,
+        vendors_url_name: str,
+        payouts_url_name: str,
+        payouts_waiting_url_name: str,
+        balances_url_name: str,
+    ):
         self.vendors_url_name = vendors_url_name
         self.payouts_url_name = payouts_url_name
+        self.payouts_waiting_url_name = payouts_waiting_url_name
         self.balances_url_name = balances_url_name
 
     def get_context_data(self, parent_context):
@@ -32,6 +44,10 @@ class BackOfficeSummaryPanel(Component):
             "payout_count": sum(row["count"] for row in payouts),
             "payout_totals": [row["vendor_payout"] for row in payouts],
             "payouts_url": reverse(self.payouts_url_name),
+            "waiting_payout_count": payout_list_waiting_for_account().count(),
+            "waiting_payouts_url": reverse(self.payouts_waiting_url_name),
+            "paused_vendor_count": vendor_list_paused().count(),
+            "paused_vendors_url": f"{reverse(self.vendors_url_name)}?new_bookings=paused",
             "escrow_held": [balances.escrow_held for balances in ledger_balances()],
             "balances_url": reverse(self.balances_url_name),
         }

@@ -96,10 +96,19 @@ class VendorFilterSet(WagtailFilterSet):
         choices=VerificationStatus.choices,
         empty_label="All",
     )
+    new_bookings = django_filters.ChoiceFilter(
+        label="New bookings",
+        choices=[("paused", "Paused (payout account past due)"), ("taken", "Taken")],
+        empty_label="All",
+        method="filter_new_bookings",
+    )
 
     class Meta:
         model = Vendor
         fields = []
+
+    def filter_new_bookings(self, queryset, name, value):
+        return queryset.filter(new_bookings_paused_at__isnull=value != "paused")
 
 
 class VendorIndexView(BackOfficeIndexView):

@@ -75,3 +75,17 @@ def test_the_waiting_list_is_for_back_office_users_only(vendor):
     response = client_for(vendor.user).get(reverse("backoffice_payouts:waiting"))
 
     assert response.status_code in (302, 403)
+
+
+def test_the_dashboard_counts_waiting_payouts_and_paused_organizers(admin_client, customer, service, other_vendor):
+    VendorProfile.objects.filter(vendor=service.vendor).update(stripe_account_id="", payouts_enabled=False)
+    completed_booking(customer=customer, service=service)
+    report_past_due(other_vendor)
+
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+    paused = admin_client.get(reverse("backoffice_vendors:index"), {"new_bookings": "paused"})
+
+    assert "1 payout waiting for organizers' payout accounts" in html
+    assert "1 organizer not taking new bookings (payout account past due)" in html
+    assert reverse("backoffice_payouts:waiting") in html
+    assert [vendor.business_name for vendor in paused.context["object_list"]] == ["Box & Order"]
