@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,6 +121,8 @@ def test_the_local_onboarding_page_exists_only_with_the_local_gateway(browser_as
     onboarding = browser.post(reverse("storefront:vendor_payout_account_setup")).url.removeprefix(
         "http://127.0.0.1:8000"
     )
+    # The signed link is the credential, as Stripe's is: no sign-in with the marketplace needed.
+    assert Client().get(onboarding).status_code == 200
     settings.PAYMENTS_GATEWAY = "stripe"
 
     assert browser.get(onboarding).status_code == 404
