@@ -115,5 +115,15 @@ class VendorProfile(TimeStampedModel):
     # an older report never overwrites a newer one.
     payout_account_synced_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            # A gateway's account pays one organizer: its reports (account.updated) find one profile.
+            models.UniqueConstraint(
+                fields=["stripe_account_id"],
+                condition=~Q(stripe_account_id=""),
+                name="vendor_profile_one_per_payout_account",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Profile of {self.vendor}"
