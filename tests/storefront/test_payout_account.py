@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -173,3 +175,27 @@ def test_customers_see_that_a_paused_organizer_is_not_taking_new_bookings(browse
     assert "Not taking new bookings at the moment. Payout account information is past due: date of birth." in (
         profile_page.content.decode()
     )
+
+
+def test_an_expired_link_goes_to_the_refresh_url_which_makes_a_new_link(browser_as, newcomer, time_machine):
+    browser = browser_as(newcomer.user)
+    onboarding = browser.post(reverse("storefront:vendor_payout_account_setup")).url.removeprefix(
+        "http://127.0.0.1:8000"
+    )
+    time_machine.move_to(timezone.now() + timedelta(minutes=6))
+
+    expired = browser.get(onboarding)
+    fresh = browser.get(expired.url.removeprefix("http://testserver"))
+
+    assert expired.url == "http://testserver/vendor/payouts/refresh/"
+    assert fresh.status_code == 302
+    assert fresh.url.startswith("http://127.0.0.1:8000/local-gateway/onboarding/")
+    assert fresh.url.removeprefix("http://127.0.0.1:8000") != onboarding
+    assert browser.get(fresh.url.removeprefix("http://127.0.0.1:8000")).status_code == 200
+    assert LocalGatewayAccount.objects.count() == 1
+
+
+def test_the_refresh_url_without_an_account_goes_back_to_the_payouts_page(browser_as, newcomer):
+    response = browser_as(newcomer.user).get(reverse("storefront:vendor_payout_account_refresh"))
+
+    assert (response.status_code, response.url) == (302, PAGE)
