@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError
 from marketplace.payments.gateways.local import (
     ONBOARDING_OUTCOMES,
     OnboardingLinkInvalid,
@@ -133,9 +133,9 @@ def local_gateway_onboarding(request, token: str):
             )
         try:
             local_gateway_onboarding_submit(token, outcome=outcome)
-        except OnboardingLinkInvalid as invalid:
+        except OnboardingLinkInvalid as invalid:  # expired while the page was open: as Stripe, to refresh_url
+            if invalid.refresh_url:
+                return HttpResponseRedirect(invalid.refresh_url)
             raise Http404(str(invalid)) from None
-        except NotFound as error:
-            raise Http404(error.message) from None
         return HttpResponseRedirect(link["return_url"])
     return render(request, "storefront/local_gateway_onboarding.html", {"link": link})

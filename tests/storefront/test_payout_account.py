@@ -52,7 +52,7 @@ def test_an_organizer_sets_up_payouts_from_the_vendor_area(browser_as, newcomer)
     done = follow_onboarding(browser)
 
     assert messages_of(done) == ["Your payout account is ready: payouts go out to it."]
-    assert 'data-payout-account-state="enabled"' in done.content.decode()
+    assert 'data-payout-account-state="enabled">Payouts enabled</span>' in done.content.decode()
     assert VendorProfile.objects.get(vendor=newcomer).payouts_enabled is True
 
 
