@@ -8,9 +8,13 @@ from wagtail.admin.ui.components import Component
 from backoffice.permissions import is_back_office_user
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
-from marketplace.payments.selectors import ledger_balances, payout_awaiting_approval_totals
+from marketplace.payments.selectors import (
+    ledger_balances,
+    payout_awaiting_approval_totals,
+    payout_list_waiting_for_account,
+)
 from marketplace.vendors.models import VerificationStatus
-from marketplace.vendors.selectors import vendor_list_pending
+from marketplace.vendors.selectors import vendor_list_paused, vendor_list_pending
 
 
 class BackOfficeSummaryPanel(Component):
@@ -18,9 +22,17 @@ class BackOfficeSummaryPanel(Component):
     template_name = "backoffice/dashboard_panel.html"
     order = 50  # above Wagtail's own panels: this is what an admin opens the admin for
 
-    def __init__(self, *, vendors_url_name: str, payouts_url_name: str, balances_url_name: str):
+    def __init__(
+        self,
+        *,
+        vendors_url_name: str,
+        payouts_url_name: str,
+        payouts_waiting_url_name: str,
+        balances_url_name: str,
+    ):
         self.vendors_url_name = vendors_url_name
         self.payouts_url_name = payouts_url_name
+        self.payouts_waiting_url_name = payouts_waiting_url_name
         self.balances_url_name = balances_url_name
 
     def get_context_data(self, parent_context):
@@ -35,6 +47,8 @@ class BackOfficeSummaryPanel(Component):
                 pending_vendor_count=pending.count(),
                 oldest_pending_since=oldest.created_at if oldest else None,
                 vendors_url=f"{reverse(self.vendors_url_name)}?verification_status={VerificationStatus.PENDING}",
+                paused_vendor_count=vendor_list_paused().count(),
+                paused_vendors_url=f"{reverse(self.vendors_url_name)}?new_bookings=paused",
             )
         if has_permission(user, Perm.APPROVE_PAYOUTS):
             payouts = payout_awaiting_approval_totals()
@@ -43,6 +57,8 @@ class BackOfficeSummaryPanel(Component):
                 payout_count=sum(row["count"] for row in payouts),
                 payout_totals=[row["vendor_payout"] for row in payouts],
                 payouts_url=reverse(self.payouts_url_name),
+                waiting_payout_count=payout_list_waiting_for_account().count(),
+                waiting_payouts_url=reverse(self.payouts_waiting_url_name),
             )
         if has_permission(user, Perm.VIEW_LEDGER):
             context.update(

@@ -57,6 +57,7 @@ def back_office_dashboard_panel(request, panels):
         panels,
         vendors_url_name=f"{VENDORS}:index",
         payouts_url_name=f"{PAYOUTS}:index",
+        payouts_waiting_url_name=f"{PAYOUTS}:waiting",
         balances_url_name=f"{BALANCES}:index",
     )
 

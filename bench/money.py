@@ -139,6 +139,8 @@ def make_actors(organizers: int, customers: int):
     from marketplace.accounts.services import user_register
     from marketplace.catalog.models import Category
     from marketplace.catalog.services import service_create
+    from marketplace.payments.gateways.local import local_gateway_onboarding_submit, local_gateway_onboarding_token
+    from marketplace.payments.payout_accounts import payout_account_link
     from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
     admin = User.objects.create_user(
@@ -159,6 +161,9 @@ def make_actors(organizers: int, customers: int):
             time_zone="UTC",
         )
         vendor_verify(admin=admin, vendor_id=vendor.pk, decision="verified")
+        # The organizer sets up payouts on the local gateway's onboarding page (else payouts wait for it).
+        link = payout_account_link(user=user, refresh_url="http://bench.test/r", return_url="http://bench.test/p")
+        local_gateway_onboarding_submit(local_gateway_onboarding_token(link), outcome="submit")
         services.append(
             service_create(
                 user=user,

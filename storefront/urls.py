@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import bookings, catalog, vendor_area
+from .views import bookings, catalog, payouts, vendor_area
 
 app_name = "storefront"
 
@@ -36,9 +36,15 @@ urlpatterns = [
     path("vendor/services/new/", vendor_area.service_new, name="vendor_service_new"),
     path("vendor/services/<int:service_id>/edit/", vendor_area.service_edit, name="vendor_service_edit"),
     path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
+    path("vendor/payouts/", payouts.payout_account, name="vendor_payout_account"),
+    path("vendor/payouts/setup/", payouts.payout_account_setup, name="vendor_payout_account_setup"),
+    path("vendor/payouts/return/", payouts.payout_account_return, name="vendor_payout_account_return"),
+    path("vendor/payouts/refresh/", payouts.payout_account_refresh_link, name="vendor_payout_account_refresh"),
     path("vendor/bookings/<int:booking_id>/", vendor_area.booking_detail, name="vendor_booking"),
     path("vendor/bookings/<int:booking_id>/accept/", vendor_area.booking_accept_view, name="vendor_booking_accept"),
     path("vendor/bookings/<int:booking_id>/decline/", vendor_area.booking_decline_view, name="vendor_booking_decline"),
     path("vendor/bookings/<int:booking_id>/quote/", vendor_area.booking_quote_view, name="vendor_booking_quote"),
     path("vendor/bookings/<int:booking_id>/cancel/", vendor_area.booking_cancel_view, name="vendor_booking_cancel"),
+    # The local gateway's stand-in for Stripe's hosted onboarding (404 unless PAYMENTS_GATEWAY=local)
+    path("local-gateway/onboarding/<str:token>/", payouts.local_gateway_onboarding, name="local_gateway_onboarding"),
 ]

@@ -15,7 +15,7 @@ from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category, Service
 from marketplace.core.models import AuditLogEntry
 from marketplace.notifications.models import SentNotification
-from marketplace.payments.models import LedgerEntry, LedgerLine, LocalGatewayOperation, Transaction
+from marketplace.payments.models import LedgerEntry, LedgerLine, LocalGatewayAccount, LocalGatewayOperation, Transaction
 from marketplace.reviews.models import Review
 from marketplace.vendors.models import Vendor, VendorProfile
 
@@ -33,6 +33,7 @@ WATCHED_MODELS = (
     LedgerEntry,
     LedgerLine,
     LocalGatewayOperation,
+    LocalGatewayAccount,
     Review,
     SentNotification,
     AuditLogEntry,

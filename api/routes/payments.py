@@ -12,6 +12,7 @@ from marketplace.bookings.services import PaymentOutcome, booking_pay, booking_p
 from marketplace.core.money import SUPPORTED_CURRENCIES, Money
 from marketplace.payments.errors import CurrencyMismatch
 from marketplace.payments.models import MovementState
+from marketplace.payments.policy import payout_waiting_text
 from marketplace.payments.selectors import payout_list, payout_list_for_vendor, vendor_earnings
 from marketplace.payments.services import escrow_hold, escrow_hold_lift, escrow_refund_by_admin, escrow_release
 from marketplace.vendors.errors import NoVendorProfile
@@ -66,6 +67,9 @@ class EarningsOut(Schema):
     currency: str
     paid_out_minor: int = Field(description="Transferred to your account.")
     payout_pending_minor: int = Field(description="Released, on its way to your account.")
+    payout_waiting_minor: int = Field(
+        description="Released, waiting until your payout account can receive it (see /vendors/me/payout-account)."
+    )
     in_escrow_minor: int = Field(description="Your share of payments still held in escrow.")
     debt_minor: int = Field(description="Refunds after a payout that could not be taken back; netted from payouts.")
 
@@ -106,9 +110,11 @@ class PayoutOut(Schema):
     id: int
     booking_id: int
     booking_reference: str
-    state: Literal["pending", "paid", "failed"] = Field(
-        description="pending: on its way; paid: transferred; failed: the account refused it (our team follows up)."
+    state: Literal["waiting", "pending", "paid", "failed"] = Field(
+        description="waiting: your payout account cannot receive it yet (see waiting_for), it goes out once it can; "
+        "pending: on its way; paid: transferred; failed: the account refused it (our team follows up)."
     )
+    waiting_for: str = Field(description="Why a waiting payout waits, in words; empty otherwise.")
     currency: str
     amount_minor: int = Field(description="Transferred: your share less any debt netted.")
     vendor_share_minor: int
@@ -135,6 +141,10 @@ class PayoutOut(Schema):
     @staticmethod
     def resolve_debt_netted_minor(obj) -> int:
         return obj.details.get("debt_netted_minor", 0)
+
+    @staticmethod
+    def resolve_waiting_for(obj) -> str:
+        return payout_waiting_text(obj, getattr(obj.vendor, "profile", None))
 
     @staticmethod
     def resolve_failure(obj) -> str:

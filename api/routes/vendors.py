@@ -1,6 +1,7 @@
 from datetime import date, datetime, time
 from typing import Literal
 
+from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -13,13 +14,16 @@ from marketplace.availability.services import (
     availability_rules_replace,
 )
 from marketplace.core.errors import NotFound
+from marketplace.payments.payout_accounts import payout_account_for_user, payout_account_link
+from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
+from marketplace.payments.selectors import vendor_earnings
 from marketplace.reviews.selectors import vendor_rating_summary
 from marketplace.vendors.errors import NoVendorProfile
 from marketplace.vendors.models import Vendor, VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId
+from ..schemas import BODY_ERRORS, ERRORS, ErrorOut, ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"])
@@ -62,7 +66,16 @@ class VendorOut(Schema):
     buffer_minutes: int
     verification_status: str
     verified_at: datetime | None
+    taking_new_bookings: bool = Field(description="False while verified but paused (see new_bookings_paused_reason).")
+    new_bookings_paused_reason: str = Field(
+        description="Why the organizer is not taking new bookings now (their payout account needs past-due "
+        "information); empty when they are. Confirmed bookings go on."
+    )
     rating: RatingOut
+
+    @staticmethod
+    def resolve_taking_new_bookings(obj) -> bool:
+        return obj.is_verified and not obj.new_bookings_paused
 
     @staticmethod
     def resolve_rating(obj) -> dict:
@@ -96,6 +109,47 @@ class OwnVendorOut(VendorOut):
     @staticmethod
     def resolve_payouts_enabled(obj) -> bool:
         return obj.profile.payouts_enabled
+
+
+class PayoutAccountOut(Schema):
+    account_id: str = Field(description="The account at the payment gateway (Stripe: acct_...; local: acct_local_...).")
+    state: Literal["incomplete", "in_review", "past_due", "enabled"] = Field(
+        description="incomplete: setup not finished; in_review: submitted, payouts not enabled yet; past_due: "
+        "information is overdue (payouts and new bookings stop); enabled: payouts go out."
+    )
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: list[str] = Field(description="The gateway's codes of what is still needed.")
+    requirements_past_due: list[str] = Field(description="The gateway's codes of what is overdue.")
+    requirements_due_text: list[str] = Field(description="requirements_due in plain words.")
+    requirements_past_due_text: list[str] = Field(description="requirements_past_due in plain words.")
+    disabled_reason: str
+    problem: str = Field(description="Why payouts cannot go to this account now, in words; empty when they can.")
+    synced_at: datetime | None = Field(description="When the gateway last reported the account's state.")
+    new_bookings_paused_reason: str = Field(description="Why you are not taking new bookings now; empty when you are.")
+    payout_waiting_minor: int = Field(description="Released payouts waiting for this account to receive them.")
+
+
+class PayoutAccountLinkOut(Schema):
+    url: str = Field(description="A one-time address at the payment gateway where you complete the account.")
+
+
+def _payout_account_out(request, profile) -> dict:
+    return {
+        "account_id": profile.stripe_account_id,
+        "state": payout_account_state(profile).value,
+        "payouts_enabled": profile.payouts_enabled,
+        "details_submitted": profile.payout_details_submitted,
+        "requirements_due": profile.payout_requirements_due,
+        "requirements_past_due": profile.payout_requirements_past_due,
+        "requirements_due_text": requirements_text(profile.payout_requirements_due),
+        "requirements_past_due_text": requirements_text(profile.payout_requirements_past_due),
+        "disabled_reason": profile.payout_disabled_reason,
+        "problem": payout_account_problem(profile),
+        "synced_at": profile.payout_account_synced_at,
+        "new_bookings_paused_reason": profile.vendor.new_bookings_paused_reason,
+        "payout_waiting_minor": vendor_earnings(vendor=profile.vendor)["payout_waiting_minor"],
+    }
 
 
 class VerifyIn(Schema):
@@ -163,6 +217,29 @@ def upsert_profile(request, payload: VendorProfileIn):
 @router.get("/profile", response={200: OwnVendorOut, **ERRORS}, auth=jwt_auth)
 def get_profile(request):
     return _own_vendor(request)
+
+
+@router.get("/me/payout-account", response={200: PayoutAccountOut, **ERRORS}, auth=jwt_auth)
+def get_payout_account(request):
+    """Organizers: your payout account as the payment gateway last reported it. 404 until you set one up."""
+    return _payout_account_out(request, payout_account_for_user(user=request.auth))
+
+
+@router.post(
+    "/me/payout-account/link", response={200: PayoutAccountLinkOut, 503: ErrorOut, **BODY_ERRORS}, auth=jwt_auth
+)
+def create_payout_account_link(request):
+    """Verified organizers: a one-time link to set up (or continue) your payout account at the payment gateway.
+
+    Opens the account the first time (once, however often you ask). The gateway sends you
+    back to the organizer area's payouts page when you are done.
+    """
+    url = payout_account_link(
+        user=request.auth,
+        refresh_url=request.build_absolute_uri(reverse("storefront:vendor_payout_account_refresh")),
+        return_url=request.build_absolute_uri(reverse("storefront:vendor_payout_account_return")),
+    )
+    return {"url": url}
 
 
 @router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **BODY_ERRORS}, auth=jwt_auth)

@@ -1,4 +1,5 @@
-"""Payout approvals: completed bookings whose escrow waits for an admin, and the Approve action."""
+"""Payouts: those waiting for an admin's approval (and the Approve action), and those waiting for an organizer's
+payout account to be able to receive them."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.widgets.button import ListingButton
+from wagtail.admin.widgets.button import HeaderButton, ListingButton
 
 from backoffice.permissions import APPROVE
 from marketplace.payments.models import Transaction, TransactionStatus
-from marketplace.payments.policy import payout_approval_grounds_text
-from marketplace.payments.selectors import payout_list_awaiting_approval
+from marketplace.payments.policy import payout_approval_grounds_text, payout_waiting_text
+from marketplace.payments.selectors import payout_list_awaiting_approval, payout_list_waiting_for_account
 from marketplace.payments.services import escrow_release
 
-from .base import BackOfficeIndexView, ReasonActionView, paginator_counting
+from .base import BackOfficeIndexView, BackOfficeTemplateView, ReasonActionView, paginator_counting
 
 
 class PayoutIndexView(BackOfficeIndexView):
@@ -49,6 +50,18 @@ class PayoutIndexView(BackOfficeIndexView):
             Column("platform_fee", label="Commission", accessor="platform_fee"),
             Column("vendor_payout", label="To vendor", accessor="vendor_payout"),
             Column("grounds", label="Needs approval because", accessor=payout_approval_grounds_text),
+        ]
+
+    @cached_property
+    def header_buttons(self):
+        waiting = payout_list_waiting_for_account().count()
+        return [
+            *super().header_buttons,
+            HeaderButton(
+                f"Waiting for organizers' accounts ({waiting})",
+                url=reverse(f"{self.url_namespace}:waiting"),
+                icon_name="time",
+            ),
         ]
 
     def get_list_buttons(self, instance):
@@ -110,3 +123,39 @@ class PayoutApproveView(ReasonActionView):
     def get_success_message(self) -> str:
         payment = self.object
         return f"Payout of {payment.vendor_payout} to {payment.booking.vendor.business_name} released."
+
+
+class PayoutWaitingForAccountView(BackOfficeTemplateView):
+    """Released payouts the organizer's payout account cannot receive yet: owed, not moved.
+
+    Nothing to do here but see them: each goes out on its own once the account can receive
+    (``payout_accounts.payout_account_sync``); the organizer is shown what their account needs.
+    """
+
+    model = Transaction
+    page_title = "Payouts waiting for organizers' accounts"
+    header_icon = "time"
+    template_name = "backoffice/payouts/waiting.html"
+    index_url_name = None
+    vendor_inspect_url_name = None
+    booking_inspect_url_name = None
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": "Payouts"},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        payouts = list(payout_list_waiting_for_account()[:500])
+        context["rows"] = [
+            {
+                "payout": payout,
+                "why": payout_waiting_text(payout, getattr(payout.vendor, "profile", None)),
+                "vendor_url": reverse(self.vendor_inspect_url_name, args=(quote(payout.vendor_id),)),
+                "booking_url": reverse(self.booking_inspect_url_name, args=(quote(payout.booking_id),)),
+            }
+            for payout in payouts
+        ]
+        return context

@@ -14,6 +14,8 @@ from wagtail.admin.widgets.button import ListingButton
 
 from backoffice.permissions import VERIFY
 from marketplace.bookings.selectors import booking_cancellations_by_organizer
+from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
+from marketplace.payments.selectors import payout_list_waiting_for_account
 from marketplace.vendors.models import VERIFICATION_DECISIONS, Vendor, VerificationStatus
 from marketplace.vendors.selectors import (
     vendor_list_for_backoffice,
@@ -94,10 +96,19 @@ class VendorFilterSet(WagtailFilterSet):
         choices=VerificationStatus.choices,
         empty_label="All",
     )
+    new_bookings = django_filters.ChoiceFilter(
+        label="New bookings",
+        choices=[("paused", "Paused (payout account past due)"), ("taken", "Taken")],
+        empty_label="All",
+        method="filter_new_bookings",
+    )
 
     class Meta:
         model = Vendor
         fields = []
+
+    def filter_new_bookings(self, queryset, name, value):
+        return queryset.filter(new_bookings_paused_at__isnull=value != "paused")
 
 
 class VendorIndexView(BackOfficeIndexView):
@@ -174,9 +185,10 @@ class VendorInspectView(BackOfficeInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         vendor = self.object
+        profile = getattr(vendor, "profile", None)
         context.update(
             vendor=vendor,
-            profile=getattr(vendor, "profile", None),
+            profile=profile,
             polygon_summary=polygon_summary(vendor.service_area_geojson),
             services=vendor_service_list_all(vendor=vendor),
             organizer_cancellations=booking_cancellations_by_organizer(vendor=vendor),
@@ -185,6 +197,11 @@ class VendorInspectView(BackOfficeInspectView):
             can_act=self.user_has_permission(VERIFY),
             is_pending=vendor.verification_status == VerificationStatus.PENDING,
             bookings_url=f"{reverse(self.booking_index_url_name)}?{urlencode({'q': vendor.business_name})}",
+            payout_account=payout_account_state(profile),
+            payout_problem=payout_account_problem(profile),
+            requirements_due=requirements_text(profile.payout_requirements_due) if profile else [],
+            requirements_past_due=requirements_text(profile.payout_requirements_past_due) if profile else [],
+            waiting_payouts=list(payout_list_waiting_for_account().filter(vendor=vendor)),
         )
         return context
 

@@ -1,13 +1,15 @@
 from django.urls import path
 
-from backoffice.views.payouts import PayoutApproveView, PayoutIndexView
+from backoffice.views.payouts import PayoutApproveView, PayoutIndexView, PayoutWaitingForAccountView
 from marketplace.payments.models import Transaction
 
-from .base import PAYOUTS, BackOfficeViewSet
+from .base import CROSS_LINKS, PAYOUTS, BackOfficeViewSet
 
 
 class PayoutViewSet(BackOfficeViewSet):
-    """Payouts that wait for an admin, and the Approve action. A payout's details live on its booking."""
+    """Payouts that wait for an admin, and the Approve action; payouts that wait for an organizer's account.
+
+    A payout's details live on its booking."""
 
     model = Transaction
     name = PAYOUTS
@@ -19,4 +21,13 @@ class PayoutViewSet(BackOfficeViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("approve/<int:pk>/", self.construct_view(PayoutApproveView), name="approve"),
+            path(
+                "waiting/",
+                PayoutWaitingForAccountView.as_view(
+                    index_url_name=f"{self.url_namespace}:index",
+                    vendor_inspect_url_name=CROSS_LINKS["vendor_inspect_url_name"],
+                    booking_inspect_url_name=CROSS_LINKS["booking_inspect_url_name"],
+                ),
+                name="waiting",
+            ),
         ]

@@ -23,17 +23,20 @@ from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, InvalidTransition, NotFound
 from marketplace.core.money import Money
 from marketplace.payments.errors import AlreadyPaid
-from marketplace.payments.models import Transaction, TransactionStatus
+from marketplace.payments.models import MovementState, Transaction, TransactionStatus
 from marketplace.payments.policy import (
     EscrowState,
     escrow_state,
     hold_reasons_text,
     payment_of,
     payout_approval_grounds,
+    payout_of,
+    payout_waiting_text,
     percent_of,
     refund_split,
 )
-from marketplace.vendors.errors import VendorUnavailable
+from marketplace.vendors.errors import VendorNewBookingsPaused, VendorUnavailable
+from marketplace.vendors.models import Vendor
 
 from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
 from .models import Booking, BookingStatus, CancelledBy
@@ -167,6 +170,24 @@ def payment_deadline(booking: Booking) -> datetime | None:
 # --- May this user do this now? --------------------------------------------------------------
 
 
+def takes_new_bookings(vendor: Vendor) -> Verdict:
+    """Whether the organizer takes new bookings now: a request, a payment that confirms one, an acceptance.
+
+    Verified by an admin, and not paused because their payout account's information is
+    past due (``Vendor.new_bookings_paused_at``, kept by the payments service). Bookings
+    already confirmed go on either way.
+    """
+    if not vendor.is_verified:
+        return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+    if vendor.new_bookings_paused:
+        return _refused(
+            VendorNewBookingsPaused(
+                f"This organizer is not taking new bookings at the moment. {vendor.new_bookings_paused_reason}"
+            )
+        )
+    return ALLOWED
+
+
 def can_pay(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
     """The customer pays the full price into escrow. Paying is a step towards confirmation, so it is
     allowed only while the move to confirmed is."""
@@ -176,8 +197,8 @@ def can_pay(booking: Booking, *, user: User, now: datetime | None = None) -> Ver
         return transition_verdict(booking, BookingStatus.CONFIRMED, verb="paid")
     if booking.starts_at <= _now(now):
         return _refused(BookingStarted("This booking's time has passed."))
-    if not booking.vendor.is_verified:
-        return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+    if not (verdict := takes_new_bookings(booking.vendor)):
+        return verdict
     if is_paid(booking):
         return _refused(AlreadyPaid("This booking is already paid."))
     if booking.price_minor is None:
@@ -217,8 +238,8 @@ def can_accept(booking: Booking, *, user: User, now: datetime | None = None) -> 
         if booking.starts_at <= _now(now):
             # The request expired at its start (booking_expire refunds it); too late to accept.
             return _refused(BookingStarted("This booking's time has passed."))
-        if not booking.vendor.is_verified:
-            return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+        if not (verdict := takes_new_bookings(booking.vendor)):
+            return verdict
     return transition_verdict(booking, BookingStatus.CONFIRMED)
 
 
@@ -339,6 +360,10 @@ def money_outlook(booking: Booking, *, audience: str = "customer") -> MoneyOutlo
         return MoneyOutlook(state, state.label, "warning", detail, payment)
     if state == EscrowState.RELEASED:
         detail = "Paid out to you." if for_vendor else "Paid to the organizer."
+        payout = payout_of(payment) if for_vendor else None
+        if payout is not None and payout.state == MovementState.WAITING:
+            waiting = payout_waiting_text(payout, getattr(booking.vendor, "profile", None))
+            detail = f"Released to you: {payout.amount} waits for your payout account. {waiting}"
         if payment.refunded_minor:
             detail += f" {payment.refunded} was refunded to the customer."
         return MoneyOutlook(state, state.label, "success", detail, payment)

@@ -51,6 +51,7 @@ from .policy import (
     confirms_on_payment,
     is_due_for_automatic_completion,
     request_deadline,
+    takes_new_bookings,
     transition_verdict,
 )
 
@@ -159,6 +160,7 @@ def booking_request(
             raise ServiceNotFound("Service not found or not taking bookings.")
         # Serialize bookings of one vendor (PostgreSQL); SQLite's IMMEDIATE transaction already does.
         vendor = Vendor.objects.select_for_update().get(pk=service.vendor_id)
+        takes_new_bookings(vendor).require()
         starts_at, duration = _validate_times(
             service=service, vendor=vendor, starts_at=starts_at, duration_minutes=duration_minutes
         )

@@ -1,6 +1,6 @@
 """Error codes of payments and escrow (see marketplace.core.errors)."""
 
-from marketplace.core.errors import Conflict, PaymentFailed, ValidationFailed
+from marketplace.core.errors import Conflict, DomainError, NotFound, PaymentFailed, ValidationFailed
 
 
 class AlreadyPaid(Conflict):
@@ -193,6 +193,19 @@ class PayoutAccountRefused(PaymentFailed):
     """The gateway refused to open or update the organizer's payout account (e.g. an unsupported country)."""
 
     code = "payout_account_refused"
+
+
+class NoPayoutAccount(NotFound):
+    """The organizer has not set up a payout account yet: start with POST /api/v1/vendors/me/payout-account/link."""
+
+    code = "no_payout_account"
+
+
+class PaymentProviderUnavailable(DomainError):
+    """The payment processor could not be reached or did not answer; nothing changed here. Try again shortly."""
+
+    code = "payment_provider_unavailable"
+    status = 503
 
 
 # --- Stripe webhooks (payments.gateways.stripe_webhooks, payments.webhooks) ----------------

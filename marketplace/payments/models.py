@@ -157,6 +157,10 @@ class MovementKind(models.TextChoices):
 
 
 class MovementState(models.TextChoices):
+    # A payout only: released and owed (vendor_payable), but the organizer's payout account cannot
+    # receive it yet (none, or payouts not enabled). Nothing is sent; payout_account_sync queues it
+    # (pending, with the destination) once the account can receive.
+    WAITING = "waiting", "Waiting for the payout account"
     PENDING = "pending", "Pending"  # recorded; the gateway's answer is not applied yet
     AUTHORIZED = "authorized", "Authorized"  # a charge held on the customer's card, to be captured or cancelled
     CANCELED = "canceled", "Cancelled"  # an authorised charge released: nothing was taken
@@ -397,6 +401,31 @@ class LocalGatewayOperation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"
+
+
+class LocalGatewayAccount(models.Model):
+    """A payout account at the local gateway: what Stripe keeps of a Connect Express account.
+
+    Opened by ``LocalGateway.create_account`` (once per idempotency key), completed on the
+    local stand-in of Stripe's hosted onboarding (``local_gateway_onboarding_submit``). A
+    transfer to it is refused until ``payouts_enabled``, as Stripe refuses a transfer to an
+    account without the transfers capability.
+    """
+
+    reference = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    email = models.EmailField(blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    requirements_due = models.JSONField(default=list, blank=True)
+    requirements_past_due = models.JSONField(default=list, blank=True)
+    disabled_reason = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class StripeEvent(models.Model):

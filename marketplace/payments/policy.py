@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import models
 
 from marketplace.core.money import Money, divide_round_half_up
-from marketplace.vendors.models import Vendor
+from marketplace.vendors.models import Vendor, VendorProfile
 
-from .models import HoldReason, Transaction, TransactionStatus
+from .gateways.base import AccountStatus
+from .models import HoldReason, Movement, MovementState, Payout, Transaction, TransactionStatus
 
 
 class EscrowState(models.TextChoices):
@@ -122,3 +123,107 @@ def refund_split(payment: Transaction, refund: Money) -> RefundSplit:
 def percent_of(amount: Money, percent: int) -> Money:
     """``percent`` of an amount, rounded half up to the minor unit."""
     return Money(divide_round_half_up(amount.minor * percent, 100), amount.currency)
+
+
+# --- Payout accounts --------------------------------------------------------------------------
+
+# Stripe's requirement codes (by prefix, most specific first) in the words an organizer reads.
+REQUIREMENT_WORDS = [
+    ("external_account", "a bank account for payouts"),
+    ("tos_acceptance", "acceptance of the payment processor's terms"),
+    ("individual.verification", "an identity document"),
+    ("individual.dob", "date of birth"),
+    ("individual.ssn_last_4", "last 4 digits of the social security number"),
+    ("individual.id_number", "a government ID number"),
+    ("individual.address", "home address"),
+    ("individual.phone", "phone number"),
+    ("individual.email", "email address"),
+    ("individual", "personal details"),
+    ("business_profile", "business details (website, industry)"),
+    ("company", "company details"),
+    ("representative", "details of the business representative"),
+]
+
+
+def requirements_text(codes) -> list[str]:
+    """Requirement codes in plain words, each once, in the gateway's order."""
+    words: list[str] = []
+    for code in codes:
+        text = next((said for prefix, said in REQUIREMENT_WORDS if code.startswith(prefix)), None)
+        text = text or code.replace("_", " ").replace(".", ": ")
+        if text not in words:
+            words.append(text)
+    return words
+
+
+class PayoutAccountState(models.TextChoices):
+    NONE = "none", "Not set up"  # no account at the gateway yet
+    INCOMPLETE = "incomplete", "Setup not finished"  # opened, but the organizer has not submitted their details
+    IN_REVIEW = "in_review", "Being reviewed"  # submitted; the processor has not enabled payouts yet
+    PAST_DUE = "past_due", "Information past due"  # submitted once, now overdue: payouts and new bookings stop
+    ENABLED = "enabled", "Payouts enabled"  # payouts go out
+
+
+def payout_account_state(profile: VendorProfile | None) -> PayoutAccountState:
+    """Where the organizer's payout account stands, from what the gateway last reported."""
+    if profile is None or not profile.stripe_account_id:
+        return PayoutAccountState.NONE
+    if profile.payouts_enabled:
+        return PayoutAccountState.ENABLED
+    if not profile.payout_details_submitted:
+        return PayoutAccountState.INCOMPLETE
+    if profile.payout_requirements_past_due:
+        return PayoutAccountState.PAST_DUE
+    return PayoutAccountState.IN_REVIEW
+
+
+def payout_account_can_receive(profile: VendorProfile | None) -> bool:
+    """A payout goes out only to an account the gateway has enabled payouts on; otherwise it waits."""
+    return payout_account_state(profile) == PayoutAccountState.ENABLED
+
+
+def payout_account_problem(profile: VendorProfile | None) -> str:
+    """Why payouts cannot go to this account now, in words; empty when they can."""
+    state = payout_account_state(profile)
+    if state == PayoutAccountState.NONE:
+        return "No payout account is set up yet."
+    if state == PayoutAccountState.INCOMPLETE:
+        return "The payout account setup is not finished."
+    if state == PayoutAccountState.PAST_DUE:
+        return past_due_reason(profile.payout_requirements_past_due)
+    if state == PayoutAccountState.IN_REVIEW:
+        return "The payment processor is still reviewing the payout account."
+    return ""
+
+
+def past_due_reason(codes) -> str:
+    return f"Payout account information is past due: {', '.join(requirements_text(codes))}."
+
+
+def new_bookings_pause_reason(status: AccountStatus) -> str:
+    """Why the organizer must stop taking new bookings, given the account's state; empty: they need not.
+
+    Only requirements that fall past due after the organizer submitted their details count:
+    Stripe reports a new account's first requirements as past due too, and an organizer who
+    has not finished setup yet still takes bookings (their payouts wait for the account).
+    """
+    if status.details_submitted and status.requirements_past_due:
+        return past_due_reason(status.requirements_past_due)
+    return ""
+
+
+def payout_waiting_text(payout: Movement, profile: VendorProfile | None) -> str:
+    """Why a payout waits for the organizer's account, in words; empty when it does not wait."""
+    if payout.state != MovementState.WAITING:
+        return ""
+    problem = payout_account_problem(profile)
+    if not problem:
+        return "The payout account can receive payouts now: it is on its way."
+    return f"{problem} The payout goes out once the account can receive it."
+
+
+def payout_of(payment: Transaction | None) -> Payout | None:
+    """A released payment's payout (one per release), or None."""
+    if payment is None or payment.status != TransactionStatus.RELEASED:
+        return None
+    return Payout.objects.filter(transaction=payment).first()

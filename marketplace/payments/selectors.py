@@ -53,7 +53,8 @@ def vendor_debts_minor(*, vendor_ids) -> dict[tuple[int, str], int]:
 
 
 def vendor_earnings(*, vendor: Vendor) -> dict:
-    """An organizer's money in minor units: paid out, on its way, still in escrow, and what they owe."""
+    """An organizer's money in minor units: paid out, on its way, waiting for their payout account, still in
+    escrow, and what they owe."""
     payouts = Payout.objects.filter(vendor=vendor)
     held = Transaction.objects.filter(booking__vendor=vendor, status=TransactionStatus.HELD)
     currency = settings.MARKETPLACE_CURRENCY
@@ -64,6 +65,10 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
             "total"
         ]
         or 0,
+        "payout_waiting_minor": payouts.filter(state=MovementState.WAITING).aggregate(total=Sum("amount_minor"))[
+            "total"
+        ]
+        or 0,
         "in_escrow_minor": held.aggregate(total=Sum("vendor_payout_minor"))["total"] or 0,
         "debt_minor": max(0, vendor_debt_minor(vendor=vendor, currency=currency)),
     }
@@ -71,12 +76,23 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
 
 def payout_list_for_vendor(*, vendor: Vendor) -> QuerySet[Payout]:
     """An organizer's payouts, newest first, with the booking each pays for."""
-    return Payout.objects.filter(vendor=vendor).select_related("booking").order_by("-created_at", "-id")
+    return (
+        Payout.objects.filter(vendor=vendor).select_related("booking", "vendor__profile").order_by("-created_at", "-id")
+    )
 
 
 def payout_list() -> QuerySet[Payout]:
     """Every payout, newest first (platform admins)."""
-    return Payout.objects.select_related("booking", "vendor").order_by("-created_at", "-id")
+    return Payout.objects.select_related("booking", "vendor__profile").order_by("-created_at", "-id")
+
+
+def payout_list_waiting_for_account() -> QuerySet[Payout]:
+    """Payouts released but waiting for the organizer's payout account to receive them, longest waiting first."""
+    return (
+        Payout.objects.filter(state=MovementState.WAITING)
+        .select_related("booking", "vendor__profile", "vendor__user")
+        .order_by("created_at", "id")
+    )
 
 
 # --- Back office (platform admins) -----------------------------------------------------

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ from marketplace.core.db import after_commit, unit_of_work, update_rows
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money
-from marketplace.vendors.models import Vendor
+from marketplace.vendors.models import Vendor, VendorProfile
 
 from .errors import (
     AlreadyPaid,
@@ -101,7 +102,14 @@ from .models import (
     Transaction,
     TransactionStatus,
 )
-from .policy import hold_reasons_text, payout_approval_grounds, percent_of, refund_split
+from .policy import (
+    hold_reasons_text,
+    payout_account_can_receive,
+    payout_account_problem,
+    payout_approval_grounds,
+    percent_of,
+    refund_split,
+)
 from .selectors import escrow_list_due_for_release, vendor_debts_minor
 
 logger = logging.getLogger(__name__)
@@ -846,6 +854,8 @@ def escrow_refund(
         if kept < amount:
             raise RefundTooLarge(f"At most {kept} of this payment is left to refund.", field="amount_minor")
         payout = Payout.objects.filter(transaction=txn).first() if txn.status == TransactionStatus.RELEASED else None
+        if payout is not None and payout.state == MovementState.WAITING:
+            payout = _lock_waiting_payout(payout)
         if payout is not None and payout.state == MovementState.PENDING:
             raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
         if payout is not None and payout.state == MovementState.FAILED:
@@ -909,8 +919,43 @@ def escrow_refund(
     return refund
 
 
+def _lock_waiting_payout(payout: Payout) -> Payout:
+    """The waiting payout, locked and still waiting; else the refund waits (PayoutInProgress).
+
+    Without waiting for the lock: the account may have just been enabled and the payout be
+    on its way, and that job locks the payout before the payment (the refund's order is the
+    reverse).
+    """
+    try:
+        with transaction.atomic():
+            current = Payout.objects.select_for_update(nowait=True).get(pk=payout.pk)
+    except DatabaseError:
+        current = None
+    if current is None or current.state != MovementState.WAITING:
+        raise PayoutInProgress("The payout of this booking is on its way; refund once it has settled.")
+    return current
+
+
 def _take_back_from_vendor(txn: Transaction, *, payout: Payout | None, refund: Movement, amount: int) -> None:
-    """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once."""
+    """After a payout: reverse what the transfer can give back; the rest is the organizer's debt at once.
+
+    A payout still waiting for the organizer's account was never sent: it is made smaller
+    instead (a payout left with nothing settles with no transfer).
+    """
+    if payout is not None and payout.state == MovementState.WAITING:
+        smaller = min(amount, payout.amount_minor)
+        payout.amount_minor -= smaller
+        payout.details = {
+            **payout.details,
+            "vendor_share_minor": payout.details["vendor_share_minor"] - smaller,
+            "refunded_before_payout_minor": payout.details.get("refunded_before_payout_minor", 0) + smaller,
+        }
+        if payout.amount_minor == 0:
+            payout.state = MovementState.PENDING
+            _execute_after_commit(payout)
+        payout.save(update_fields=["amount_minor", "details", "state"])
+        amount -= smaller
+        payout = None  # what is left (a share netted against a debt before) is owed by the organizer
     transferred = payout.amount_minor if payout and payout.state == MovementState.SUCCEEDED else 0
     reversed_before = sum(
         Movement.objects.filter(transaction=txn, kind=MovementKind.REVERSAL)
@@ -1080,15 +1125,36 @@ def _release(txns: list[Transaction], *, approved_by: User | None = None, reason
             for txn in txns
         ),
     )
+    to_send = [payout.pk for payout in payouts if payout.state != MovementState.WAITING]
     size = settings.PAYMENTS_PAYOUT_BATCH_SIZE
-    for start in range(0, len(payouts), size):
-        enqueue("marketplace.payments.tasks.payouts_execute", [payout.pk for payout in payouts[start : start + size]])
+    for start in range(0, len(to_send), size):
+        enqueue("marketplace.payments.tasks.payouts_execute", to_send[start : start + size])
     return payouts
 
 
 def _payouts_create(txns: list[Transaction]) -> list[Payout]:
-    """One payout per release: the vendor's share, less what they owe the platform (netted here)."""
-    debts = _vendor_debts_locked({(txn.booking.vendor_id, txn.currency) for txn in txns if txn.vendor_payout_minor})
+    """One payout per release: the vendor's share, less what they owe the platform (netted here).
+
+    A payout to an organizer whose account cannot receive it (none, or payouts not
+    enabled) is created waiting, with no call to make: it is owed (vendor_payable) and
+    ``payout_accounts.payout_account_sync`` sends it once the account can receive.
+    """
+    # Organizers whose account cannot receive are locked too, with their profile read again under
+    # the lock: payout_account_sync (which locks the vendor first) then either sees this payout
+    # waiting, or has enabled the account before it is created. Nearly all vendors are not locked.
+    unable = {
+        txn.booking.vendor_id
+        for txn in txns
+        if txn.vendor_payout_minor and not payout_account_can_receive(getattr(txn.booking.vendor, "profile", None))
+    }
+    debts = _vendor_debts_locked(
+        {(txn.booking.vendor_id, txn.currency) for txn in txns if txn.vendor_payout_minor}, also_lock=unable
+    )
+    if unable:
+        profiles = {profile.vendor_id: profile for profile in VendorProfile.objects.filter(vendor_id__in=unable)}
+        for txn in txns:
+            if txn.booking.vendor_id in profiles:
+                txn.booking.vendor.profile = profiles[txn.booking.vendor_id]
     payouts = []
     for txn in txns:
         vendor, share = txn.booking.vendor, txn.vendor_payout_minor
@@ -1097,18 +1163,23 @@ def _payouts_create(txns: list[Transaction]) -> list[Payout]:
         if netted:
             debts[(vendor.pk, txn.currency)] = owed - netted
         profile = getattr(vendor, "profile", None)
+        details = {"vendor_share_minor": share, "debt_netted_minor": netted}
+        waits = share - netted > 0 and not payout_account_can_receive(profile)
+        if waits:
+            details["waited_for_account"] = payout_account_problem(profile)
         payouts.append(
             Payout(
                 kind=MovementKind.TRANSFER,
+                state=MovementState.WAITING if waits else MovementState.PENDING,
                 booking=txn.booking,
                 transaction=txn,
                 vendor=vendor,
                 amount_minor=share - netted,
                 currency=txn.currency,
                 idempotency_key=f"{txn.booking.reference}:payout",
-                destination=(profile.stripe_account_id if profile else "") or f"vendor_{vendor.pk}",
+                destination=profile.stripe_account_id if profile else "",
                 source_reference=txn.payment_reference,  # the payment that funds it (Stripe: source_transaction)
-                details={"vendor_share_minor": share, "debt_netted_minor": netted},
+                details=details,
             )
         )
     Payout.objects.bulk_create(payouts)
@@ -1128,24 +1199,68 @@ def _payouts_create(txns: list[Transaction]) -> list[Payout]:
     return payouts
 
 
-def _vendor_debts_locked(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+def _vendor_debts_locked(
+    keys: set[tuple[int, str]], *, also_lock: set[int] | frozenset[int] = frozenset()
+) -> dict[tuple[int, str], int]:
     """What each (vendor, currency) of ``keys`` owes the platform, read under the vendors' row locks.
 
     The lock makes one netting of a vendor's debt at a time; vendors who never owed
     anything (no debt line: nearly all) are not locked, so releases of their payouts
-    never wait for each other.
+    never wait for each other. ``also_lock``: more vendors to lock in the same ordered
+    statement (one lock order, so no two releases deadlock).
     """
     with_debt_lines = vendor_debts_minor(vendor_ids={vendor_id for vendor_id, _ in keys}) if keys else {}
-    if not with_debt_lines:
-        return {}
     owing = sorted({vendor_id for vendor_id, _ in with_debt_lines})
-    list(Vendor.objects.select_for_update().filter(pk__in=owing).order_by("pk"))
+    if owing or also_lock:
+        list(Vendor.objects.select_for_update().filter(pk__in={*owing, *also_lock}).order_by("pk"))
+    if not owing:
+        return {}
     return {key: total for key, total in vendor_debts_minor(vendor_ids=owing).items() if key in keys and total > 0}
 
 
 def payouts_execute(*, payout_ids: list[int]) -> list[Movement]:
-    """Transfer payouts, one gateway call each, and book them all in one transaction. Exactly one transfer each."""
+    """Transfer payouts, one gateway call each, and book them all in one transaction. Exactly one transfer each.
+
+    A payout whose organizer's account can no longer receive it (payouts disabled since
+    the release) waits for the account instead of being refused by the gateway.
+    """
+    _payouts_wait_for_account(payout_ids)
     return movement_execute_many(payout_ids)
+
+
+def _payouts_wait_for_account(payout_ids: list[int]) -> None:
+    """Park the never-tried payouts among these whose organizer's account cannot receive now.
+
+    Only a payout never sent (no attempt) is parked: one that was sent may have happened at
+    the gateway, and is finished with its own key and destination.
+    """
+    candidates = (
+        Payout.objects.filter(pk__in=payout_ids, state=MovementState.PENDING, attempts=0, amount_minor__gt=0)
+        .select_related("vendor__profile")
+        .order_by("pk")
+    )
+    parked = {
+        payout.pk: payout_account_problem(getattr(payout.vendor, "profile", None))
+        for payout in candidates
+        if not payout_account_can_receive(getattr(payout.vendor, "profile", None))
+    }
+    if not parked:
+        return
+    with unit_of_work():
+        # The vendors first (payout_account_sync's order), then their profiles as they are now.
+        vendor_ids = sorted(Payout.objects.filter(pk__in=list(parked)).values_list("vendor_id", flat=True).distinct())
+        list(Vendor.objects.select_for_update().filter(pk__in=vendor_ids).order_by("pk"))
+        profiles = {profile.vendor_id: profile for profile in VendorProfile.objects.filter(vendor_id__in=vendor_ids)}
+        locked = Payout.objects.select_for_update().filter(pk__in=list(parked), state=MovementState.PENDING, attempts=0)
+        for payout in locked:
+            profile = profiles.get(payout.vendor_id)
+            if payout_account_can_receive(profile):
+                continue
+            problem = payout_account_problem(profile)
+            payout.state = MovementState.WAITING
+            payout.details = {**payout.details, "waited_for_account": problem}
+            payout.save(update_fields=["state", "details"])
+            audit_log(actor=None, action="payout.waiting_for_account", target=payout, reason=problem)
 
 
 # --- Holds ---------------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ The handlers:
   booking's escrow while the dispute is open or was lost (``services.escrow_hold``); a
   dispute the platform won lifts it (``services.escrow_hold_lift``).
 - an organizer's bank payouts: recorded; a failed one is logged.
-- ``account.updated``: the organizer's ``VendorProfile.payouts_enabled``.
+- ``account.updated``: the organizer's payout account (``payout_accounts.payout_account_sync``:
+  payouts enabled, requirements, the pause of new bookings, the payouts that waited).
 
 An event about an object we never recorded (another system on the same Stripe account)
 is applied with a note saying so: it is not an error.
@@ -45,9 +46,9 @@ from django.utils import timezone
 from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
 from marketplace.core.jobs import enqueue
-from marketplace.vendors.models import VendorProfile
 
 from .errors import StripeEventTypeNotHandled
+from .gateways.base import AccountStatus
 from .gateways.stripe_webhooks import stripe_event_verify
 from .models import (
     CHARGEBACK_CLOSED,
@@ -62,6 +63,7 @@ from .models import (
     Transaction,
     TransactionStatus,
 )
+from .payout_accounts import payout_account_sync
 from .services import escrow_hold, escrow_hold_lift, movement_execute, movement_has_work
 
 logger = logging.getLogger(__name__)
@@ -410,32 +412,29 @@ def _bank_payout(event: StripeEvent) -> str:
     return f"Bank payout {payout.get('id')} of {amount} paid."
 
 
+def _codes(requirements: dict[str, Any], field: str) -> tuple[str, ...]:
+    listed = requirements.get(field)
+    return tuple(code for code in listed if isinstance(code, str)) if isinstance(listed, list) else ()
+
+
+def account_status_of(account: dict[str, Any]) -> AccountStatus:
+    """An ``account.updated`` event's Account object as the gateway interface reports accounts."""
+    requirements = account.get("requirements")
+    requirements = requirements if isinstance(requirements, dict) else {}
+    disabled_reason = requirements.get("disabled_reason")
+    return AccountStatus(
+        reference=account.get("id") if isinstance(account.get("id"), str) else "",
+        payouts_enabled=account.get("payouts_enabled") is True,
+        details_submitted=account.get("details_submitted") is True,
+        requirements_due=_codes(requirements, "currently_due"),
+        requirements_past_due=_codes(requirements, "past_due"),
+        disabled_reason=disabled_reason if isinstance(disabled_reason, str) else "",
+    )
+
+
 @handles("account.updated")
 def _account_updated(event: StripeEvent) -> str:
-    account = event.data_object
-    account_id = account.get("id") if isinstance(account.get("id"), str) else ""
-    profile = (
-        VendorProfile.objects.select_for_update().filter(stripe_account_id=account_id).first() if account_id else None
+    """The organizer's payout account changed: ``payout_account_sync`` applies it (an older event changes nothing)."""
+    return payout_account_sync(
+        status=account_status_of(event.data_object), as_of=event.created, source=f"Stripe event {event.stripe_id}"
     )
-    if profile is None:
-        return f"Account {account_id or '(no id)'} is not an organizer's: another system's object."
-    newer = (
-        StripeEvent.objects.filter(type=event.type, applied_at__isnull=False, created__gt=event.created)
-        .filter(payload__data__object__id=account_id)
-        .exists()
-    )
-    if newer:
-        return f"A newer account.updated for {account_id} was applied already: this older one changes nothing."
-    enabled = account.get("payouts_enabled") is True
-    if profile.payouts_enabled == enabled:
-        return f"Payouts of {account_id} stay {'enabled' if enabled else 'disabled'}."
-    profile.payouts_enabled = enabled
-    profile.save(update_fields=["payouts_enabled", "updated_at"])
-    audit_log(
-        actor=None,
-        action="vendor.payouts_enabled" if enabled else "vendor.payouts_disabled",
-        target=profile.vendor,
-        reason=f"Stripe event {event.stripe_id}",
-        data={"account": account_id},
-    )
-    return f"Payouts of {account_id} {'enabled' if enabled else 'disabled'}."

@@ -25,3 +25,12 @@ class VendorUnavailable(Conflict):
     """The organizer is not taking bookings at the moment (suspended, or no longer verified)."""
 
     code = "vendor_unavailable"
+
+
+class VendorNewBookingsPaused(Conflict):
+    """The organizer is not taking new bookings until their payout account's past-due information is provided.
+
+    Their confirmed bookings go on; the reason is in the message.
+    """
+
+    code = "vendor_new_bookings_paused"

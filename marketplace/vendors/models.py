@@ -49,6 +49,12 @@ class Vendor(TimeStampedModel):
     commission_bps = models.PositiveIntegerField(null=True, blank=True)
     # Flagged vendors' payouts always wait for an admin's approval.
     payouts_need_approval = models.BooleanField(default=False)
+    # New bookings stop, on their own, while the payout account's requirements are past due
+    # (set and cleared by payments.payout_accounts.payout_account_sync, never by an admin).
+    # A flag of its own, apart from verification: the organizer stays verified and listed,
+    # and confirmed bookings go on. Empty reason = taking new bookings.
+    new_bookings_paused_at = models.DateTimeField(null=True, blank=True)
+    new_bookings_paused_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["business_name"]
@@ -62,6 +68,11 @@ class Vendor(TimeStampedModel):
                 name="vendor_coordinates_range",
             ),
             models.CheckConstraint(condition=Q(buffer_minutes__lte=24 * 60), name="vendor_buffer_range"),
+            models.CheckConstraint(
+                condition=Q(new_bookings_paused_at__isnull=True, new_bookings_paused_reason="")
+                | (Q(new_bookings_paused_at__isnull=False) & ~Q(new_bookings_paused_reason="")),
+                name="vendor_new_bookings_pause_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,6 +81,11 @@ class Vendor(TimeStampedModel):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def new_bookings_paused(self) -> bool:
+        """Not taking new bookings until the payout account's past-due requirements are met."""
+        return self.new_bookings_paused_at is not None
 
 
 class VendorProfile(TimeStampedModel):
@@ -84,8 +100,30 @@ class VendorProfile(TimeStampedModel):
     website = models.URLField(blank=True)
     years_in_business = models.PositiveSmallIntegerField(null=True, blank=True)
     certifications = models.JSONField(default=list, blank=True, help_text="e.g. ['NAPO member', 'KonMari consultant']")
+    # The payout account at the payment gateway (a Stripe Connect Express account, or the
+    # local gateway's ``acct_local_...``) and what the gateway last said of it. Written only by
+    # payments.payout_accounts (onboarding, account.updated, the organizer's return).
     stripe_account_id = models.CharField(max_length=64, blank=True)
     payouts_enabled = models.BooleanField(default=False)
+    payout_details_submitted = models.BooleanField(default=False)
+    payout_requirements_due = models.JSONField(default=list, blank=True, help_text="Gateway codes still to provide.")
+    payout_requirements_past_due = models.JSONField(
+        default=list, blank=True, help_text="Gateway codes overdue: payouts and new bookings stop."
+    )
+    payout_disabled_reason = models.CharField(max_length=64, blank=True)
+    # When the gateway reported the state above (the event's time, or the moment we asked):
+    # an older report never overwrites a newer one.
+    payout_account_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A gateway's account pays one organizer: its reports (account.updated) find one profile.
+            models.UniqueConstraint(
+                fields=["stripe_account_id"],
+                condition=~Q(stripe_account_id=""),
+                name="vendor_profile_one_per_payout_account",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Profile of {self.vendor}"

@@ -17,6 +17,11 @@ def vendor_list_verified() -> QuerySet[Vendor]:
     return Vendor.objects.filter(verification_status=VerificationStatus.VERIFIED)
 
 
+def vendor_list_paused() -> QuerySet[Vendor]:
+    """Organizers not taking new bookings because their payout account's information is past due."""
+    return Vendor.objects.filter(new_bookings_paused_at__isnull=False).order_by("new_bookings_paused_at", "id")
+
+
 def vendor_list_pending() -> QuerySet[Vendor]:
     return Vendor.objects.filter(verification_status=VerificationStatus.PENDING).order_by("created_at")
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from marketplace.bookings.policy import takes_new_bookings
 from marketplace.bookings.selectors import service_slots
 from marketplace.bookings.services import booking_price_minor, booking_request
 from marketplace.catalog.cancellation import cancellation_terms, policy_summary, terms_lines
@@ -152,6 +153,7 @@ def service_detail(request, service_id: int, slug: str):
 
     estimate = booking_price_minor(service=service, duration_minutes=duration)
     reviews = list(review_list_for_vendor(vendor=vendor)[:5])
+    takes_bookings = takes_new_bookings(vendor)
     return render(
         request,
         "storefront/service_detail.html",
@@ -172,7 +174,8 @@ def service_detail(request, service_id: int, slug: str):
             "cancellation_lines": terms_lines(cancellation_terms(service.cancellation_policy)),
             "reviews": reviews,
             "more_services": list(service_list_for_vendor(vendor=vendor).exclude(pk=service.pk)[:3]),
-            "can_book": user.is_authenticated and user.is_customer,
+            "can_book": user.is_authenticated and user.is_customer and takes_bookings.allowed,
+            "not_taking_bookings": "" if takes_bookings else takes_bookings.refusal.message,
             "login_url": f"{reverse('account_login')}?next={request.path}",
             "signup_url": f"{reverse('account_signup')}?next={request.path}",
         },

@@ -99,6 +99,7 @@ def dashboard(request, vendor):
             "past": past,
             "paid_out": Money(earnings["paid_out_minor"], currency),
             "in_escrow": Money(earnings["in_escrow_minor"], currency),
+            "payout_waiting": Money(earnings["payout_waiting_minor"], currency),
             "rating": vendor_rating_summary(vendor=vendor),
             "cancellations": booking_cancellations_by_organizer(vendor=vendor),
             "service_count": service_list_owned(vendor=vendor).filter(is_active=True).count(),

@@ -21,7 +21,14 @@ from marketplace.availability.models import AvailabilityRule
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log_for
-from marketplace.payments.models import LedgerEntry, Transaction, TransactionStatus
+from marketplace.payments.models import (
+    LedgerEntry,
+    LocalGatewayAccount,
+    MovementState,
+    Payout,
+    Transaction,
+    TransactionStatus,
+)
 from marketplace.reviews.models import Review
 from marketplace.vendors.models import Vendor, VerificationStatus
 from storefront.management.demo.loader import read_fixtures
@@ -95,6 +102,11 @@ def test_24_verified_organizers_with_live_portfolios_hours_and_services(demo_out
         assert audit_log_for(vendor).filter(action="vendor.verified", actor__email=DEMO_EMAILS["admin"]).exists()
     hours = dict(verified.annotate(rules=Count("availability_rules")).values_list("business_name", "rules"))
     assert min(hours.values()) >= 4, hours
+    # Each set up payouts on the local gateway's onboarding page when they joined: every payout went out.
+    enabled = LocalGatewayAccount.objects.filter(payouts_enabled=True).values_list("reference", flat=True)
+    assert set(verified.values_list("profile__stripe_account_id", flat=True)) <= set(enabled)
+    assert not verified.filter(new_bookings_paused_at__isnull=False).exists()
+    assert not Payout.objects.filter(state=MovementState.WAITING).exists()
     # weekly hours vary from one organizer to another
     patterns = {
         tuple(AvailabilityRule.objects.filter(vendor=v).values_list("weekday", "start_time", "end_time"))

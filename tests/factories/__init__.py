@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from marketplace.accounts.models import Role, User
 from marketplace.availability.models import AvailabilityRule
 from marketplace.catalog.models import Category, PricingModel, Service
+from marketplace.payments.gateways.local import local_gateway_account_ready
 from marketplace.vendors.models import Vendor, VendorProfile, VerificationStatus
 
 PASSWORD = "correct-horse-battery-staple"
@@ -63,10 +64,18 @@ class VendorFactory(factory.django.DjangoModelFactory):
 
 
 class VendorProfileFactory(factory.django.DjangoModelFactory):
+    """A profile with a local payout account through onboarding (payouts enabled), so payouts go out.
+
+    ``stripe_account_id=""`` for an organizer without a payout account (their payouts wait).
+    """
+
     class Meta:
         model = VendorProfile
 
     phone = "+1 718 555 0100"
+    stripe_account_id = factory.LazyFunction(lambda: local_gateway_account_ready().reference)
+    payouts_enabled = factory.LazyAttribute(lambda profile: bool(profile.stripe_account_id))
+    payout_details_submitted = factory.LazyAttribute(lambda profile: bool(profile.stripe_account_id))
 
 
 def with_weekly_hours(vendor: Vendor, start: time = time(8, 0), end: time = time(20, 0)) -> Vendor:

@@ -57,7 +57,7 @@ EXECUTED_ENTRY = {
     MovementKind.REVERSAL: EntryKind.REVERSAL,
 }
 CASH_SIGN = {MovementKind.CHARGE: 1, MovementKind.REFUND: -1, MovementKind.TRANSFER: -1, MovementKind.REVERSAL: 1}
-OWING = (MovementState.PENDING, MovementState.FAILED)
+OWING = (MovementState.WAITING, MovementState.PENDING, MovementState.FAILED)  # payouts and refunds still owed
 
 BalanceKey = tuple[str, int | None, str]  # account, vendor id, currency
 

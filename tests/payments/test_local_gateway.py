@@ -4,7 +4,7 @@ import pytest
 
 from marketplace.core.errors import PaymentFailed
 from marketplace.core.money import Money
-from marketplace.payments.gateways.local import LocalGateway
+from marketplace.payments.gateways.local import LocalGateway, local_gateway_account_ready
 from marketplace.payments.models import LocalGatewayOperation
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +39,14 @@ def test_a_key_reused_for_a_different_amount_is_refused():
 
 
 def test_refunds_and_transfers_are_idempotent_too():
+    account = local_gateway_account_ready().reference
     gateway = LocalGateway()
     charge = _charge(gateway)
 
     refund = [gateway.refund(payment_reference=charge.reference, amount=USD_300, idempotency_key="BK-1:refund")]
     refund.append(gateway.refund(payment_reference=charge.reference, amount=USD_300, idempotency_key="BK-1:refund"))
     transfer = [
-        gateway.transfer(amount=Money(25500, "USD"), destination="acct_1", transfer_group="BK-1", idempotency_key="t")
+        gateway.transfer(amount=Money(25500, "USD"), destination=account, transfer_group="BK-1", idempotency_key="t")
         for _ in range(2)
     ]
 

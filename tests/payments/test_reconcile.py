@@ -330,3 +330,18 @@ def test_the_progress_bar_goes_to_a_terminals_stderr_only(history):
         "reconcile", "--from", (today() - timedelta(days=10)).isoformat(), "--no-progress", stdout=out, stderr=err
     )
     assert err.getvalue() == ""
+
+
+def test_a_payout_waiting_for_the_organizer_s_account_is_owed_not_a_difference(customer, make_vendor, category):
+    from marketplace.payments.models import MovementState, Payout
+    from tests.factories import ServiceFactory
+
+    newcomer = make_vendor(profile__stripe_account_id="")  # no payout account: the payout waits
+    service = ServiceFactory(vendor=newcomer, category=category, base_price_minor=30000)
+    booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+    assert Payout.objects.get(booking=booking).state == MovementState.WAITING
+
+    status, out, _ = reconcile_all("--no-progress")
+
+    assert status == 0
+    assert out.splitlines()[-1] == "Checked 1 gateway objects and 1 ledger postings: no differences."

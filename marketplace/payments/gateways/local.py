@@ -9,6 +9,13 @@ are declined, ``pm_card_threeDSecure2Required`` asks for the customer's 3-D Secu
 step, which ``local_gateway_authenticate`` plays (approved or failed). A charge made
 with ``capture=False`` is only authorised until ``capture`` or ``cancel_authorization``.
 
+Payout accounts follow Stripe Connect Express (LocalGatewayAccount): ``create_account``
+opens one with Stripe's initial requirements, ``account_link`` points at a local stand-in
+of Stripe's hosted onboarding (a page served only while PAYMENTS_GATEWAY is "local"),
+where ``local_gateway_onboarding_submit`` completes the account, or marks its
+requirements past due, and tells the marketplace as Stripe's ``account.updated`` would.
+A transfer to anything but an account with payouts enabled is refused.
+
 Tests can make any call fail (``local_gateway_faults``): ``"error"`` fails before the
 gateway acts (nothing happened), ``"timeout"`` acts and then loses the answer (it
 happened, the caller does not know), ``"decline"`` refuses for good.
@@ -20,6 +27,8 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
@@ -33,6 +42,7 @@ from marketplace.payments.errors import (
     ChargeNotCaptured,
     ChargeNotFound,
     InvalidPaymentMethod,
+    PayoutAccountNotFound,
     RefundDeclined,
     RefundExceedsCharge,
     ReversalDeclined,
@@ -41,8 +51,8 @@ from marketplace.payments.errors import (
     TransferNotFound,
 )
 
-from ..models import LocalGatewayOperation
-from .base import GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable, PaymentStatus
+from ..models import LocalGatewayAccount, LocalGatewayOperation
+from .base import AccountStatus, GatewayObject, GatewayResult, GatewayTimeout, GatewayUnavailable, PaymentStatus
 
 DECLINED_METHODS = {
     "pm_card_chargeDeclined": "Your card was declined.",
@@ -51,6 +61,14 @@ DECLINED_METHODS = {
 }
 ACCEPTED_PREFIX = "pm_"
 THREE_D_SECURE_METHODS = {"pm_card_threeDSecure2Required", "pm_card_authenticationRequired"}
+
+# What Stripe asks of a new Express account before its first payout (an account with them
+# outstanding is reported with them past due and disabled_reason "requirements.past_due").
+NEW_ACCOUNT_REQUIREMENTS = ["business_profile.url", "external_account", "individual.dob.day", "tos_acceptance.date"]
+# What the onboarding stand-in's "past due" button makes overdue: Stripe asking again later.
+PAST_DUE_REQUIREMENTS = ["individual.verification.document"]
+ONBOARDING_SALT = "payments.local_gateway.onboarding"
+ONBOARDING_LINK_SECONDS = 300  # Stripe's account links expire within minutes too
 
 Kind = LocalGatewayOperation.Kind
 Status = LocalGatewayOperation.Status
@@ -64,7 +82,7 @@ DECLINES = {
 # Upcoming outcomes per operation kind, consumed one per call: tests only (see local_gateway_faults).
 _faults: dict[str, list[str]] = {}
 FAULTS = ("error", "timeout", "decline")
-FAULT_KINDS = (*Kind.values, "capture", "cancel")
+FAULT_KINDS = (*Kind.values, "capture", "cancel", "account")
 
 
 @contextmanager
@@ -202,6 +220,14 @@ class LocalGateway:
     def transfer(self, *, amount, destination, transfer_group, idempotency_key, source_reference=""):
         if amount.minor <= 0:
             raise AmountTooSmall("Nothing to transfer.")
+        account = LocalGatewayAccount.objects.filter(reference=destination).first()
+        # Stripe refuses a transfer to an account without the transfers capability; a retry of a
+        # transfer that was made returns it, whatever became of the account since.
+        cannot_receive = account is None or not account.payouts_enabled
+        if cannot_receive and not LocalGatewayOperation.objects.filter(idempotency_key=idempotency_key).exists():
+            if account is None:
+                raise PayoutAccountNotFound(f"The payout account {destination or '(none)'} does not exist.")
+            raise TransferDeclined("The organizer's payout account cannot receive transfers yet.")
         return self._record(
             kind=Kind.TRANSFER,
             prefix="tr",
@@ -277,6 +303,44 @@ class LocalGateway:
             destination=transfer.destination,
         )
 
+    # --- Payout accounts (Stripe: Connect Express) -------------------------------------------
+
+    def create_account(self, *, email, country, idempotency_key):
+        fault = _next_fault("account")
+        if fault == "error":
+            raise GatewayUnavailable("The local gateway failed before opening the account (injected fault).")
+        try:
+            with transaction.atomic():
+                account = LocalGatewayAccount.objects.create(
+                    reference=f"acct_local_{secrets.token_hex(8)}",
+                    idempotency_key=idempotency_key,
+                    email=email,
+                    country=country or settings.STRIPE_CONNECT_COUNTRY,
+                    requirements_due=NEW_ACCOUNT_REQUIREMENTS,
+                    requirements_past_due=NEW_ACCOUNT_REQUIREMENTS,
+                    disabled_reason="requirements.past_due",
+                )
+        except IntegrityError:
+            account = LocalGatewayAccount.objects.get(idempotency_key=idempotency_key)  # a retry: the same account
+        return _account_status(account)
+
+    def account_link(self, *, account_reference, refresh_url, return_url):
+        """The local onboarding page's address, signed so only this account and these URLs can be used."""
+        from django.urls import reverse  # the stand-in page is served by the storefront, like Stripe's own site
+
+        if not LocalGatewayAccount.objects.filter(reference=account_reference).exists():
+            raise PayoutAccountNotFound(f"The payout account {account_reference} does not exist.")
+        token = signing.dumps(
+            {"account": account_reference, "refresh_url": refresh_url, "return_url": return_url}, salt=ONBOARDING_SALT
+        )
+        return settings.SITE_URL.rstrip("/") + reverse("storefront:local_gateway_onboarding", args=[token])
+
+    def account_status(self, *, account_reference):
+        account = LocalGatewayAccount.objects.filter(reference=account_reference).first()
+        if account is None:
+            raise PayoutAccountNotFound(f"The payout account {account_reference} does not exist.")
+        return _account_status(account)
+
     def _operations(self, *, created_from, created_to):
         """What moved money: a charge counts once captured (an authorisation moves nothing)."""
         return LocalGatewayOperation.objects.filter(
@@ -299,6 +363,94 @@ class LocalGateway:
 
     def count_objects(self, *, created_from, created_to):
         return self._operations(created_from=created_from, created_to=created_to).count()
+
+
+def _account_status(account: LocalGatewayAccount) -> AccountStatus:
+    return AccountStatus(
+        reference=account.reference,
+        payouts_enabled=account.payouts_enabled,
+        details_submitted=account.details_submitted,
+        requirements_due=tuple(account.requirements_due),
+        requirements_past_due=tuple(account.requirements_past_due),
+        disabled_reason=account.disabled_reason,
+    )
+
+
+def local_gateway_account_ready(*, email: str = "") -> AccountStatus:
+    """A local payout account already through onboarding, payouts enabled: for the test factories."""
+    account = LocalGatewayAccount.objects.create(
+        reference=f"acct_local_{secrets.token_hex(8)}",
+        idempotency_key=f"ready:{secrets.token_hex(12)}",
+        email=email,
+        country=settings.STRIPE_CONNECT_COUNTRY,
+        details_submitted=True,
+        payouts_enabled=True,
+    )
+    return _account_status(account)
+
+
+class OnboardingLinkInvalid(Exception):
+    """The onboarding link was tampered with, or expired (Stripe then sends the organizer to ``refresh_url``)."""
+
+    def __init__(self, message: str, refresh_url: str = "") -> None:
+        super().__init__(message)
+        self.refresh_url = refresh_url
+
+
+def local_gateway_onboarding_read(token: str) -> dict:
+    """The account and URLs an onboarding link was made for; raises OnboardingLinkInvalid."""
+    try:
+        return signing.loads(token, salt=ONBOARDING_SALT, max_age=ONBOARDING_LINK_SECONDS)
+    except signing.SignatureExpired:
+        try:
+            expired = signing.loads(token, salt=ONBOARDING_SALT)
+        except signing.BadSignature:
+            expired = {}
+        raise OnboardingLinkInvalid("This onboarding link has expired.", expired.get("refresh_url", "")) from None
+    except signing.BadSignature:
+        raise OnboardingLinkInvalid("This onboarding link is not valid.") from None
+
+
+ONBOARDING_OUTCOMES = ("submit", "past_due")
+
+
+def local_gateway_onboarding_token(url: str) -> str:
+    """The token of a local onboarding link: what the organizer's browser follows (for the demo and benchmarks)."""
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def local_gateway_onboarding_submit(token: str, *, outcome: str) -> dict:
+    """The organizer's step on the local stand-in of Stripe's hosted onboarding; returns the link's data.
+
+    ``submit``: details given, requirements met, payouts enabled. ``past_due`` (for
+    developers): the account asks for a document that is now overdue, so payouts stop,
+    as when Stripe's verification needs more later. Either way the marketplace hears of
+    it as it would from Stripe's ``account.updated``: through ``payout_account_sync``.
+    """
+    if outcome not in ONBOARDING_OUTCOMES:
+        raise ValueError(f"unknown onboarding outcome {outcome!r}")
+    link = local_gateway_onboarding_read(token)
+    with transaction.atomic():
+        account = LocalGatewayAccount.objects.select_for_update().filter(reference=link["account"]).first()
+        if account is None:
+            raise OnboardingLinkInvalid("This onboarding link is not valid.")
+        account.details_submitted = True
+        if outcome == "submit":
+            account.payouts_enabled = True
+            account.requirements_due = []
+            account.requirements_past_due = []
+            account.disabled_reason = ""
+        else:
+            account.payouts_enabled = False
+            account.requirements_due = PAST_DUE_REQUIREMENTS
+            account.requirements_past_due = PAST_DUE_REQUIREMENTS
+            account.disabled_reason = "requirements.past_due"
+        account.save()
+    # Stripe would now send account.updated; the local gateway tells the same service directly.
+    from ..payout_accounts import payout_account_sync
+
+    payout_account_sync(status=_account_status(account), as_of=account.updated_at, source="local gateway")
+    return link
 
 
 def _result(operation: LocalGatewayOperation) -> GatewayResult:

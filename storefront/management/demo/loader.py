@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.db.models import Avg, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -53,6 +54,7 @@ from marketplace.catalog.services import category_create, service_create
 from marketplace.core.audit import audit_log
 from marketplace.core.db import replaying
 from marketplace.core.money import Money
+from marketplace.payments.gateways.local import local_gateway_onboarding_submit, local_gateway_onboarding_token
 from marketplace.payments.models import (
     EntryKind,
     LedgerAccount,
@@ -62,6 +64,7 @@ from marketplace.payments.models import (
     Transaction,
     TransactionStatus,
 )
+from marketplace.payments.payout_accounts import payout_account_link
 from marketplace.payments.selectors import escrow_held, ledger_balance
 from marketplace.payments.services import escrow_release
 from marketplace.payments.tasks import escrow_release_due as escrow_release_due_job
@@ -433,6 +436,8 @@ class DemoLoader:
                 continue
             with self._at(joined + timedelta(days=1, hours=2)):
                 vendor = vendor_verify(admin=self.admin, vendor_id=vendor.pk, decision=VerificationStatus.VERIFIED)
+            with self._at(joined + timedelta(days=1, hours=4)):
+                self._payout_account(vendor)
             with self._at(joined + timedelta(days=1, hours=6)):
                 for service in entry["services"]:
                     self._service(vendor, service)
@@ -466,6 +471,16 @@ class DemoLoader:
         )
         availability_rules_replace(vendor=vendor, windows=weekly_windows(entry["hours"]))
         return vendor
+
+    def _payout_account(self, vendor: Vendor) -> None:
+        """The organizer sets up payouts on the local gateway's onboarding page, as they would on Stripe's."""
+        base = settings.SITE_URL.rstrip("/")
+        url = payout_account_link(
+            user=vendor.user,
+            refresh_url=base + reverse("storefront:vendor_payout_account_refresh"),
+            return_url=base + reverse("storefront:vendor_payout_account_return"),
+        )
+        local_gateway_onboarding_submit(local_gateway_onboarding_token(url), outcome="submit")
 
     def _longest_window(self, vendor: Vendor) -> int:
         """The longest working window in the organizer's week, in minutes."""

@@ -12,6 +12,7 @@ import pytest
 from marketplace.core.money import Money
 from marketplace.payments.errors import AmountTooSmall, CardDeclined, TransferDeclined
 from marketplace.payments.gateways.base import AccountStatus, GatewayResult, PaymentStatus
+from marketplace.payments.webhooks import account_status_of
 
 from .fake_stripe import (
     SentRequest,
@@ -357,3 +358,16 @@ def test_the_account_status_reads_its_requirements(fake_gateway, fake_stripe):
         disabled_reason="",
     )
     assert fake_stripe.sent == [SentRequest("GET", "/v1/accounts/acct_1Vendor", {}, None)]
+
+
+def test_an_account_updated_event_reads_as_the_gateway_reads_the_account(fake_gateway, fake_stripe):
+    payload = account(
+        "acct_1Vendor",
+        payouts_enabled=False,
+        details_submitted=True,
+        currently_due=["individual.verification.document"],
+        past_due=["individual.verification.document"],
+    )
+    fake_stripe.answer("GET", "/v1/accounts/acct_1Vendor", payload)
+
+    assert account_status_of(payload) == fake_gateway.account_status(account_reference="acct_1Vendor")

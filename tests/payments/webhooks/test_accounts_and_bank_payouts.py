@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from marketplace.core.models import AuditLogEntry
-from marketplace.payments.models import StripeEvent
-from marketplace.vendors.models import VendorProfile
+from marketplace.payments.models import LocalGatewayAccount, MovementState, Payout, StripeEvent
+from marketplace.vendors.models import VendorProfile, VerificationStatus
+from tests.conftest import local_slot
+from tests.factories.bookings import completed_booking
 
 from .stripe_events import T0, deliver, stripe_event
 
@@ -21,15 +25,27 @@ def profile(vendor) -> VendorProfile:
     return VendorProfile.objects.get(vendor=vendor)
 
 
-def account_updated(payouts_enabled: bool, *, created: int = T0, account_id: str = ACCOUNT) -> dict:
+def account_updated(
+    payouts_enabled: bool,
+    *,
+    created: int = T0,
+    account_id: str = ACCOUNT,
+    past_due: list[str] | None = None,
+    details_submitted: bool = True,
+) -> dict:
+    past_due = past_due or []
     account = {
         "id": account_id,
         "object": "account",
         "type": "express",
         "charges_enabled": payouts_enabled,
         "payouts_enabled": payouts_enabled,
-        "details_submitted": True,
-        "requirements": {"currently_due": [], "past_due": [], "disabled_reason": None},
+        "details_submitted": details_submitted,
+        "requirements": {
+            "currently_due": past_due,
+            "past_due": past_due,
+            "disabled_reason": "requirements.past_due" if past_due else None,
+        },
     }
     return stripe_event("account.updated", account, created=created, account=account_id)
 
@@ -57,8 +73,74 @@ def test_an_older_account_update_arriving_late_changes_nothing(profile):
     profile.refresh_from_db()
     assert profile.payouts_enabled is True
     assert StripeEvent.objects.get(stripe_id=late["id"]).note == (
-        f"A newer account.updated for {ACCOUNT} was applied already: this older one changes nothing."
+        f"A newer report of {ACCOUNT} was applied already: this older one changes nothing."
     )
+
+
+def test_requirements_past_due_pause_new_bookings_and_meeting_them_resumes_them(profile, vendor):
+    deliver(account_updated(True))
+
+    deliver(account_updated(False, created=T0 + 60, past_due=["individual.verification.document", "external_account"]))
+
+    vendor.refresh_from_db()
+    profile.refresh_from_db()
+    assert vendor.new_bookings_paused_reason == (
+        "Payout account information is past due: an identity document, a bank account for payouts."
+    )
+    assert vendor.verification_status == VerificationStatus.VERIFIED
+    assert profile.payout_requirements_past_due == ["individual.verification.document", "external_account"]
+    assert profile.payout_disabled_reason == "requirements.past_due"
+    assert profile.payout_account_synced_at == datetime.fromtimestamp(T0 + 60, tz=UTC)
+
+    deliver(account_updated(True, created=T0 + 120))
+
+    vendor.refresh_from_db()
+    assert (vendor.new_bookings_paused_at, vendor.new_bookings_paused_reason) == (None, "")
+    assert list(AuditLogEntry.objects.order_by("pk").values_list("action", flat=True)) == [
+        "vendor.payouts_enabled",
+        "vendor.payouts_disabled",
+        "vendor.new_bookings_paused",
+        "vendor.payouts_enabled",
+        "vendor.new_bookings_resumed",
+    ]
+
+
+def test_an_older_past_due_event_arriving_late_pauses_nothing(profile, vendor):
+    deliver(account_updated(True, created=T0 + 60))
+
+    deliver(account_updated(False, created=T0, past_due=["external_account"]))
+
+    vendor.refresh_from_db()
+    profile.refresh_from_db()
+    assert (vendor.new_bookings_paused, profile.payouts_enabled, profile.payout_requirements_past_due) == (
+        False,
+        True,
+        [],
+    )
+
+
+def test_an_account_not_yet_set_up_does_not_pause_new_bookings(profile, vendor):
+    deliver(account_updated(False, past_due=["external_account", "tos_acceptance.date"], details_submitted=False))
+
+    vendor.refresh_from_db()
+    assert vendor.new_bookings_paused is False
+    assert VendorProfile.objects.get(vendor=vendor).payout_requirements_due == [
+        "external_account",
+        "tos_acceptance.date",
+    ]
+
+
+def test_payouts_that_waited_go_out_when_the_account_is_enabled(profile, vendor, service, customer):
+    # Stripe's side of the account, played by the local gateway.
+    LocalGatewayAccount.objects.create(reference=ACCOUNT, idempotency_key="stripe-side", payouts_enabled=True)
+    booking = completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
+    assert Payout.objects.get(booking=booking).state == MovementState.WAITING
+
+    deliver(account_updated(True))
+
+    payout = Payout.objects.get(booking=booking)
+    assert (payout.state, payout.destination) == (MovementState.SUCCEEDED, ACCOUNT)
+    assert "1 waiting payout(s) queued." in StripeEvent.objects.get().note
 
 
 def test_an_account_that_is_no_organizer_s_is_applied_with_a_note(profile):
