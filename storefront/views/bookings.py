@@ -27,6 +27,7 @@ from marketplace.reviews.services import review_create
 
 from ..forms import TEST_PAYMENT_METHODS, CancelForm, PaymentForm, ReviewForm
 from .common import customer_required, not_found_from, paginate, show_domain_error
+from .disputes import ACCOUNT, dispute_context
 
 
 def _own_booking(request, booking_id: int):
@@ -123,6 +124,7 @@ def _detail_context(request, booking, **forms) -> dict:
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "payment_window_minutes": settings.BOOKING_PAYMENT_WINDOW_MINUTES,
+        **dispute_context(user, booking, area=ACCOUNT),
     }
 
 
