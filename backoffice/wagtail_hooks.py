@@ -9,13 +9,14 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, MANAGE, VERIFY, PlatformAdminPermissionPolicy
+from backoffice.permissions import APPROVE, MANAGE, RESOLVE, VERIFY, PlatformAdminPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
 from marketplace.accounts.tokens import api_sessions_end_for_user
 from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category
 from marketplace.core.models import AuditLogEntry
+from marketplace.disputes.models import Dispute
 from marketplace.payments.models import LedgerEntry, Transaction
 from marketplace.vendors.models import Vendor
 
@@ -24,6 +25,7 @@ register_permission_policy(Booking, PlatformAdminPermissionPolicy(Booking))
 register_permission_policy(Transaction, PlatformAdminPermissionPolicy(Transaction, actions=(APPROVE,)))
 register_permission_policy(LedgerEntry, PlatformAdminPermissionPolicy(LedgerEntry))
 register_permission_policy(AuditLogEntry, PlatformAdminPermissionPolicy(AuditLogEntry))
+register_permission_policy(Dispute, PlatformAdminPermissionPolicy(Dispute, actions=(RESOLVE,)))
 register_permission_policy(Category, PlatformAdminPermissionPolicy(Category, actions=(MANAGE,)))
 
 
