@@ -1,11 +1,16 @@
 """Disputes through the API: open (multipart), read, answer, add evidence, withdraw, download, staff's decision."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from api.models import IdempotencyRecord
+from api.uploads import UPLOAD_ROUTES, upload_limit
+from marketplace.core.text import data_size
 from marketplace.disputes.models import Dispute, Evidence
 from marketplace.disputes.services import dispute_open
 from marketplace.payments.models import Transaction
@@ -386,3 +391,16 @@ def test_an_upload_over_the_evidence_limits_is_a_413_before_it_is_read(api, work
         "code": "payload_too_large",
     }
     assert not Evidence.objects.exists()
+
+
+def test_the_nginx_example_lets_evidence_uploads_through_up_to_the_apps_limit_and_says_it_in_the_same_words():
+    nginx = (Path(django_settings.BASE_DIR) / "site" / "nginx.conf.example").read_text()
+    location = nginx.split("location ~ ^/api/v1/(bookings/[0-9]+/dispute|disputes/[0-9]+/(response|evidence))$")[1]
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", location).group(1))
+
+    assert upload_limit() <= megabytes * MB < upload_limit() + MB
+    assert f"the limit for evidence uploads is {data_size(upload_limit())}." in location
+    for path in ("bookings/12/dispute", "disputes/3/response", "disputes/3/evidence"):
+        assert re.match(r"^/api/v1/(bookings/[0-9]+/dispute|disputes/[0-9]+/(response|evidence))$", f"/api/v1/{path}")
+        assert UPLOAD_ROUTES.match(f"/api/v1/{path}")
+    assert not UPLOAD_ROUTES.match("/api/v1/disputes/3/withdraw")
