@@ -48,6 +48,8 @@ def _next_step(booking, user) -> str:
         return "Your quote is ready: pay to confirm."
     if wait == WaitingFor.ANSWER:
         return f"Paid and held in escrow. Waiting for {booking.vendor.business_name} to accept."
+    if booking.status == BookingStatus.DISPUTED:
+        return "A problem was reported: the payment is on hold until our support team decides."
     if booking.status == BookingStatus.CONFIRMED:
         if policy.can_confirm_completion(booking, user=user):
             return "Was the work done? Confirm it to release the payment."

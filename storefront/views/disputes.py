@@ -207,7 +207,7 @@ def dispute_withdraw_view(request, dispute_id: int, *, area: str):
 @require_GET
 @login_required
 def evidence_download(request, dispute_id: int, evidence_id: int):
-    """An evidence file, for the dispute's two sides only (staff download it in the back office)."""
+    """An evidence file, for the dispute's two sides (and staff, who normally use the back office); 404 otherwise."""
     try:
         evidence = evidence_get_for_user(user=request.user, dispute_id=dispute_id, evidence_id=evidence_id)
     except NotFound as error:

@@ -69,6 +69,9 @@ def test_the_customer_reports_a_problem_from_the_booking_page(browser_as, worked
     assert "Waiting for the other side&#x27;s answer" in page
     assert "Withdraw the dispute" in page
     assert "On hold (a dispute is open): nothing is paid out until it is resolved." in page
+    assert "A problem was reported: the payment is on hold until our support team decides." in page
+    listing = browser.get(reverse("storefront:booking_list")).content.decode()
+    assert "A problem was reported: the payment is on hold until our support team decides." in listing
 
 
 def test_the_organizer_reports_a_no_show_with_organizer_reasons(browser_as, worked, vendor):
