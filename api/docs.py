@@ -9,6 +9,7 @@ from marketplace.accounts import errors as _accounts  # noqa: F401  (imported fo
 from marketplace.bookings import errors as _bookings  # noqa: F401
 from marketplace.catalog import errors as _catalog  # noqa: F401
 from marketplace.core.errors import error_catalog
+from marketplace.disputes import errors as _disputes  # noqa: F401
 from marketplace.payments import errors as _payments  # noqa: F401
 from marketplace.reviews import errors as _reviews  # noqa: F401
 from marketplace.vendors import errors as _vendors  # noqa: F401

@@ -1,5 +1,8 @@
 """Idempotency-Key support for POSTs under /api/v1/ (booking, paying, releasing money).
 
+Evidence uploads (multipart, larger than the usual body limit: api.uploads) are
+fingerprinted from their parsed fields and files, never from ``request.body``.
+
 A client that retries a POST with the same Idempotency-Key gets the first
 response again instead of a second booking or charge. The key is claimed in its
 own short transaction, before the request runs; the request then runs with no
@@ -28,6 +31,7 @@ from .errors import (
 )
 from .models import IdempotencyRecord
 from .security import user_from_bearer
+from .uploads import is_multipart, is_upload_route
 
 HEADER = "Idempotency-Key"
 API_PREFIX = "/api/v1/"
@@ -45,8 +49,37 @@ def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
-    digest.update(request.body)
+    if is_upload_route(request) and is_multipart(request):
+        _digest_multipart(digest, request)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
+
+
+def _digest_multipart(digest, request: HttpRequest) -> None:
+    """An evidence upload's fingerprint, from its parsed fields and files read in chunks.
+
+    Reading ``request.body`` would hold the whole upload in memory and refuse it over
+    REQUEST_BODY_LIMIT_MB (api.uploads); the multipart body was already parsed, its files
+    streamed to temporary files. Each part is length-prefixed so no two requests collide.
+    """
+
+    def part(value: bytes) -> None:
+        digest.update(f"{len(value)}:".encode())
+        digest.update(value)
+
+    for name in sorted(request.POST):
+        for value in request.POST.getlist(name):
+            part(name.encode())
+            part(value.encode())
+    for name in sorted(request.FILES):
+        for file in request.FILES.getlist(name):
+            part(name.encode())
+            part((file.name or "").encode())
+            digest.update(f"{file.size}:".encode())
+            for chunk in file.chunks():
+                digest.update(chunk)
+            file.seek(0)
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:

@@ -29,6 +29,7 @@ VIEW = "view"
 # Custom actions: not Django permissions, only names this policy understands.
 VERIFY = "verify"
 APPROVE = "approve"
+RESOLVE = "resolve"  # decide a dispute
 MANAGE = "manage"  # add and edit records the back office owns (categories)
 RESOLVE = "resolve"  # decide a dispute
 EXPORT = "export"  # download records (the ledger as CSV)

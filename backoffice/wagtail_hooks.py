@@ -9,7 +9,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, EXPORT, MANAGE, VERIFY, StaffPermissionPolicy
+from backoffice.permissions import APPROVE, EXPORT, MANAGE, RESOLVE, VERIFY, StaffPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
 from marketplace.accounts.permissions import Perm
@@ -17,6 +17,7 @@ from marketplace.accounts.tokens import api_sessions_end_for_user
 from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category
 from marketplace.core.models import AuditLogEntry
+from marketplace.disputes.models import Dispute
 from marketplace.payments.models import LedgerEntry, Transaction
 from marketplace.vendors.models import Vendor
 
@@ -42,6 +43,10 @@ register_permission_policy(AuditLogEntry, StaffPermissionPolicy(AuditLogEntry, v
 register_permission_policy(
     Category,
     StaffPermissionPolicy(Category, view=(Perm.MANAGE_CATEGORIES,), actions={MANAGE: Perm.MANAGE_CATEGORIES}),
+)
+register_permission_policy(
+    Dispute,
+    StaffPermissionPolicy(Dispute, view=(Perm.RESOLVE_DISPUTES,), actions={RESOLVE: Perm.RESOLVE_DISPUTES}),
 )
 
 

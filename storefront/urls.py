@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import bookings, catalog, payouts, vendor_area
+from .views import bookings, catalog, disputes, payouts, vendor_area
 
 app_name = "storefront"
 
@@ -47,4 +47,40 @@ urlpatterns = [
     path("vendor/bookings/<int:booking_id>/cancel/", vendor_area.booking_cancel_view, name="vendor_booking_cancel"),
     # The local gateway's stand-in for Stripe's hosted onboarding (404 unless PAYMENTS_GATEWAY=local)
     path("local-gateway/onboarding/<str:token>/", payouts.local_gateway_onboarding, name="local_gateway_onboarding"),
+    # Disputes, from either side's booking page (file uploads: see the nginx location for these paths)
+    *[
+        route
+        for area in (disputes.ACCOUNT, disputes.VENDOR)
+        for route in (
+            path(
+                f"{area}/bookings/<int:booking_id>/dispute/",
+                disputes.dispute_open_view,
+                {"area": area},
+                name=f"{area}_dispute_open",
+            ),
+            path(
+                f"{area}/disputes/<int:dispute_id>/response/",
+                disputes.dispute_respond_view,
+                {"area": area},
+                name=f"{area}_dispute_response",
+            ),
+            path(
+                f"{area}/disputes/<int:dispute_id>/evidence/",
+                disputes.dispute_evidence_view,
+                {"area": area},
+                name=f"{area}_dispute_evidence",
+            ),
+            path(
+                f"{area}/disputes/<int:dispute_id>/withdraw/",
+                disputes.dispute_withdraw_view,
+                {"area": area},
+                name=f"{area}_dispute_withdraw",
+            ),
+        )
+    ],
+    path(
+        "disputes/<int:dispute_id>/evidence/<int:evidence_id>/",
+        disputes.evidence_download,
+        name="dispute_evidence_download",
+    ),
 ]

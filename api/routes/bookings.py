@@ -22,6 +22,7 @@ from marketplace.catalog.limits import (
     MAX_PRICE_MINOR,
     SERVICE_DURATION_MIN_MINUTES,
 )
+from marketplace.disputes.policy import can_open_dispute
 from marketplace.payments.policy import escrow_state, payment_of
 from marketplace.reviews.policy import can_review, review_of
 
@@ -110,7 +111,7 @@ class BookingOut(Schema):
     )
     actions: list[str] = Field(
         description="What you may do with this booking now: pay, quote, accept, decline, cancel, "
-        "confirm_completion, review. Every other move is refused."
+        "confirm_completion, review, dispute (POST /bookings/{id}/dispute). Every other move is refused."
     )
     reviewed: bool
     cancellation_terms: CancellationTermsOut = Field(
@@ -138,7 +139,10 @@ class BookingOut(Schema):
     @staticmethod
     def resolve_actions(obj, context) -> list[str]:
         user = context["request"].auth
-        return booking_actions(obj, user=user) + (["review"] if can_review(obj, user=user) else [])
+        # The booking policy lists the booking's own moves; reviews and disputes sit above bookings
+        # in the layers, so their verdicts are added here, where the face meets them.
+        actions = booking_actions(obj, user=user) + (["review"] if can_review(obj, user=user) else [])
+        return actions + (["dispute"] if can_open_dispute(obj, user=user) else [])
 
     @staticmethod
     def resolve_reviewed(obj) -> bool:

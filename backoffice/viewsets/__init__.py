@@ -3,6 +3,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from .audit_log import AuditLogViewSet
 from .bookings import BookingViewSet
 from .categories import CategoryViewSet
+from .disputes import DisputeViewSet
 from .ledger import BalancesViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
 from .vendors import VendorViewSet
@@ -19,6 +20,7 @@ class BackOfficeViewSetGroup(ViewSetGroup):
         VendorViewSet,
         BookingViewSet,
         PayoutViewSet,
+        DisputeViewSet,
         LedgerViewSet,
         BalancesViewSet,
         CategoryViewSet,

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "api.errors.JsonMethodNotAllowedMiddleware",
+    "api.uploads.UploadLimitMiddleware",  # before the Idempotency-Key: evidence uploads are parsed, not read whole
     "api.idempotency.IdempotencyMiddleware",
 ]
 

@@ -43,6 +43,7 @@ from ..forms import (
 )
 from ..security import stripe_js_url
 from .common import customer_required, not_found_from, paginate, show_domain_error
+from .disputes import ACCOUNT, dispute_context
 
 
 def _own_booking(request, booking_id: int):
@@ -63,6 +64,8 @@ def _next_step(booking, user) -> str:
         return "Your quote is ready: pay to confirm."
     if wait == WaitingFor.ANSWER:
         return f"Paid and held in escrow. Waiting for {booking.vendor.business_name} to accept."
+    if booking.status == BookingStatus.DISPUTED:
+        return "A problem was reported: the payment is on hold until our support team decides."
     if booking.status == BookingStatus.CONFIRMED:
         if policy.can_confirm_completion(booking, user=user):
             return "Was the work done? Confirm it to release the payment."
@@ -139,6 +142,7 @@ def _detail_context(request, booking, **forms) -> dict:
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "payment_window_minutes": settings.BOOKING_PAYMENT_WINDOW_MINUTES,
+        **dispute_context(user, booking, area=ACCOUNT),
     }
 
 

@@ -43,6 +43,7 @@ from ..forms import (
     WeeklyHoursForm,
 )
 from .common import not_found_from, paginate, show_domain_error, vendor_required
+from .disputes import VENDOR, dispute_context
 
 SERVICE_FIELDS = {"base_price_minor": "price", "category_id": "category"}
 
@@ -141,6 +142,7 @@ def booking_detail(request, vendor, booking_id: int):
             "cancel_form": CancelForm(),
             "time_zone": vendor.time_zone,
             "nav": "dashboard",
+            **dispute_context(request.user, booking, area=VENDOR),
         },
     )
 

@@ -171,10 +171,12 @@ def test_the_ledger_balances_and_no_past_booking_is_stuck_in_escrow(demo_output)
         status=TransactionStatus.HELD, booking__ends_at__lt=timezone.now()
     ).select_related("booking")
     # Only what the story intends: one booking the customer has yet to confirm, one payout
-    # waiting for an admin's approval.
+    # waiting for an admin's approval, two disputes waiting for staff's decision.
     assert sorted((t.booking.status, t.payout_needs_approval) for t in held_in_past) == [
         (BookingStatus.COMPLETED, True),
         (BookingStatus.CONFIRMED, False),
+        (BookingStatus.DISPUTED, False),
+        (BookingStatus.DISPUTED, False),
     ]
 
 
@@ -247,3 +249,22 @@ def test_a_second_run_changes_nothing(demo_output):
     assert "already loaded" in out.getvalue()
     assert DEMO_EMAILS["customer"] in out.getvalue()  # the logins are printed again
     assert (data_snapshot(), Page.objects.count(), get_image_model().objects.count()) == before
+
+
+def test_the_demo_shows_a_dispute_waiting_for_the_organizer_and_one_under_review(demo_output):
+    from marketplace.disputes.models import Dispute
+
+    disputes = {d.status: d for d in Dispute.objects.select_related("booking__vendor__user", "booking__customer")}
+
+    assert set(disputes) == {"awaiting_response", "under_review"}
+    waiting, reviewed = disputes["awaiting_response"], disputes["under_review"]
+    assert (waiting.booking.customer.email, waiting.booking.vendor.user.email) == (
+        DEMO_EMAILS["customer"],
+        DEMO_EMAILS["organizer"],
+    )
+    assert waiting.respond_by > timezone.now()
+    assert reviewed.response and reviewed.booking.vendor.user.email == DEMO_EMAILS["organizer"]
+    for dispute in (waiting, reviewed):
+        assert dispute.booking.status == BookingStatus.DISPUTED
+        assert dispute.booking.transaction.hold_reasons == ["dispute"]
+        assert [e.content_type for e in dispute.evidence.all()] == ["image/png"]

@@ -147,3 +147,19 @@ def before_and_after(seed: str) -> tuple[bytes, bytes]:
     # The same seed for the palette, so before and after share the wall colour.
     after = _scene(random.Random(f"{seed}:before"), tidy=True, caption="After")
     return before, after
+
+
+def evidence_photo() -> io.BytesIO:
+    """A small PNG standing in for a customer's photo of unfinished work (dispute evidence)."""
+    image = _gradient((188, 170, 150), (120, 104, 92))
+    draw = ImageDraw.Draw(image)
+    width, height = image.size
+    for index in range(6):
+        left = width * (0.08 + index * 0.15)
+        draw.rectangle(
+            (left, height * 0.45, left + width * 0.1, height * 0.9), fill=_shade((150, 120, 90), 1 - index / 12)
+        )
+    buffer = io.BytesIO()
+    image.resize((width // 4, height // 4)).save(buffer, format="PNG")
+    buffer.seek(0)
+    return buffer

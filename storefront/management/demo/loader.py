@@ -54,6 +54,7 @@ from marketplace.catalog.services import category_create, service_create
 from marketplace.core.audit import audit_log
 from marketplace.core.db import replaying
 from marketplace.core.money import Money
+from marketplace.disputes.services import dispute_open, dispute_respond
 from marketplace.payments.gateways.local import local_gateway_onboarding_submit, local_gateway_onboarding_token
 from marketplace.payments.models import (
     EntryKind,
@@ -136,6 +137,7 @@ class Plan:
     quote_minor: int | None = None
     reason: str = ""
     review: dict | None = None
+    dispute: dict | None = None  # the disputed_* kinds: reason, description, photo, response
 
 
 @dataclass
@@ -207,6 +209,7 @@ class DemoLoader:
         self.customer_use: Counter = Counter()
         self.booking_ids: list[int] = []
         self.intended_escrow: set[int] = set()  # past bookings whose money stays in escrow on purpose
+        self.dispute_ids: set[int] = set()
         self.images_created = 0
         self.pending_vendors = 0
 
@@ -650,6 +653,7 @@ class DemoLoader:
                     quote_minor=story.get("quote"),
                     reason=story.get("reason", ""),
                     review=story.get("review"),
+                    dispute=story.get("dispute"),
                 )
             )
         return plans
@@ -791,7 +795,30 @@ class DemoLoader:
         if plan.kind == "awaiting_confirmation":
             self.intended_escrow.add(booking.pk)
             return booking
+        if plan.kind in ("disputed_awaiting_answer", "disputed_under_review"):
+            self.intended_escrow.add(booking.pk)  # held until staff decide
+            return self._dispute(plan, booking)
         return self._complete(plan, booking)
+
+    def _dispute(self, plan: Plan, booking: Booking) -> Booking:
+        """The customer reports a problem after the work, with a photo; under review, the organizer answered."""
+        from .images import evidence_photo
+
+        story = plan.dispute or {}
+        opened_at = self._later(booking.ends_at, hours=story.get("after_hours", 18))
+        with self._at(opened_at):
+            dispute = dispute_open(
+                user=plan.customer,
+                booking_id=booking.pk,
+                reason=story["reason"],
+                description=story["description"],
+                files=[(evidence_photo(), story.get("photo", "photo.png"))],
+            )
+        self.dispute_ids.add(dispute.pk)
+        if plan.kind == "disputed_under_review":
+            with self._at(self._later(opened_at, hours=story.get("answer_after_hours", 20))):
+                dispute_respond(user=plan.vendor.user, dispute_id=dispute.pk, statement=story["response"])
+        return booking
 
     def _run_money_jobs(self) -> None:
         """What the queued release and payout jobs do, run now so the replayed history leaves no payout half done.
@@ -852,6 +879,8 @@ class DemoLoader:
                 return True  # the load released everything due itself
             if func == "marketplace.payments.tasks.payouts_execute":
                 return set(first_arg) <= demo_payouts  # the load paid them out itself
+            if func == "marketplace.notifications.tasks.send_dispute_notification":
+                return first_arg in self.dispute_ids
             return func in DEMO_JOB_FUNCS and first_arg in demo_bookings
 
         moot = [job.pk for job in OrmQ.objects.all() if moot_job(job)]
