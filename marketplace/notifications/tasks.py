@@ -202,6 +202,7 @@ def send_verification_notification(vendor_id: int, decision_entry_id: int) -> in
 PAYOUT_SUBJECTS = {
     "sent": "Payout sent: {amount} for {reference}",
     "failed": "Your payout for {reference} could not be sent",
+    "waiting": "Your payout of {amount} waits for your payout account",
 }
 
 
@@ -220,6 +221,30 @@ def send_payout_notifications(payout_ids: list[int], outcome: str) -> int:
             ),
             template="notifications/payout.txt",
             context={"payout": payout, "outcome": outcome},
-            link="/vendor/",
+            link="/vendor/payouts/" if outcome == "waiting" else "/vendor/",
         )
     return len(payouts)
+
+
+NEW_BOOKINGS_SUBJECTS = {
+    "vendor.new_bookings_paused": "You are not taking new bookings: your payout account needs information",
+    "vendor.new_bookings_resumed": "You are taking new bookings again",
+}
+
+
+def send_new_bookings_notification(vendor_id: int, entry_id: int) -> int:
+    """Tell the organizer their new bookings were paused (payout account past due) or resumed: one event each."""
+    entry = AuditLogEntry.objects.filter(pk=entry_id, action__in=list(NEW_BOOKINGS_SUBJECTS)).first()
+    vendor = Vendor.objects.select_related("user").filter(pk=vendor_id).first()
+    if entry is None or vendor is None:
+        return 0
+    notify(
+        kind=entry.action,
+        recipient=vendor.user,
+        key=f"new-bookings:{entry.pk}",
+        subject=NEW_BOOKINGS_SUBJECTS[entry.action],
+        template="notifications/new_bookings.txt",
+        context={"vendor": vendor, "paused": entry.action == "vendor.new_bookings_paused", "reason": entry.reason},
+        link="/vendor/payouts/",
+    )
+    return 1

@@ -183,19 +183,23 @@ def _new_bookings_pause_sync(vendor: Vendor, *, reason: str, source: str) -> str
         vendor.new_bookings_paused_at = vendor.new_bookings_paused_at or timezone.now()
         vendor.new_bookings_paused_reason = reason
         vendor.save(update_fields=["new_bookings_paused_at", "new_bookings_paused_reason", "updated_at"])
-        audit_log(actor=None, action="vendor.new_bookings_paused", target=vendor, reason=reason, data={"by": source})
+        entry = audit_log(
+            actor=None, action="vendor.new_bookings_paused", target=vendor, reason=reason, data={"by": source}
+        )
+        enqueue("marketplace.notifications.tasks.send_new_bookings_notification", vendor.pk, entry.pk)
         return "New bookings paused." if newly else "New bookings stay paused (reason updated)."
     if not reason and vendor.new_bookings_paused_at is not None:
         vendor.new_bookings_paused_at = None
         vendor.new_bookings_paused_reason = ""
         vendor.save(update_fields=["new_bookings_paused_at", "new_bookings_paused_reason", "updated_at"])
-        audit_log(
+        entry = audit_log(
             actor=None,
             action="vendor.new_bookings_resumed",
             target=vendor,
             reason="The payout account's past-due information was provided.",
             data={"by": source},
         )
+        enqueue("marketplace.notifications.tasks.send_new_bookings_notification", vendor.pk, entry.pk)
         return "New bookings resumed."
     return ""
 

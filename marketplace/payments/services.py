@@ -1126,6 +1126,9 @@ def _release(txns: list[Transaction], *, approved_by: User | None = None, reason
         ),
     )
     to_send = [payout.pk for payout in payouts if payout.state != MovementState.WAITING]
+    waiting = [payout.pk for payout in payouts if payout.state == MovementState.WAITING]
+    if waiting:  # the organizers hear their money waits for their payout account
+        enqueue("marketplace.notifications.tasks.send_payout_notifications", waiting, "waiting")
     size = settings.PAYMENTS_PAYOUT_BATCH_SIZE
     for start in range(0, len(to_send), size):
         enqueue("marketplace.payments.tasks.payouts_execute", to_send[start : start + size])
@@ -1261,6 +1264,7 @@ def _payouts_wait_for_account(payout_ids: list[int]) -> None:
             payout.details = {**payout.details, "waited_for_account": problem}
             payout.save(update_fields=["state", "details"])
             audit_log(actor=None, action="payout.waiting_for_account", target=payout, reason=problem)
+            enqueue("marketplace.notifications.tasks.send_payout_notifications", [payout.pk], "waiting")
 
 
 # --- Holds ---------------------------------------------------------------------------------------
