@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.policy import WaitingFor, waiting_for
+from marketplace.bookings.policy import WaitingFor, can_accept, waiting_for
 from marketplace.catalog.selectors import price_description
 from marketplace.core.money import Money
 
@@ -222,3 +222,13 @@ def public_name(user) -> str:
     if not words:
         return "A Tidy Nest customer"
     return f"{words[0]} {words[-1][0]}." if len(words) > 1 else words[0]
+
+
+@register.simple_tag
+def accept_refusal(booking, user) -> str:
+    """Why the organizer cannot accept this request now (e.g. new bookings paused), or "" when they can.
+
+    The dashboard and the booking page offer the Accept button only when the service would take it.
+    """
+    verdict = can_accept(booking, user=user)
+    return "" if verdict else verdict.refusal.message

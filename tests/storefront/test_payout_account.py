@@ -15,7 +15,7 @@ from marketplace.payments.payout_accounts import payout_account_sync
 from marketplace.vendors.models import VendorProfile, VerificationStatus
 from tests.conftest import local_slot
 from tests.factories import ServiceFactory
-from tests.factories.bookings import completed_booking
+from tests.factories.bookings import completed_booking, paid_booking
 from tests.snapshots import changed_tables, data_snapshot
 
 from .conftest import messages_of, service_url
@@ -199,3 +199,27 @@ def test_the_refresh_url_without_an_account_goes_back_to_the_payouts_page(browse
     response = browser_as(newcomer.user).get(reverse("storefront:vendor_payout_account_refresh"))
 
     assert (response.status_code, response.url) == (302, PAGE)
+
+
+def test_a_paused_organizer_is_told_why_instead_of_being_offered_accept(browser_as, customer, service):
+    service.instant_booking = False
+    service.save()
+    request = paid_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=4))
+    vendor = service.vendor
+    dashboard = browser_as(vendor.user).get("/vendor/").content.decode()
+    assert reverse("storefront:vendor_booking_accept", args=[request.pk]) in dashboard
+    payout_account_sync(
+        status=AccountStatus(
+            reference=vendor.profile.stripe_account_id,
+            payouts_enabled=False,
+            details_submitted=True,
+            requirements_past_due=("individual.dob.day",),
+        ),
+        as_of=timezone.now(),
+        source="test",
+    )
+
+    for page in ("/vendor/", f"/vendor/bookings/{request.pk}/"):
+        html = browser_as(vendor.user).get(page).content.decode()
+        assert reverse("storefront:vendor_booking_accept", args=[request.pk]) not in html, page
+        assert "Payout account information is past due: date of birth." in html, page
