@@ -172,29 +172,45 @@ def send_dispute_notification(dispute_id: int, step: str) -> int:
     return len(audiences)
 
 
-# --- Organizers' verification and payouts ----------------------------------------------------------
+# --- Organizers: their account and their payouts -------------------------------------------------------
 
-VERIFICATION_SUBJECTS = {
-    "vendor.verified": "You are verified: your services can be booked",
-    "vendor.rejected": "Your organizer profile was not accepted",
-    "vendor.suspended": "Your organizer account is suspended",
+# An audit action about an organizer -> (subject, template, where to act): one event per audit entry.
+VENDOR_EVENTS = {
+    "vendor.verified": ("You are verified: your services can be booked", "verification.txt", "/vendor/"),
+    "vendor.rejected": ("Your organizer profile was not accepted", "verification.txt", "/vendor/profile/"),
+    "vendor.suspended": ("Your organizer account is suspended", "verification.txt", "/vendor/"),
+    "vendor.new_bookings_paused": (
+        "You are not taking new bookings: your payout account needs information",
+        "new_bookings.txt",
+        "/vendor/payouts/",
+    ),
+    "vendor.new_bookings_resumed": ("You are taking new bookings again", "new_bookings.txt", "/vendor/payouts/"),
 }
 
 
-def send_verification_notification(vendor_id: int, decision_entry_id: int) -> int:
-    """Tell the organizer an admin's verification decision (one event per decision)."""
-    entry = AuditLogEntry.objects.filter(pk=decision_entry_id, action__in=list(VERIFICATION_SUBJECTS)).first()
+def send_vendor_notification(vendor_id: int, entry_id: int) -> int:
+    """Tell the organizer what happened to their account: a verification decision, new bookings paused or resumed.
+
+    One event per audit entry, so each decision or pause is told once however often the job runs.
+    """
+    entry = AuditLogEntry.objects.filter(pk=entry_id, action__in=list(VENDOR_EVENTS)).first()
     vendor = Vendor.objects.select_related("user").filter(pk=vendor_id).first()
     if entry is None or vendor is None:
         return 0
+    subject, template, link = VENDOR_EVENTS[entry.action]
     notify(
         kind=entry.action,
         recipient=vendor.user,
-        key=f"verification:{entry.pk}",
-        subject=VERIFICATION_SUBJECTS[entry.action],
-        template="notifications/verification.txt",
-        context={"vendor": vendor, "decision": entry.action, "reason": entry.reason},
-        link="/vendor/profile/" if entry.action == "vendor.rejected" else "/vendor/",
+        key=f"vendor:{entry.pk}",
+        subject=subject,
+        template=f"notifications/{template}",
+        context={
+            "vendor": vendor,
+            "decision": entry.action,
+            "paused": entry.action == "vendor.new_bookings_paused",
+            "reason": entry.reason,
+        },
+        link=link,
     )
     return 1
 
@@ -224,27 +240,3 @@ def send_payout_notifications(payout_ids: list[int], outcome: str) -> int:
             link="/vendor/payouts/" if outcome == "waiting" else "/vendor/",
         )
     return len(payouts)
-
-
-NEW_BOOKINGS_SUBJECTS = {
-    "vendor.new_bookings_paused": "You are not taking new bookings: your payout account needs information",
-    "vendor.new_bookings_resumed": "You are taking new bookings again",
-}
-
-
-def send_new_bookings_notification(vendor_id: int, entry_id: int) -> int:
-    """Tell the organizer their new bookings were paused (payout account past due) or resumed: one event each."""
-    entry = AuditLogEntry.objects.filter(pk=entry_id, action__in=list(NEW_BOOKINGS_SUBJECTS)).first()
-    vendor = Vendor.objects.select_related("user").filter(pk=vendor_id).first()
-    if entry is None or vendor is None:
-        return 0
-    notify(
-        kind=entry.action,
-        recipient=vendor.user,
-        key=f"new-bookings:{entry.pk}",
-        subject=NEW_BOOKINGS_SUBJECTS[entry.action],
-        template="notifications/new_bookings.txt",
-        context={"vendor": vendor, "paused": entry.action == "vendor.new_bookings_paused", "reason": entry.reason},
-        link="/vendor/payouts/",
-    )
-    return 1

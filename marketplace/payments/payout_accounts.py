@@ -186,7 +186,7 @@ def _new_bookings_pause_sync(vendor: Vendor, *, reason: str, source: str) -> str
         entry = audit_log(
             actor=None, action="vendor.new_bookings_paused", target=vendor, reason=reason, data={"by": source}
         )
-        enqueue("marketplace.notifications.tasks.send_new_bookings_notification", vendor.pk, entry.pk)
+        enqueue("marketplace.notifications.tasks.send_vendor_notification", vendor.pk, entry.pk)
         return "New bookings paused." if newly else "New bookings stay paused (reason updated)."
     if not reason and vendor.new_bookings_paused_at is not None:
         vendor.new_bookings_paused_at = None
@@ -199,7 +199,7 @@ def _new_bookings_pause_sync(vendor: Vendor, *, reason: str, source: str) -> str
             reason="The payout account's past-due information was provided.",
             data={"by": source},
         )
-        enqueue("marketplace.notifications.tasks.send_new_bookings_notification", vendor.pk, entry.pk)
+        enqueue("marketplace.notifications.tasks.send_vendor_notification", vendor.pk, entry.pk)
         return "New bookings resumed."
     return ""
 

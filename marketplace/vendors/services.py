@@ -186,7 +186,7 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
             data={"from": previous, "to": decision},
         )
         # One notification event per decision (the audit entry names it).
-        enqueue("marketplace.notifications.tasks.send_verification_notification", vendor.pk, decision_entry.pk)
+        enqueue("marketplace.notifications.tasks.send_vendor_notification", vendor.pk, decision_entry.pk)
         # Whether a vendor's services are found depends on the vendor's status. The catalog
         # sits above this app, so it is told through a job rather than imported.
         enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)

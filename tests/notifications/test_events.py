@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from marketplace.notifications.models import Delivery, NotificationEvent
-from marketplace.notifications.tasks import send_payout_notifications, send_verification_notification
+from marketplace.notifications.tasks import send_payout_notifications, send_vendor_notification
 from marketplace.payments.gateways.local import (
     local_gateway_faults,
     local_gateway_onboarding_submit,
@@ -46,7 +46,7 @@ def test_a_verification_job_run_twice_sends_once(make_vendor, admin_user):
     entry_id = NotificationEvent.objects.get().key.split(":")[1]
     mail.outbox.clear()
 
-    assert send_verification_notification(vendor.pk, int(entry_id)) == 1
+    assert send_vendor_notification(vendor.pk, int(entry_id)) == 1
 
     assert mail.outbox == []
     assert (NotificationEvent.objects.count(), Delivery.objects.count()) == (1, 1)
