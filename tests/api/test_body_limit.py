@@ -73,5 +73,5 @@ def test_the_openapi_document_lists_the_413_on_every_route_that_takes_a_body(cli
         if method in ("post", "put", "patch")
     }
     error_out = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-    assert len(writes) == 30  # the Stripe webhook and the payment confirmation, the payout account link, and the dispute routes (5)
+    assert len(writes) == 30  # incl. the Stripe webhook, the payment confirmation, the payout link, 5 dispute routes
     assert writes == dict.fromkeys(writes, error_out)
