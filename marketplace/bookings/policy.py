@@ -266,6 +266,11 @@ def can_confirm_completion(booking: Booking, *, user: User, now: datetime | None
         return _not_yours()
     if booking.status == BookingStatus.CONFIRMED and booking.starts_at > _now(now):
         return _refused(NotStarted("You can confirm the work once the appointment has started."))
+    if booking.status == BookingStatus.DISPUTED:
+        # Only the dispute's end completes a disputed booking (withdrawn, or decided by our support team).
+        return _refused(
+            InvalidTransition("A problem report is open for this booking: withdraw it if you are happy with the work.")
+        )
     return transition_verdict(booking, BookingStatus.COMPLETED)
 
 

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.core import mail
 
 from marketplace.accounts.errors import NotPermitted
-from marketplace.bookings.services import booking_complete_automatically
-from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.bookings.policy import booking_actions
+from marketplace.bookings.services import booking_complete_automatically, booking_confirm_completion
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money
 from marketplace.disputes.errors import (
@@ -385,3 +386,16 @@ def test_support_decides_within_the_refund_limit_and_finance_cannot_decide(worke
         staff=support, dispute_id=dispute.pk, outcome="split", refund=Money(15000, "USD"), reason="Half done"
     )
     assert (decided.outcome, decided.decided_by) == ("split", support)
+
+
+def test_a_disputed_booking_is_not_confirmed_as_done_but_the_dispute_withdrawn(worked):
+    dispute = open_dispute(worked)
+    worked.refresh_from_db()
+
+    assert "confirm_completion" not in booking_actions(worked, user=worked.customer)
+    refused_and_nothing_written(
+        lambda: booking_confirm_completion(customer=worked.customer, booking_id=worked.pk),
+        InvalidTransition,
+        "withdraw it if you are happy with the work",
+    )
+    assert Dispute.objects.get(pk=dispute.pk).status == "awaiting_response"
