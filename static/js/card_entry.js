@@ -70,7 +70,10 @@
     setBusy(true);
     showError("");
     field.value = "";
-    Promise.resolve(stripe.createPaymentMethod({ type: "card", card: card }))
+    // Inside a promise, so that even a Stripe.js that throws ends in the error line, not a stuck button.
+    new Promise(function (resolve) {
+      resolve(stripe.createPaymentMethod({ type: "card", card: card }));
+    })
       .then(function (result) {
         var method = result && result.paymentMethod;
         if (method && typeof method.id === "string" && PAYMENT_METHOD_ID.test(method.id)) {

@@ -54,6 +54,7 @@ const answers = {
   empty: async () => {},  // localstripe's stand-in: createPaymentMethod: async () => {}
   odd: () => Promise.resolve({ paymentMethod: { id: "tok_visa" } }),
   reject: () => Promise.reject(new Error("network")),
+  throw: () => { throw new Error("IntegrationError"); },
 };
 globalThis.window = {};
 if (mode !== "nostripe") {
@@ -154,7 +155,7 @@ def test_a_stripe_js_error_shows_its_message_and_posts_nothing(tmp_path):
     }
 
 
-@pytest.mark.parametrize("mode", ["empty", "odd", "reject"])
+@pytest.mark.parametrize("mode", ["empty", "odd", "reject", "throw"])
 def test_no_payment_method_from_stripe_js_posts_nothing(tmp_path, mode):
     result = _run(tmp_path, mode)
 

@@ -9,11 +9,16 @@ browser: the checkout page points at that Stripe.js, which localstripe serves an
 exposes the functions our card_entry.js calls; the Content-Security-Policy allows its
 origin; then, playing what Stripe.js's ``createPaymentMethod`` does (a PaymentMethod
 made from a card on the Stripe server), the storefront's checkout pays with its id, and
-shows the bank's message when the card is declined. Our script's own behaviour on a
-success and an error is tested with Node in tests/storefront/test_card_entry_script.py.
+shows the bank's message when the card is declined. Node (where installed) also runs our
+script on localstripe's stand-in itself, over a stub page: the card field mounts, and the
+stand-in's empty answer ends in our error line, with nothing posted. Our script's own
+behaviour on a success and an error is tested in tests/storefront/test_card_entry_script.py.
 """
 
+import json
 import re
+import shutil
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -33,6 +38,7 @@ pytestmark = [pytest.mark.django_db, localstripe_only]
 
 PUBLISHABLE_KEY = "pk_test_tidynest_0000000000000000"
 CARD_ENTRY_SCRIPT = Path(settings.BASE_DIR) / "static" / "js" / "card_entry.js"
+NODE = shutil.which("node")
 # Stripe's test card numbers, which localstripe takes raw: a Visa that pays; a card that attaches but is declined.
 VISA_NUMBER = "4242424242424242"
 DECLINED_ON_CHARGE_NUMBER = "4000000000000341"
@@ -127,3 +133,84 @@ def test_a_declined_typed_card_shows_the_banks_message_and_pays_nothing(
     assert "data-card-element" in response.content.decode()
     assert Booking.objects.get().status == "requested"
     assert not Transaction.objects.exists()
+
+
+# A stub page just big enough for localstripe's stand-in (its mount adds inputs) and our script.
+STAND_IN_HARNESS = """
+const fs = require("fs");
+const [standInPath, standInUrl, ours] = process.argv.slice(2);
+globalThis.window = globalThis;
+class Node_ {
+  constructor(tag) { this.tag = tag; this.children = []; this.parentElement = null; this.style = {}; }
+  setAttribute(name, value) { this[name] = value; }
+  appendChild(child) { child.parentElement = this; this.children.push(child); }
+  remove() {}
+  focus() {}
+  addEventListener() {}
+}
+window.Element = Node_;
+const mountPoint = new Node_("div");
+const error = { hidden: true, textContent: "" };
+const field = { value: "" };
+const button = { disabled: true, dataset: {}, innerHTML: "Pay", setAttribute() {}, removeAttribute() {} };
+const posted = [];
+let onSubmit = null;
+const form = {
+  getAttribute() { return "pk_test_1"; },
+  querySelector(selector) {
+    const parts = { "[data-card-element]": mountPoint, "[data-card-error]": error };
+    return parts[selector] || (selector === "input[name=payment_method]" ? field : null);
+  },
+  querySelectorAll() { return [button]; },
+  addEventListener(type, listener) { if (type === "submit") onSubmit = listener; },
+  submit() { posted.push(field.value); },
+};
+globalThis.document = {
+  currentScript: { src: standInUrl },
+  getElementsByTagName() { return []; },
+  createElement(tag) { return new Node_(tag); },
+  querySelector(selector) { return selector === "form[data-card-form]" ? form : null; },
+};
+console.log = () => {};  // the stand-in announces itself
+(0, eval)(fs.readFileSync(standInPath, "utf8"));
+(0, eval)(fs.readFileSync(ours, "utf8"));
+const inputs = mountPoint.children.filter((child) => child.tag === "input").map((child) => child.placeholder);
+const enabled = !button.disabled;
+const number = mountPoint.children.find((child) => child.placeholder === "number");
+number.value = "4242424242424242";
+number.oninput({ target: number });  // the stand-in's change listeners get no event
+const afterTyping = { ...error };
+onSubmit({ preventDefault() {} });
+setTimeout(() => {
+  process.stdout.write(JSON.stringify({ inputs, enabled, afterTyping, error, posted, field: field.value }) + "\\n");
+}, 0);
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs Node.js to run the scripts")
+def test_our_script_on_localstripes_stand_in_mounts_the_field_and_posts_nothing_without_a_payment_method(
+    stripe_checkout, localstripe_url, tmp_path
+):
+    stand_in_url = f"{localstripe_url}/js.stripe.com/v3/"
+    stand_in = tmp_path / "stand_in.js"
+    stand_in.write_text(_fetch(stand_in_url)[2])
+    harness = tmp_path / "harness.js"
+    harness.write_text(STAND_IN_HARNESS)
+
+    done = subprocess.run(
+        [NODE, str(harness), str(stand_in), stand_in_url, str(CARD_ENTRY_SCRIPT)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["inputs"] == ["number", "exp_month", "exp_year", "cvc", "postal_code"]  # mounted by the stand-in
+    assert result["enabled"] is True
+    assert result["afterTyping"] == {"hidden": True, "textContent": ""}
+    assert result["error"] == {
+        "hidden": False,
+        "textContent": "Your card could not be checked. Please check its details and try again.",
+    }
+    assert (result["posted"], result["field"]) == ([], "")
