@@ -7,6 +7,7 @@ form, next to the field it names.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from zoneinfo import available_timezones
 
@@ -38,6 +39,8 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import AmountField
 from marketplace.reviews.services import BODY_MAX_LENGTH as REVIEW_BODY_MAX_LENGTH
 from marketplace.reviews.services import TITLE_MAX_LENGTH as REVIEW_TITLE_MAX_LENGTH
+
+from .security import stripe_js_url
 
 
 class SignupExtraForm(forms.Form):
@@ -160,7 +163,23 @@ TEST_PAYMENT_METHODS = [
 ]
 
 
+# What Stripe.js's createPaymentMethod hands back: a PaymentMethod id (pm_ and letters, digits, underscores).
+STRIPE_PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]+")
+STRIPE_PAYMENT_METHOD_MAX_LENGTH = 255
+CARD_NEEDS_JAVASCRIPT = (
+    "Card payment needs JavaScript: your card details go straight to our payment provider, Stripe, "
+    "through its secure card field. Turn on JavaScript in your browser and reload this page."
+)
+
+
 class PaymentForm(forms.Form):
+    """The checkout's payment method: a test card with the local gateway, a card entered in Stripe Elements with Stripe.
+
+    With Stripe configured for the browser (``stripe_js_url``), our script puts the PaymentMethod
+    id Stripe.js made from the card into a hidden field; anything not shaped like one is refused
+    here, and Stripe says whether the card pays. With the local gateway only the test cards exist.
+    """
+
     payment_method = forms.ChoiceField(
         label="Payment method",
         choices=[(value, label) for value, label, _ in TEST_PAYMENT_METHODS],
@@ -170,6 +189,26 @@ class PaymentForm(forms.Form):
     )
 
     descriptions = {value: description for value, _, description in TEST_PAYMENT_METHODS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.card_entry = bool(stripe_js_url())
+        if self.card_entry:
+            self.fields["payment_method"] = forms.CharField(
+                label="Card",
+                max_length=STRIPE_PAYMENT_METHOD_MAX_LENGTH,
+                widget=forms.HiddenInput,
+                error_messages={
+                    "required": CARD_NEEDS_JAVASCRIPT,
+                    "max_length": "That card could not be read. Enter your card details again.",
+                },
+            )
+
+    def clean_payment_method(self) -> str:
+        value = self.cleaned_data["payment_method"]
+        if self.card_entry and not STRIPE_PAYMENT_METHOD_ID.fullmatch(value):
+            raise forms.ValidationError("That card could not be read. Enter your card details again.")
+        return value
 
 
 class PaymentConfirmForm(forms.Form):

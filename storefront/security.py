@@ -2,9 +2,10 @@
 
 Every storefront page runs only our own scripts (``static/js``, loaded from the site
 itself, never inline). Stripe.js is the one outside script, and only when the Stripe
-gateway is configured: the checkout's 3-D Secure step needs it, and nothing else does.
-Its origin is then allowed for scripts, frames (the bank's challenge) and connections;
-with the local gateway the policy allows no other origin at all.
+gateway is configured: the checkout's card field (Stripe Elements, in Stripe's frame) and
+its 3-D Secure step need it, and nothing else does. Its origin is then allowed for scripts,
+frames (the card field, the bank's challenge) and connections, which is what Stripe
+documents for Elements; with the local gateway the policy allows no other origin at all.
 
 The Wagtail admin (``/admin/``, the back office too), the API (its docs page) and
 Django's own error pages use inline scripts and set their own rules: the policy is

@@ -155,7 +155,7 @@ def booking_detail(request, booking_id: int):
 @customer_required
 @require_http_methods(["GET", "POST"])
 def booking_checkout(request, booking_id: int):
-    """Pay the booking's full price into escrow with one of the local gateway's test cards."""
+    """Pay the booking's full price into escrow: a card entered in Stripe Elements with Stripe, a test card locally."""
     booking = _own_booking(request, booking_id)
     verdict = policy.can_pay(booking, user=request.user)
     if not verdict:
@@ -181,13 +181,23 @@ def booking_checkout(request, booking_id: int):
         else:
             return _after_payment(request, outcome)
 
+    # With Stripe configured for the browser the customer types their card into Stripe Elements;
+    # otherwise they choose one of the local gateway's test cards (the form asks the same helper).
+    stripe_js = stripe_js_url()
     return render(
         request,
         "storefront/account/checkout.html",
         {
             "booking": booking,
             "form": form,
-            "test_cards": [
+            "card_entry": form.card_entry,
+            "stripe_js_url": stripe_js,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY if stripe_js else "",
+            # Stripe's test-mode keys start so; its test card numbers then work and no card is charged.
+            "test_mode": settings.STRIPE_PUBLISHABLE_KEY.startswith("pk_test_") if stripe_js else False,
+            "test_cards": []
+            if form.card_entry
+            else [
                 {"value": value, "label": label, "description": description, "radio": radio}
                 for (value, label, description), radio in zip(TEST_PAYMENT_METHODS, form["payment_method"], strict=True)
             ],
