@@ -12,6 +12,7 @@ from django.contrib.admin.utils import quote
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
@@ -67,7 +68,7 @@ class DisputeIndexView(BackOfficeIndexView):
                 "booking", label="Booking", accessor="booking.reference", get_url=self.get_inspect_url
             ),
             StatusTagColumn("status", label="Status", accessor="get_status_display", sort_key="status"),
-            DateColumn("respond_by", label="Answer due", sort_key="respond_by"),
+            DeadlineColumn("respond_by", label="Answer due", sort_key="respond_by"),
             Column("opened_by_side", label="Opened by", accessor="get_opened_by_side_display"),
             Column("reason", label="Reason", accessor="get_reason_display"),
             Column("customer", label="Customer", accessor="booking.customer.email"),
@@ -75,6 +76,18 @@ class DisputeIndexView(BackOfficeIndexView):
             Column("held", label="Held", accessor=held_amount),
             DateColumn("created_at", label="Opened", sort_key="created_at"),
         ]
+
+
+class DeadlineColumn(Column):
+    """A moment that may be ahead: "in 12 hours" or "2 days ago", the exact time on hover.
+
+    Wagtail's date column only counts back in time and shows a future moment as "just now".
+    """
+
+    cell_template_name = "backoffice/disputes/deadline_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        return {**super().get_cell_context_data(instance, parent_context), "now": timezone.now()}
 
 
 class DisputeInspectView(BackOfficeInspectView):

@@ -184,3 +184,12 @@ def test_an_editor_and_finance_are_refused_and_support_resolves(editor, finance,
         {"outcome": "release", "reason": "The photos show the work."},
     )
     assert Dispute.objects.get().status == "resolved"
+
+
+def test_the_queue_says_how_long_is_left_to_answer_or_how_long_ago_it_passed(admin_user, dispute):
+    html = client_for(admin_user).get(reverse("backoffice_disputes:index")).content.decode()
+    assert ">in 2\xa0days, 23\xa0hours</time>" in html or ">in 3\xa0days</time>" in html
+
+    with time_machine.travel(dispute.respond_by + timedelta(days=2)):
+        html = client_for(admin_user).get(reverse("backoffice_disputes:index")).content.decode()
+    assert ">2\xa0days ago</time>" in html
