@@ -34,9 +34,9 @@ from .base import BackOfficeIndexView, BackOfficeInspectView, BackOfficePermissi
 
 
 def held_amount(dispute: Dispute) -> str:
-    """What the escrow still holds for the booking (what a decision can split)."""
+    """What the escrow still holds for the booking (what a decision can split); nothing once paid out."""
     payment = payment_of(dispute.booking)
-    return str(payment.kept) if payment is not None else "—"
+    return str(payment.in_escrow) if payment is not None else "—"
 
 
 class DisputeFilterSet(WagtailFilterSet):
@@ -117,7 +117,7 @@ class DisputeInspectView(BackOfficeInspectView):
             booking=dispute.booking,
             payment=payment,
             escrow_state=escrow_state(payment),
-            held=payment.kept if payment is not None else None,
+            held=payment.in_escrow if payment is not None else None,
             customer_evidence=[item for item in evidence if item.side == "customer"],
             organizer_evidence=[item for item in evidence if item.side == "organizer"],
             evidence_url_name=f"{self.url_namespace}:evidence",

@@ -106,6 +106,11 @@ class Transaction(models.Model):
         """What is not refunded: the platform fee plus the vendor's share."""
         return Money(self.amount_minor - self.refunded_minor, self.currency)
 
+    @property
+    def in_escrow(self) -> Money:
+        """What escrow still holds for the booking: what is kept while held; nothing once released or refunded."""
+        return self.kept if self.status == TransactionStatus.HELD else Money(0, self.currency)
+
 
 class HoldReason(models.TextChoices):
     DISPUTE = "dispute", "A dispute is open"
