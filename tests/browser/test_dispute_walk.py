@@ -43,7 +43,7 @@ AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})
 
 pytestmark = [
     pytest.mark.skipif(os.environ.get("BROWSER_TESTS") != "1", reason="browser tests run with BROWSER_TESTS=1"),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
