@@ -1,13 +1,21 @@
 from django.urls import path
 
-from backoffice.views.payouts import PayoutApproveView, PayoutIndexView, PayoutWaitingForAccountView
+from backoffice.views.payouts import (
+    PayoutApproveView,
+    PayoutBulkApproveView,
+    PayoutBulkHoldView,
+    PayoutHoldView,
+    PayoutIndexView,
+    PayoutWaitingForAccountView,
+)
 from marketplace.payments.models import Transaction
 
 from .base import CROSS_LINKS, PAYOUTS, BackOfficeViewSet
 
 
 class PayoutViewSet(BackOfficeViewSet):
-    """Payouts that wait for an admin, and the Approve action; payouts that wait for an organizer's account.
+    """Payouts that wait for an admin, with Approve and Hold (one, or the selected ones with one reason);
+    payouts that wait for an organizer's account.
 
     A payout's details live on its booking."""
 
@@ -21,6 +29,14 @@ class PayoutViewSet(BackOfficeViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("approve/<int:pk>/", self.construct_view(PayoutApproveView), name="approve"),
+            path("hold/<int:pk>/", self.construct_view(PayoutHoldView), name="hold"),
+            # Bulk: the listing's checkboxes send the selected ids here, where the reason is asked for.
+            path(
+                "approve/",
+                PayoutBulkApproveView.as_view(index_url_name=f"{self.url_namespace}:index"),
+                name="bulk_approve",
+            ),
+            path("hold/", PayoutBulkHoldView.as_view(index_url_name=f"{self.url_namespace}:index"), name="bulk_hold"),
             path(
                 "waiting/",
                 PayoutWaitingForAccountView.as_view(

@@ -171,6 +171,12 @@ class EscrowOnHold(Conflict):
     code = "escrow_on_hold"
 
 
+class PayoutAlreadyHeld(Conflict):
+    """An admin asked to hold a payout that an admin's hold already freezes."""
+
+    code = "payout_already_held"
+
+
 class NoActiveHold(Conflict):
     """The escrow has no active hold for that reason."""
 

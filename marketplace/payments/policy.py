@@ -7,9 +7,11 @@ functions; the services that move the money decide with them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.vendors.models import Vendor, VendorProfile
@@ -74,6 +76,87 @@ def payout_approval_grounds_text(payment: Transaction) -> str:
     """Why this payout waits, in words, as decided when the work was confirmed."""
     words = [APPROVAL_GROUNDS.get(code, code) for code in payment.payout_approval_grounds]
     return ", ".join(words).capitalize() or "Flagged when the booking completed"
+
+
+# --- Risk flags beside a payout waiting for approval ------------------------------------------
+
+# An organizer verified less than this many days ago is "new".
+NEW_ORGANIZER_DAYS = 30
+# Chargebacks on any of the organizer's bookings opened within this many days are "recent".
+RECENT_CHARGEBACK_DAYS = 90
+
+
+class PayoutRisk(models.TextChoices):
+    FIRST_PAYOUT = "first_payout", "First payout"  # the organizer has never been paid out
+    NEW_ORGANIZER = "new_organizer", "New organizer"  # verified within NEW_ORGANIZER_DAYS (or not at all)
+    ABOVE_THRESHOLD = "above_threshold", "Over threshold"  # more than PAYOUT_APPROVAL_THRESHOLD_MINOR
+    OPEN_DISPUTE = "open_dispute", "Open dispute"  # the booking's escrow carries a dispute hold
+    RECENT_CHARGEBACKS = "recent_chargebacks", "Recent chargebacks"  # on any of the organizer's bookings
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    code: str
+    label: str
+    sentence: str
+
+
+def _flag(risk: PayoutRisk, sentence: str) -> RiskFlag:
+    return RiskFlag(risk.value, risk.label, sentence)
+
+
+def _days_ago(days: int) -> str:
+    return "today" if days == 0 else f"{days} day{'' if days == 1 else 's'} ago"
+
+
+def payout_risk_flags(payment: Transaction) -> list[RiskFlag]:
+    """What an admin should weigh before approving this payout, in PayoutRisk order; empty: nothing stands out.
+
+    Reads the facts ``selectors.payout_annotate_risk`` puts on the payment (the organizer's
+    earlier payouts and recent chargebacks, for a whole listing in one query) and what the
+    payment and its organizer already carry. An open dispute is the escrow's dispute hold:
+    the disputes service places it when a dispute opens and lifts it when the dispute ends,
+    so the money service knows without asking the disputes app (which sits above it).
+    """
+    vendor = payment.booking.vendor
+    now = timezone.now()
+    flags = []
+    if not payment.vendor_has_succeeded_payout:
+        flags.append(_flag(PayoutRisk.FIRST_PAYOUT, "No payout to this organizer has succeeded yet."))
+    if vendor.verified_at is None:
+        flags.append(_flag(PayoutRisk.NEW_ORGANIZER, "The organizer is not verified."))
+    elif vendor.verified_at > now - timedelta(days=NEW_ORGANIZER_DAYS):
+        days = (now - vendor.verified_at).days
+        flags.append(
+            _flag(PayoutRisk.NEW_ORGANIZER, f"Verified {_days_ago(days)}, less than {NEW_ORGANIZER_DAYS} days ago.")
+        )
+    threshold = Money(settings.PAYOUT_APPROVAL_THRESHOLD_MINOR, payment.currency)
+    if payment.kept.minor > threshold.minor:
+        flags.append(
+            _flag(PayoutRisk.ABOVE_THRESHOLD, f"{payment.kept} is above the approval threshold of {threshold}.")
+        )
+    if HoldReason.DISPUTE in payment.hold_reasons:
+        flags.append(_flag(PayoutRisk.OPEN_DISPUTE, "A dispute about this booking is open."))
+    count = payment.vendor_recent_chargebacks
+    if count:
+        chargebacks = f"{count} chargeback{'' if count == 1 else 's'}"
+        flags.append(
+            _flag(
+                PayoutRisk.RECENT_CHARGEBACKS,
+                f"{chargebacks} on this organizer's bookings in the last {RECENT_CHARGEBACK_DAYS} days.",
+            )
+        )
+    return flags
+
+
+def payout_can_be_approved(payment: Transaction) -> bool:
+    """Whether an admin's approval would release this payout now (as ``escrow_release`` checks): due, no hold."""
+    return payment.status == TransactionStatus.HELD and payment.releasable_at is not None and not payment.hold_reasons
+
+
+def payout_can_be_held(payment: Transaction) -> bool:
+    """Whether an admin can hold this payout (``payout_hold``): still in escrow, and no admin's hold on it yet."""
+    return payment.status == TransactionStatus.HELD and HoldReason.ADMIN not in payment.hold_reasons
 
 
 def payment_of(booking) -> Transaction | None:

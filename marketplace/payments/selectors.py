@@ -2,15 +2,18 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor
 
 from .models import (
+    Chargeback,
     LedgerAccount,
     LedgerEntry,
     LedgerLine,
@@ -21,6 +24,7 @@ from .models import (
     Transaction,
     TransactionStatus,
 )
+from .policy import RECENT_CHARGEBACK_DAYS
 
 
 def ledger_balance(*, account: str, currency: str, vendor: Vendor | None = None) -> int:
@@ -112,6 +116,33 @@ def payout_list_awaiting_approval() -> QuerySet[Transaction]:
         .select_related("booking__vendor", "booking__customer", "booking__service")
         .order_by("releasable_at", "id")
     )
+
+
+def payout_annotate_risk(payments: QuerySet[Transaction]) -> QuerySet[Transaction]:
+    """The facts ``policy.payout_risk_flags`` reads, added to every payment of a listing in the same query.
+
+    ``vendor_has_succeeded_payout``: a payout to the booking's organizer has succeeded before.
+    ``vendor_recent_chargebacks``: chargebacks opened on any of the organizer's bookings within
+    ``RECENT_CHARGEBACK_DAYS``.
+    """
+    since = timezone.now() - timedelta(days=RECENT_CHARGEBACK_DAYS)
+    chargebacks = (
+        Chargeback.objects.filter(booking__vendor_id=OuterRef("booking__vendor_id"), created__gte=since)
+        .order_by()
+        .values("booking__vendor_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    succeeded = Payout.objects.filter(vendor_id=OuterRef("booking__vendor_id"), state=MovementState.SUCCEEDED)
+    return payments.annotate(
+        vendor_has_succeeded_payout=Exists(succeeded),
+        vendor_recent_chargebacks=Coalesce(Subquery(chargebacks, output_field=IntegerField()), 0),
+    )
+
+
+def payout_list_awaiting_approval_with_risk() -> QuerySet[Transaction]:
+    """``payout_list_awaiting_approval`` with the facts of each payout's risk flags (see ``payout_annotate_risk``)."""
+    return payout_annotate_risk(payout_list_awaiting_approval())
 
 
 def captured_on_acceptance(*, booking_id: int) -> bool:

@@ -80,6 +80,7 @@ from .errors import (
     PaymentNotForBooking,
     PaymentNotHeld,
     PaymentProcessing,
+    PayoutAlreadyHeld,
     PayoutFailed,
     PayoutInProgress,
     PayoutNeedsApproval,
@@ -1291,6 +1292,21 @@ def escrow_hold(*, booking_id: int, reason: str, actor: User | None, note: str =
         txn.save(update_fields=["hold_reasons"])
         audit_log(actor=actor, action="escrow.held", target=txn, reason=note, data={"hold": reason.value})
     return hold
+
+
+def payout_hold(*, booking_id: int, actor: User, note: str) -> ReleaseHold:
+    """An admin holds a payout (``escrow_hold`` with the reason "admin"), saying why.
+
+    Unlike ``escrow_hold``, which is idempotent per reason for the services that hold on
+    their own, an admin asking again is refused: their reason would otherwise be kept
+    nowhere while they were told the payout was held.
+    """
+    require_permission(actor, Perm.APPROVE_PAYOUTS, to="hold payouts")
+    with unit_of_work():
+        txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
+        if HoldReason.ADMIN in txn.hold_reasons:
+            raise PayoutAlreadyHeld("This payout is already on hold by an admin.")
+        return escrow_hold(booking_id=booking_id, reason=HoldReason.ADMIN, actor=actor, note=note)
 
 
 def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: str = "") -> ReleaseHold:
