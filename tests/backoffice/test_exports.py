@@ -400,3 +400,10 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(admin_user, customer,
 
     assert many_rows > few_rows
     assert many_queries == few_queries
+
+
+def test_export_parameter_on_a_list_without_an_export_shows_the_list(admin_user):
+    response = client_for(admin_user).get(reverse("backoffice_vendors:index"), {"export": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
