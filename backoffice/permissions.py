@@ -31,8 +31,7 @@ VERIFY = "verify"
 APPROVE = "approve"
 RESOLVE = "resolve"  # decide a dispute
 MANAGE = "manage"  # add and edit records the back office owns (categories)
-RESOLVE = "resolve"  # decide a dispute
-EXPORT = "export"  # download records (the ledger as CSV)
+EXPORT = "export"  # download a list as CSV or XLSX (bookings, payouts, disputes, ledger lines)
 
 # What shows the back office's summary panel on the Wagtail dashboard.
 BACK_OFFICE_PERMISSIONS = ALL

@@ -29,11 +29,20 @@ register_permission_policy(
     ),
 )
 register_permission_policy(
-    Booking, StaffPermissionPolicy(Booking, view=(Perm.MANAGE_BOOKINGS, Perm.RESOLVE_DISPUTES, Perm.APPROVE_PAYOUTS))
+    Booking,
+    StaffPermissionPolicy(
+        Booking,
+        view=(Perm.MANAGE_BOOKINGS, Perm.RESOLVE_DISPUTES, Perm.APPROVE_PAYOUTS),
+        actions={EXPORT: Perm.EXPORT_DATA},
+    ),
 )
 register_permission_policy(
     Transaction,
-    StaffPermissionPolicy(Transaction, view=(Perm.APPROVE_PAYOUTS,), actions={APPROVE: Perm.APPROVE_PAYOUTS}),
+    StaffPermissionPolicy(
+        Transaction,
+        view=(Perm.APPROVE_PAYOUTS,),
+        actions={APPROVE: Perm.APPROVE_PAYOUTS, EXPORT: Perm.EXPORT_DATA},
+    ),
 )
 register_permission_policy(
     LedgerEntry,
@@ -46,7 +55,11 @@ register_permission_policy(
 )
 register_permission_policy(
     Dispute,
-    StaffPermissionPolicy(Dispute, view=(Perm.RESOLVE_DISPUTES,), actions={RESOLVE: Perm.RESOLVE_DISPUTES}),
+    StaffPermissionPolicy(
+        Dispute,
+        view=(Perm.RESOLVE_DISPUTES,),
+        actions={RESOLVE: Perm.RESOLVE_DISPUTES, EXPORT: Perm.EXPORT_DATA},
+    ),
 )
 
 

@@ -11,15 +11,18 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import policy_registry
 
 from backoffice.forms import ReasonForm
-from backoffice.permissions import VIEW
+from backoffice.permissions import EXPORT, VIEW
+from backoffice.spreadsheets import FORMATS
 from marketplace.core.errors import DomainError
 
 
@@ -47,7 +50,43 @@ def paginator_counting(singular: str, plural: str) -> type[WagtailPaginator]:
 
 
 class BackOfficeIndexView(BackOfficePermissionMixin, generic.IndexView):
-    """A read-only Wagtail listing: rows link to the inspect (detail) view."""
+    """A read-only Wagtail listing: rows link to the inspect (detail) view.
+
+    A listing with an export (``exportable``, set by its viewset) shows "Export CSV" and
+    "Export XLSX" to those who may export. Wagtail's own ``?export=csv`` is switched off: it
+    writes the listing's queryset from memory (XLSX in a BytesIO), asks only the "view"
+    permission, and with no ``list_export`` it wrote one blank line per row. The parameter
+    now leads to the listing's own export, which checks the ``export`` permission itself.
+    """
+
+    exportable = False
+    url_namespace = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.is_export = False
+
+    def get(self, request, *args, **kwargs):
+        wanted = request.GET.get("export")
+        if self.exportable and wanted in FORMATS:
+            return redirect(self.export_url(wanted))
+        return super().get(request, *args, **kwargs)
+
+    def export_url(self, file_format: str) -> str:
+        """The export of this listing in ``file_format``, for the period in the query (``from``, ``to``) if any."""
+        period = {name: self.request.GET[name] for name in ("from", "to") if self.request.GET.get(name)}
+        url = reverse(f"{self.url_namespace}:export_{file_format}")
+        return f"{url}?{urlencode(period)}" if period else url
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.exportable and self.user_has_permission(EXPORT):
+            buttons += [
+                HeaderButton(f"Export {file_format.upper()}", url=self.export_url(file_format), icon_name="download")
+                for file_format in FORMATS
+            ]
+        return buttons
 
     def get_base_queryset(self):
         return self.get_backoffice_queryset()

@@ -15,6 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry
 
 from backoffice.permissions import VIEW
+from backoffice.spreadsheets import FORMATS
 from backoffice.views.base import BackOfficeIndexView, BackOfficeInspectView
 
 # URL namespaces (and prefixes under /admin/backoffice/). Views link to each other through these.
@@ -52,6 +53,8 @@ def menu_item_class_for(model):
 
 class BackOfficeViewSet(ModelViewSet):
     index_view_class = BackOfficeIndexView
+    # A SpreadsheetExportView: the listing gets export.csv and export.xlsx, and buttons for those who may export.
+    export_view_class = None
     inspect_view_class = BackOfficeInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
@@ -81,11 +84,25 @@ class BackOfficeViewSet(ModelViewSet):
         # No edit view to point Wagtail's "edit this object" links at.
         pass
 
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(exportable=self.export_view_class is not None, **kwargs)
+
     def get_urlpatterns(self):
         urlpatterns = [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
         ]
+        if self.export_view_class is not None:
+            urlpatterns += [
+                path(
+                    f"export.{file_format}",
+                    self.export_view_class.as_view(
+                        index_url_name=f"{self.url_namespace}:index", file_format=file_format
+                    ),
+                    name=f"export_{file_format}",
+                )
+                for file_format in FORMATS
+            ]
         if self.inspect_view_enabled:
             urlpatterns.append(path(f"inspect/<{self.pk_path_converter}:pk>/", self.inspect_view, name="inspect"))
         return urlpatterns

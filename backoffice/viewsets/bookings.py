@@ -1,4 +1,5 @@
 from backoffice.views.bookings import BookingIndexView, BookingInspectView
+from backoffice.views.exports import BookingExportView
 from marketplace.bookings.models import Booking
 
 from .base import BOOKINGS, BackOfficeViewSet
@@ -13,3 +14,4 @@ class BookingViewSet(BackOfficeViewSet):
     menu_label = "Bookings"
     index_view_class = BookingIndexView
     inspect_view_class = BookingInspectView
+    export_view_class = BookingExportView

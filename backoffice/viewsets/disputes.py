@@ -6,6 +6,7 @@ from backoffice.views.disputes import (
     DisputeResolveView,
     EvidenceDownloadView,
 )
+from backoffice.views.exports import DisputeExportView
 from marketplace.disputes.models import Dispute
 
 from .base import BackOfficeViewSet
@@ -22,6 +23,7 @@ class DisputeViewSet(BackOfficeViewSet):
     menu_label = "Disputes"
     index_view_class = DisputeIndexView
     inspect_view_class = DisputeInspectView
+    export_view_class = DisputeExportView
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [

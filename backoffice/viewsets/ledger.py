@@ -2,12 +2,8 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from wagtail.admin.viewsets.base import ViewSet
 
-from backoffice.views.ledger import (
-    LedgerBalancesView,
-    LedgerEntryIndexView,
-    LedgerEntryInspectView,
-    LedgerExportView,
-)
+from backoffice.views.exports import LedgerExportView
+from backoffice.views.ledger import LedgerBalancesView, LedgerEntryIndexView, LedgerEntryInspectView
 from marketplace.payments.models import LedgerEntry
 
 from .base import BALANCES, CROSS_LINKS, LEDGER, BackOfficeViewSet, menu_item_class_for
@@ -22,13 +18,7 @@ class LedgerViewSet(BackOfficeViewSet):
     menu_label = "Ledger"
     index_view_class = LedgerEntryIndexView
     inspect_view_class = LedgerEntryInspectView
-
-    def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(export_url_name=f"{self.url_namespace}:export", **kwargs)
-
-    def get_urlpatterns(self):
-        export = LedgerExportView.as_view(index_url_name=f"{self.url_namespace}:index")
-        return [*super().get_urlpatterns(), path("export.csv", export, name="export")]
+    export_view_class = LedgerExportView
 
 
 class BalancesViewSet(ViewSet):

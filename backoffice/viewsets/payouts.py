@@ -1,5 +1,6 @@
 from django.urls import path
 
+from backoffice.views.exports import PayoutExportView
 from backoffice.views.payouts import (
     PayoutApproveView,
     PayoutBulkApproveView,
@@ -25,6 +26,7 @@ class PayoutViewSet(BackOfficeViewSet):
     menu_label = "Payouts"
     index_view_class = PayoutIndexView
     inspect_view_enabled = False
+    export_view_class = PayoutExportView
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [

@@ -1,5 +1,6 @@
 """Reads for bookings, always scoped to what the user may see, and the free slots left between them."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -127,3 +128,30 @@ def booking_audit_trail(*, booking: Booking) -> QuerySet[AuditLogEntry]:
     if payment is not None:
         entries = entries | audit_log_for(payment)
     return entries.select_related("actor").order_by("created_at", "id")
+
+
+BOOKING_EXPORT_COLUMNS = (
+    "reference",
+    "created_at",
+    "starts_at",
+    "status",
+    "customer__email",
+    "vendor__business_name",
+    "service__title",
+    "currency",
+    "price_minor",
+)
+
+
+def booking_rows_for_export(*, booked_from: datetime, booked_to: datetime) -> Iterator[tuple]:
+    """Every booking made in [booked_from, booked_to), oldest first, as ``BOOKING_EXPORT_COLUMNS`` tuples.
+
+    One query read in chunks (a server-side cursor on PostgreSQL): a year of bookings
+    streams out without being held in memory.
+    """
+    return (
+        Booking.objects.filter(created_at__gte=booked_from, created_at__lt=booked_to)
+        .order_by("created_at", "id")
+        .values_list(*BOOKING_EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )

@@ -7,6 +7,9 @@ revealed to them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
+
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import User
@@ -72,3 +75,30 @@ def evidence_get_for_user(*, user: User, dispute_id: int, evidence_id: int) -> E
 def dispute_audit_trail(*, dispute: Dispute) -> QuerySet[AuditLogEntry]:
     """Everything logged about the dispute, oldest first."""
     return audit_log_for(dispute).select_related("actor").order_by("created_at", "id")
+
+
+DISPUTE_EXPORT_COLUMNS = (
+    "booking__reference",
+    "created_at",
+    "status",
+    "opened_by_side",
+    "reason",
+    "booking__customer__email",
+    "booking__vendor__business_name",
+    "respond_by",
+    "outcome",
+    "currency",
+    "refunded_minor",
+    "closed_at",
+)
+
+
+def dispute_rows_for_export(*, opened_from: datetime, opened_to: datetime) -> Iterator[tuple]:
+    """Every dispute opened in [opened_from, opened_to), oldest first, as ``DISPUTE_EXPORT_COLUMNS`` tuples.
+    Read in chunks, like the ledger's lines."""
+    return (
+        Dispute.objects.filter(created_at__gte=opened_from, created_at__lt=opened_to)
+        .order_by("created_at", "id")
+        .values_list(*DISPUTE_EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )

@@ -273,3 +273,28 @@ def ledger_lines_for_export(*, posted_from: datetime, posted_to: datetime) -> It
         .values_list(*EXPORT_COLUMNS)
         .iterator(chunk_size=2000)
     )
+
+
+PAYOUT_EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "settled_at",
+    "booking__reference",
+    "booking__customer__email",
+    "vendor__business_name",
+    "state",
+    "currency",
+    "amount_minor",
+    "gateway_reference",
+)
+
+
+def payout_rows_for_export(*, released_from: datetime, released_to: datetime) -> Iterator[tuple]:
+    """Every payout (the organizer's share of a released payment) made in [released_from, released_to),
+    oldest first, as ``PAYOUT_EXPORT_COLUMNS`` tuples. Read in chunks, like the ledger's lines."""
+    return (
+        Payout.objects.filter(created_at__gte=released_from, created_at__lt=released_to)
+        .order_by("created_at", "id")
+        .values_list(*PAYOUT_EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )

@@ -16,7 +16,7 @@ from .conftest import client_for, completed_booking, messages_of
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("backoffice_ledger:export")
+URL = reverse("backoffice_ledger:export_csv")
 
 
 def everything() -> dict:
@@ -63,7 +63,7 @@ def test_the_period_is_checked(finance):
     later = {"from": (today + timedelta(days=20)).isoformat(), "to": (today + timedelta(days=21)).isoformat()}
     assert rows(client.get(URL, later)) == []
     for params, message in [
-        ({"from": "yesterday"}, "from must be a date (YYYY-MM-DD)"),
+        ({"from": "yesterday"}, "The from date must be written YYYY-MM-DD"),
         ({"from": "2026-05-02", "to": "2026-05-01"}, "The period must end after it starts"),
         ({"from": "2020-01-01", "to": "2026-01-01"}, "Export at most a year at a time."),
     ]:
