@@ -8,8 +8,8 @@ form, next to the field it names.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
-from zoneinfo import available_timezones
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.utils import timezone
@@ -37,6 +37,7 @@ from marketplace.catalog.limits import (
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import AmountField
+from marketplace.payments.policy import PAYOUT_STATE_WORDS
 from marketplace.reviews.services import BODY_MAX_LENGTH as REVIEW_BODY_MAX_LENGTH
 from marketplace.reviews.services import TITLE_MAX_LENGTH as REVIEW_TITLE_MAX_LENGTH
 
@@ -495,3 +496,37 @@ class WeeklyHoursForm(forms.Form):
                 windows.append((weekday, start, end))
         data["windows"] = windows
         return data
+
+
+# --- The organizer's earnings ------------------------------------------------------------------
+
+
+class EarningsFilterForm(forms.Form):
+    """Which payouts the earnings page and its CSV show: a state, and the days they were released on."""
+
+    state = forms.ChoiceField(
+        required=False,
+        label="State",
+        choices=[("", "Any state"), *((state.value, words) for state, words in PAYOUT_STATE_WORDS.items())],
+    )
+    released_from = forms.DateField(
+        required=False, label="Released from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    released_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("released_from"), data.get("released_to")
+        if start and end and end < start:
+            self.add_error("released_to", "The last day comes on or after the first.")
+        return data
+
+    def payout_filters(self, time_zone: str) -> dict:
+        """The selector's filters: whole days in the organizer's time zone, the last day included."""
+        zone = ZoneInfo(time_zone)
+        start, end = self.cleaned_data.get("released_from"), self.cleaned_data.get("released_to")
+        return {
+            "state": self.cleaned_data.get("state") or None,
+            "released_from": datetime.combine(start, time.min, tzinfo=zone) if start else None,
+            "released_before": datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None,
+        }

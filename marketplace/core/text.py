@@ -19,3 +19,13 @@ def data_size(size: int) -> str:
         if size >= factor:
             return f"{round(size / factor, 2):g} {unit}"
     return f"{size} bytes"
+
+
+# What a spreadsheet reads as the start of a formula when a cell begins with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """A text cell for a CSV file that a spreadsheet shows as text, never runs: a formula start gets an apostrophe."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

@@ -305,6 +305,31 @@ def payout_waiting_text(payout: Movement, profile: VendorProfile | None) -> str:
     return f"{problem} The payout goes out once the account can receive it."
 
 
+# A payout's state as the organizer reads it (the movement states a payout can be in).
+PAYOUT_STATE_WORDS = {
+    MovementState.WAITING: "Waiting for your payout account",
+    MovementState.PENDING: "On its way",
+    MovementState.SUCCEEDED: "Paid",
+    MovementState.FAILED: "Failed",
+}
+
+
+def payout_state_words(payout: Movement, profile: VendorProfile | None) -> tuple[str, str]:
+    """A payout's state in the organizer's words, and why it waits or failed (empty when neither)."""
+    words = PAYOUT_STATE_WORDS.get(payout.state, payout.get_state_display())
+    if payout.state == MovementState.WAITING:
+        return words, payout_waiting_text(payout, profile)
+    if payout.state == MovementState.FAILED:
+        return words, " ".join(part for part in (payout.last_error, "Our team follows up.") if part)
+    return words, ""
+
+
+def payout_state_text(payout: Movement, profile: VendorProfile | None) -> str:
+    """``payout_state_words`` as one line, for a file."""
+    words, why = payout_state_words(payout, profile)
+    return f"{words}: {why}" if why else words
+
+
 def payout_of(payment: Transaction | None) -> Payout | None:
     """A released payment's payout (one per release), or None."""
     if payment is None or payment.status != TransactionStatus.RELEASED:

@@ -78,11 +78,26 @@ def vendor_earnings(*, vendor: Vendor) -> dict:
     }
 
 
-def payout_list_for_vendor(*, vendor: Vendor) -> QuerySet[Payout]:
-    """An organizer's payouts, newest first, with the booking each pays for."""
-    return (
-        Payout.objects.filter(vendor=vendor).select_related("booking", "vendor__profile").order_by("-created_at", "-id")
-    )
+def payout_list_for_vendor(
+    *,
+    vendor: Vendor,
+    state: str | None = None,
+    released_from: datetime | None = None,
+    released_before: datetime | None = None,
+) -> QuerySet[Payout]:
+    """An organizer's payouts, newest first, with the booking each pays for.
+
+    Optionally only those in one ``MovementState``, and released (created) in
+    [released_from, released_before).
+    """
+    payouts = Payout.objects.filter(vendor=vendor)
+    if state:
+        payouts = payouts.filter(state=state)
+    if released_from is not None:
+        payouts = payouts.filter(created_at__gte=released_from)
+    if released_before is not None:
+        payouts = payouts.filter(created_at__lt=released_before)
+    return payouts.select_related("booking", "vendor__profile").order_by("-created_at", "-id")
 
 
 def payout_list() -> QuerySet[Payout]:

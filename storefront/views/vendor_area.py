@@ -1,4 +1,4 @@
-"""The organizer area: bookings to answer, earnings, profile, services and weekly hours."""
+"""The organizer area: bookings to answer (with each booking's money timeline), profile, services and weekly hours."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.money import Money, to_major_units
 from marketplace.payments.selectors import vendor_earnings
+from marketplace.payments.timeline import booking_money_timeline
 from marketplace.reviews.selectors import vendor_rating_summary
 from marketplace.vendors.models import VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
@@ -133,6 +134,7 @@ def booking_detail(request, vendor, booking_id: int):
             "booking": booking,
             "state": policy.waiting_for(booking) or "",
             "money": policy.money_outlook(booking, audience="vendor"),
+            "timeline": booking_money_timeline(booking=booking, audience="organizer"),
             "can_cancel": can_cancel,
             "cancellation": policy.cancellation_preview(booking, user=request.user) if can_cancel else None,
             "can_decline": policy.can_decline(booking, user=request.user),
