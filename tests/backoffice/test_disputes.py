@@ -200,12 +200,16 @@ def test_the_queue_says_who_must_act_next_and_filters_by_side_and_reason(admin_u
     html = client.get(reverse("backoffice_disputes:index")).content.decode()
     assert "The organizer, to answer" in html
 
-    assert dispute.booking.reference in client.get(
-        reverse("backoffice_disputes:index"), {"opened_by_side": "customer", "reason": dispute.reason}
-    ).content.decode()
-    assert dispute.booking.reference not in client.get(
-        reverse("backoffice_disputes:index"), {"opened_by_side": "organizer"}
-    ).content.decode()
+    assert (
+        dispute.booking.reference
+        in client.get(
+            reverse("backoffice_disputes:index"), {"opened_by_side": "customer", "reason": dispute.reason}
+        ).content.decode()
+    )
+    assert (
+        dispute.booking.reference
+        not in client.get(reverse("backoffice_disputes:index"), {"opened_by_side": "organizer"}).content.decode()
+    )
 
     dispute_respond(user=dispute.booking.vendor.user, dispute_id=dispute.pk, statement="Done as agreed.")
     page = client.get(reverse("backoffice_disputes:inspect", args=[dispute.pk])).content.decode()
