@@ -12,6 +12,7 @@ from wagtail.permissions import policy_registry
 
 from backoffice.permissions import APPROVE
 from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.policy import status_label
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
 from marketplace.payments.models import Transaction
 from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
@@ -56,7 +57,12 @@ class BookingIndexView(BackOfficeIndexView):
             Column("vendor", label="Vendor", accessor="vendor.business_name", sort_key="vendor__business_name"),
             Column("service", label="Service", accessor="service.title"),
             Column("starts_at", label="Appointment", sort_key="starts_at"),
-            StatusTagColumn("status", label="Status", accessor="get_status_display", sort_key="status"),
+            StatusTagColumn(
+                "status",
+                label="Status",
+                accessor=lambda booking: status_label(booking, audience="staff"),
+                sort_key="status",
+            ),
             Column("price", label="Price", accessor=price_display, sort_key="price_minor"),
             Column("payment", label="Payment", accessor=payment_status),
         ]

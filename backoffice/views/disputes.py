@@ -25,7 +25,8 @@ from marketplace.bookings.selectors import booking_audit_trail
 from marketplace.core.forms import AmountField
 from marketplace.core.money import Money
 from marketplace.disputes.downloads import evidence_response
-from marketplace.disputes.models import Dispute, DisputeStatus, Evidence, Outcome
+from marketplace.disputes.models import Dispute, DisputeReason, DisputeStatus, Evidence, Outcome, Side
+from marketplace.disputes.policy import next_to_act
 from marketplace.disputes.selectors import dispute_audit_trail, dispute_queue
 from marketplace.disputes.services import dispute_resolve
 from marketplace.payments.policy import escrow_state, payment_of
@@ -41,6 +42,8 @@ def held_amount(dispute: Dispute) -> str:
 
 class DisputeFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label="Status", choices=DisputeStatus.choices, empty_label="All")
+    opened_by_side = django_filters.ChoiceFilter(label="Opened by", choices=Side.choices, empty_label="Either side")
+    reason = django_filters.ChoiceFilter(label="Reason", choices=DisputeReason.choices, empty_label="Any reason")
 
     class Meta:
         model = Dispute
@@ -68,6 +71,7 @@ class DisputeIndexView(BackOfficeIndexView):
                 "booking", label="Booking", accessor="booking.reference", get_url=self.get_inspect_url
             ),
             StatusTagColumn("status", label="Status", accessor="get_status_display", sort_key="status"),
+            Column("next_to_act", label="Next to act", accessor=next_to_act),
             DeadlineColumn("respond_by", label="Answer due", sort_key="respond_by"),
             Column("opened_by_side", label="Opened by", accessor="get_opened_by_side_display"),
             Column("reason", label="Reason", accessor="get_reason_display"),
@@ -118,6 +122,7 @@ class DisputeInspectView(BackOfficeInspectView):
             payment=payment,
             escrow_state=escrow_state(payment),
             held=payment.in_escrow if payment is not None else None,
+            next_to_act=next_to_act(dispute),
             customer_evidence=[item for item in evidence if item.side == "customer"],
             organizer_evidence=[item for item in evidence if item.side == "organizer"],
             evidence_url_name=f"{self.url_namespace}:evidence",

@@ -132,6 +132,24 @@ def waiting_for(booking: Booking) -> WaitingFor | None:
 ORGANIZER_MOVES = frozenset({WaitingFor.QUOTE, WaitingFor.ANSWER})
 
 
+# What an open request waits for, as each audience reads it: (organizer, customer, staff).
+WAITING_LABELS = {
+    WaitingFor.QUOTE: ("Needs a quote", "Awaiting quote", "Awaiting the vendor's quote"),
+    WaitingFor.QUOTE_PAYMENT: ("Quote sent", "Quote received", "Quoted, awaiting payment"),
+    WaitingFor.PAYMENT: ("Awaiting payment", "Awaiting payment", "Awaiting payment"),
+    WaitingFor.ANSWER: ("Needs your answer", "Awaiting organizer", "Paid, awaiting the vendor's answer"),
+}
+AUDIENCES = ("vendor", "customer", "staff")
+
+
+def status_label(booking: Booking, *, audience: str = "customer") -> str:
+    """The booking's status in words; an open request says what it waits for, to whoever is looking."""
+    wait = waiting_for(booking)
+    if wait is None:
+        return booking.get_status_display()
+    return WAITING_LABELS[wait][AUDIENCES.index(audience)]
+
+
 def confirms_on_payment(booking: Booking) -> bool:
     """Paying confirms the booking at once (an instant service, or a quote the organizer priced)."""
     return booking.service.instant_booking or booking.quoted_at is not None

@@ -142,3 +142,12 @@ def can_withdraw(dispute: Dispute, *, user: User) -> Verdict:
 def reminder_due_at(dispute: Dispute) -> datetime:
     """When the side that has not answered is reminded (once)."""
     return dispute.respond_by - timedelta(hours=settings.DISPUTE_REMINDER_HOURS)
+
+
+def next_to_act(dispute: Dispute) -> str:
+    """Who the dispute waits for, in words: the side that has not answered, our support team, or nobody."""
+    if dispute.status == DisputeStatus.AWAITING_RESPONSE:
+        return f"The {Side(dispute.responding_side).label.lower()}, to answer"
+    if dispute.status == DisputeStatus.UNDER_REVIEW:
+        return "Support, to decide"
+    return "Nobody: it is closed"

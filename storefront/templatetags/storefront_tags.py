@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.policy import WaitingFor, can_accept, waiting_for
+from marketplace.bookings.policy import can_accept, status_label
 from marketplace.catalog.selectors import price_description
 from marketplace.core.money import Money
 
@@ -141,22 +141,10 @@ STATUS_TONES = {
 
 
 # How a badge names what an open request waits for: (to the organizer, to the customer).
-WAITING_LABELS = {
-    WaitingFor.QUOTE: ("Needs a quote", "Awaiting quote"),
-    WaitingFor.QUOTE_PAYMENT: ("Quote sent", "Quote received"),
-    WaitingFor.PAYMENT: ("Awaiting payment", "Awaiting payment"),
-    WaitingFor.ANSWER: ("Needs your answer", "Awaiting organizer"),
-}
-
-
 @register.simple_tag
 def status_badge(booking, audience: str = "customer"):
     """The booking's status as a coloured badge; open requests say what they wait for, to whom is looking."""
-    label = booking.get_status_display()
-    wait = waiting_for(booking)
-    if wait is not None:
-        for_vendor, for_customer = WAITING_LABELS[wait]
-        label = for_vendor if audience == "vendor" else for_customer
+    label = status_label(booking, audience=audience)
     return format_html('<span class="badge badge--{}">{}</span>', STATUS_TONES.get(booking.status, "neutral"), label)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from marketplace.bookings.models import BookingStatus
-from marketplace.bookings.services import booking_cancel, booking_request
+from marketplace.bookings.services import booking_cancel, booking_quote, booking_request
 from tests.conftest import local_slot
 from tests.factories import CustomerFactory
 
@@ -121,3 +121,19 @@ def test_a_cancelled_booking_says_who_cancelled_it(admin_client, customer, servi
     response = admin_client.get(reverse("backoffice_bookings:inspect", args=[booking.pk]))
 
     assert "<dt>Cancelled by</dt><dd>The organizer</dd>" in response.content.decode()
+
+
+def test_a_quoted_request_reads_as_quoted_and_its_audit_trail_in_words_and_money(admin_client, customer, quote_service):
+    request = booking_request(
+        customer=customer, service_id=quote_service.pk, starts_at=local_slot(days_ahead=5), address="1 Elm St"
+    )
+    booking_quote(vendor_user=quote_service.vendor.user, booking_id=request.pk, price_minor=145000)
+
+    detail = admin_client.get(reverse("backoffice_bookings:inspect", args=[request.pk])).content.decode()
+    listing = admin_client.get(reverse("backoffice_bookings:index")).content.decode()
+
+    assert "Quoted, awaiting payment" in detail
+    assert "Quoted, awaiting payment" in listing
+    assert "price: $1,450.00" in detail
+    assert "price_minor" not in detail and "145000" not in detail
+    assert "Booking quoted" in detail

@@ -193,3 +193,25 @@ def test_the_queue_says_how_long_is_left_to_answer_or_how_long_ago_it_passed(adm
     with time_machine.travel(dispute.respond_by + timedelta(days=2)):
         html = client_for(admin_user).get(reverse("backoffice_disputes:index")).content.decode()
     assert ">2\xa0days ago</time>" in html
+
+
+def test_the_queue_says_who_must_act_next_and_filters_by_side_and_reason(admin_user, dispute):
+    client = client_for(admin_user)
+    html = client.get(reverse("backoffice_disputes:index")).content.decode()
+    assert "The organizer, to answer" in html
+
+    assert (
+        dispute.booking.reference
+        in client.get(
+            reverse("backoffice_disputes:index"), {"opened_by_side": "customer", "reason": dispute.reason}
+        ).content.decode()
+    )
+    assert (
+        dispute.booking.reference
+        not in client.get(reverse("backoffice_disputes:index"), {"opened_by_side": "organizer"}).content.decode()
+    )
+
+    dispute_respond(user=dispute.booking.vendor.user, dispute_id=dispute.pk, statement="Done as agreed.")
+    page = client.get(reverse("backoffice_disputes:inspect", args=[dispute.pk])).content.decode()
+    assert "Support, to decide" in page
+    assert 'class="backoffice-sides"' in page
