@@ -25,13 +25,12 @@ from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from marketplace.core.text import spreadsheet_safe
+
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
@@ -43,8 +42,7 @@ def neutralise(value):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, int | float | Decimal):
         return value
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return spreadsheet_safe(value)
 
 
 class _Echo:

@@ -13,6 +13,7 @@ from wagtail.permissions import policy_registry
 from backoffice.permissions import APPROVE
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.policy import status_label
+from marketplace.payments.timeline import booking_money_timeline
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
 from marketplace.payments.models import Transaction
 from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
@@ -96,6 +97,7 @@ class BookingInspectView(BackOfficeInspectView):
             escrow_state=state,
             approval_grounds=payout_approval_grounds_text(payment) if payment and payment.payout_needs_approval else "",
             ledger_entries=ledger_entries_for_transaction(transaction=payment) if payment else [],
+            money_timeline=booking_money_timeline(booking=booking, audience="staff"),
             audit_trail=booking_audit_trail(booking=booking),
             vendor_url=reverse(self.vendor_inspect_url_name, args=(quote(booking.vendor_id),))
             if self.vendor_inspect_url_name

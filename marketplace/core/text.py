@@ -21,7 +21,7 @@ def data_size(size: int) -> str:
     return f"{size} bytes"
 
 
-# What a spreadsheet reads as the start of a formula when a cell begins with it.
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.services import booking_cancel, booking_quote, booking_request
+from marketplace.payments.services import escrow_release
 from tests.conftest import local_slot
 from tests.factories import CustomerFactory
 
@@ -137,3 +138,13 @@ def test_a_quoted_request_reads_as_quoted_and_its_audit_trail_in_words_and_money
     assert "price: $1,450.00" in detail
     assert "price_minor" not in detail and "145000" not in detail
     assert "Booking quoted" in detail
+
+
+def test_the_booking_page_tells_the_money_s_story_for_staff(admin_client, awaiting_payout, admin_user):
+    escrow_release(booking_id=awaiting_payout.pk, approved_by=admin_user, reason="Photos checked")
+
+    html = admin_client.get(reverse("backoffice_bookings:inspect", args=[awaiting_payout.pk])).content.decode()
+
+    assert "Money timeline" in html
+    for code in ("paid", "released", "payout_sent"):
+        assert f'data-event="{code}"' in html, code
