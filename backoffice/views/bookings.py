@@ -13,11 +13,11 @@ from wagtail.permissions import policy_registry
 from backoffice.permissions import APPROVE
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.policy import status_label
-from marketplace.payments.timeline import booking_money_timeline
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
 from marketplace.payments.models import Transaction
 from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
 from marketplace.payments.selectors import ledger_entries_for_transaction
+from marketplace.payments.timeline import booking_money_timeline
 
 from .base import BackOfficeIndexView, BackOfficeInspectView
 
