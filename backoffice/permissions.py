@@ -30,6 +30,8 @@ VIEW = "view"
 VERIFY = "verify"
 APPROVE = "approve"
 RESOLVE = "resolve"  # decide a dispute
+CANCEL = "cancel"  # call a booking off
+REFUND = "refund"  # give money back
 MANAGE = "manage"  # add and edit records the back office owns (categories)
 EXPORT = "export"  # download a list as CSV or XLSX (bookings, payouts, disputes, ledger lines)
 
@@ -60,7 +62,7 @@ def _permission_ids(condition: Q):
 class StaffPermissionPolicy(BasePermissionPolicy):
     """ "view" for holders of any of ``view``; each custom action for holders of its own permission."""
 
-    def __init__(self, model, *, view: tuple[str, ...], actions: dict[str, str] | None = None):
+    def __init__(self, model, *, view: tuple[str, ...], actions: dict[str, str | tuple[str, ...]] | None = None):
         super().__init__(model)
         self.view = tuple(view)
         self.actions = dict(actions or {})
@@ -68,8 +70,9 @@ class StaffPermissionPolicy(BasePermissionPolicy):
     def _perms_for(self, action: str) -> tuple[str, ...]:
         if action == VIEW:
             return self.view
-        if action in self.actions:
-            return (self.actions[action],)
+        if action in self.actions:  # one permission, or any of several (refund: up to a limit, or any amount)
+            perms = self.actions[action]
+            return perms if isinstance(perms, tuple) else (perms,)
         return ()
 
     def user_has_permission(self, user, action: str) -> bool:

@@ -9,7 +9,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, EXPORT, MANAGE, RESOLVE, VERIFY, StaffPermissionPolicy
+from backoffice.permissions import APPROVE, CANCEL, EXPORT, MANAGE, REFUND, RESOLVE, VERIFY, StaffPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
 from marketplace.accounts.permissions import Perm
@@ -33,7 +33,11 @@ register_permission_policy(
     StaffPermissionPolicy(
         Booking,
         view=(Perm.MANAGE_BOOKINGS, Perm.RESOLVE_DISPUTES, Perm.APPROVE_PAYOUTS),
-        actions={EXPORT: Perm.EXPORT_DATA},
+        actions={
+            EXPORT: Perm.EXPORT_DATA,
+            CANCEL: Perm.MANAGE_BOOKINGS,
+            REFUND: (Perm.REFUND_PAYMENTS, Perm.REFUND_UP_TO_LIMIT),
+        },
     ),
 )
 register_permission_policy(

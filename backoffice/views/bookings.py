@@ -1,8 +1,9 @@
-"""Bookings, read-only: the listing and one booking with its payment and audit trail."""
+"""Bookings: the listing, one booking with its money and audit trail, and staff's cancel and refund."""
 
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -10,16 +11,21 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.permissions import policy_registry
 
-from backoffice.permissions import APPROVE
+from backoffice.forms import ReasonForm
+from backoffice.permissions import APPROVE, CANCEL, REFUND
 from marketplace.bookings.models import Booking, BookingStatus
-from marketplace.bookings.policy import status_label
+from marketplace.bookings.policy import can_cancel, status_label
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
-from marketplace.payments.models import Transaction
+from marketplace.bookings.services import booking_cancel
+from marketplace.core.forms import AmountField
+from marketplace.core.money import Money, to_minor_units
+from marketplace.payments.models import Transaction, TransactionStatus
 from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
 from marketplace.payments.selectors import ledger_entries_for_transaction
+from marketplace.payments.services import escrow_refund_by_admin
 from marketplace.payments.timeline import booking_money_timeline
 
-from .base import BackOfficeIndexView, BackOfficeInspectView
+from .base import BackOfficeIndexView, BackOfficeInspectView, ReasonActionView
 
 
 def payment_status(booking: Booking) -> str:
@@ -34,6 +40,18 @@ def price_display(booking: Booking) -> str:
 class BookingFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label="Status", choices=BookingStatus.choices, empty_label="All")
     starts_at = django_filters.DateFromToRangeFilter(label="Appointment date", widget=DateRangePickerWidget)
+    customer = django_filters.CharFilter(label="Customer email", field_name="customer__email", lookup_expr="icontains")
+    vendor = django_filters.CharFilter(label="Vendor", field_name="vendor__business_name", lookup_expr="icontains")
+    price_min = django_filters.NumberFilter(label="Price from", method="filter_price")
+    price_max = django_filters.NumberFilter(label="Price up to", method="filter_price")
+
+    def filter_price(self, queryset, name, value):
+        """A bound typed in the marketplace currency's unit (150 dollars); prices are kept in minor units."""
+        try:
+            minor = to_minor_units(value, settings.MARKETPLACE_CURRENCY)
+        except ValueError:
+            return queryset.none()  # more decimals than the currency has: nothing costs that
+        return queryset.filter(**{"price_minor__gte" if name == "price_min" else "price_minor__lte": minor})
 
     class Meta:
         model = Booking
@@ -76,6 +94,8 @@ class BookingInspectView(BackOfficeInspectView):
     template_name = "backoffice/bookings/inspect.html"
     vendor_inspect_url_name = None
     payout_approve_url_name = None
+    cancel_url_name = None
+    refund_url_name = None
 
     def get_backoffice_queryset(self):
         return booking_list_for_backoffice()
@@ -105,5 +125,97 @@ class BookingInspectView(BackOfficeInspectView):
             approve_url=reverse(self.payout_approve_url_name, args=(quote(payment.pk),))
             if awaiting_approval and self.payout_approve_url_name
             else "",
+            # Offered only when the services would take them: the same verdicts they enforce.
+            cancel_url=reverse(self.cancel_url_name, args=(quote(booking.pk),))
+            if self.cancel_url_name and self.user_has_permission(CANCEL) and can_cancel(booking, user=self.request.user)
+            else "",
+            refund_url=reverse(self.refund_url_name, args=(quote(booking.pk),))
+            if self.refund_url_name and self.user_has_permission(REFUND) and refundable(payment).minor
+            else "",
         )
         return context
+
+
+def refundable(payment) -> Money:
+    """What is left of a payment to give back (nothing for an authorisation, which is released, not refunded)."""
+    if payment is None or payment.status not in (TransactionStatus.HELD, TransactionStatus.RELEASED):
+        return Money(0, settings.MARKETPLACE_CURRENCY)
+    return payment.kept
+
+
+class RefundForm(ReasonForm):
+    """How much to give back (empty: everything left), then why."""
+
+    field_order = ["amount", "reason"]
+
+    def __init__(self, *args, currency: str, left: Money, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"] = AmountField(
+            currency=currency,
+            required=False,
+            min_minor=1,
+            label=f"Amount to refund ({currency})",
+            help_text=f"Empty: everything left ({left}). After the payout, the organizer's share is taken back.",
+        )
+        self.order_fields(self.field_order)
+
+
+class _BookingAction(ReasonActionView):
+    model = Booking
+    index_label = "Bookings"
+    reason_help_text = "Required. Kept in the audit log with your name."
+
+    def get_backoffice_queryset(self):
+        return booking_list_for_backoffice()
+
+    def get_summary(self):
+        booking = self.object
+        payment = payment_of(booking)
+        return [
+            ("Booking", booking.reference),
+            ("Status", status_label(booking, audience="staff")),
+            ("Customer", booking.customer.email),
+            ("Vendor", booking.vendor.business_name),
+            ("Paid", payment.amount if payment else "Nothing"),
+            ("Left to refund", refundable(payment)),
+        ]
+
+
+class BookingCancelView(_BookingAction):
+    """Staff call a booking off, at any time: the customer is refunded in full (the booking's terms for staff)."""
+
+    permission_required = CANCEL
+    header_icon = "cross"
+    action_label = "Cancel booking"
+    submit_classname = "button no"
+    intro = "The booking is cancelled and the customer refunded in full. Both sides are told."
+
+    def perform_action(self, reason: str) -> None:
+        booking_cancel(user=self.request.user, booking_id=self.object.pk, reason=reason)
+
+    def get_success_message(self) -> str:
+        return f"Booking {self.object.reference} cancelled; the customer is refunded in full."
+
+
+class BookingRefundView(_BookingAction):
+    """Staff refund part or all of what is left of a booking's payment, within their refund limit."""
+
+    permission_required = REFUND
+    form_class = RefundForm
+    header_icon = "undo"
+    action_label = "Refund"
+    error_fields = {"amount_minor": "amount"}
+
+    def get_form_kwargs(self):
+        payment = payment_of(self.object)
+        return {**super().get_form_kwargs(), "currency": self.object.currency, "left": refundable(payment)}
+
+    def perform_action(self, reason: str) -> None:
+        minor = self.form.cleaned_data.get("amount")
+        amount = None if minor is None else Money(minor, self.object.currency)
+        self.refund = escrow_refund_by_admin(
+            admin=self.request.user, booking_id=self.object.pk, amount=amount, reason=reason
+        )
+
+    def get_success_message(self) -> str:
+        return f"{self.refund.amount} refunded for booking {self.object.reference}."

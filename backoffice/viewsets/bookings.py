@@ -1,4 +1,6 @@
-from backoffice.views.bookings import BookingIndexView, BookingInspectView
+from django.urls import path
+
+from backoffice.views.bookings import BookingCancelView, BookingIndexView, BookingInspectView, BookingRefundView
 from backoffice.views.exports import BookingExportView
 from marketplace.bookings.models import Booking
 
@@ -6,7 +8,7 @@ from .base import BOOKINGS, BackOfficeViewSet
 
 
 class BookingViewSet(BackOfficeViewSet):
-    """Every booking, read-only, with its payment and audit trail."""
+    """Every booking, with its payment and audit trail; staff cancel and refund from it."""
 
     model = Booking
     name = BOOKINGS
@@ -15,3 +17,15 @@ class BookingViewSet(BackOfficeViewSet):
     index_view_class = BookingIndexView
     inspect_view_class = BookingInspectView
     export_view_class = BookingExportView
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(
+            cancel_url_name=f"{self.url_namespace}:cancel", refund_url_name=f"{self.url_namespace}:refund", **kwargs
+        )
+
+    def get_urlpatterns(self):
+        inspect = f"{self.url_namespace}:inspect"
+        return super().get_urlpatterns() + [
+            path("cancel/<int:pk>/", self.construct_view(BookingCancelView, inspect_url_name=inspect), name="cancel"),
+            path("refund/<int:pk>/", self.construct_view(BookingRefundView, inspect_url_name=inspect), name="refund"),
+        ]
