@@ -19,8 +19,14 @@ from marketplace.bookings.selectors import booking_audit_trail, booking_list_for
 from marketplace.bookings.services import booking_cancel
 from marketplace.core.forms import AmountField
 from marketplace.core.money import Money, to_minor_units
-from marketplace.payments.models import Transaction, TransactionStatus
-from marketplace.payments.policy import EscrowState, escrow_state, payment_of, payout_approval_grounds_text
+from marketplace.payments.models import Transaction
+from marketplace.payments.policy import (
+    EscrowState,
+    escrow_state,
+    payment_of,
+    payout_approval_grounds_text,
+    refundable,
+)
 from marketplace.payments.selectors import ledger_entries_for_transaction
 from marketplace.payments.services import escrow_refund_by_admin
 from marketplace.payments.timeline import booking_money_timeline
@@ -134,13 +140,6 @@ class BookingInspectView(BackOfficeInspectView):
             else "",
         )
         return context
-
-
-def refundable(payment) -> Money:
-    """What is left of a payment to give back (nothing for an authorisation, which is released, not refunded)."""
-    if payment is None or payment.status not in (TransactionStatus.HELD, TransactionStatus.RELEASED):
-        return Money(0, settings.MARKETPLACE_CURRENCY)
-    return payment.kept
 
 
 class RefundForm(ReasonForm):

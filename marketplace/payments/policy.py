@@ -167,6 +167,17 @@ def payment_of(booking) -> Transaction | None:
         return None
 
 
+def refundable(payment: Transaction | None) -> Money:
+    """What is left of a payment that staff can give back: what is kept, before or after the payout.
+
+    Nothing for an authorisation (it is released, not refunded: ``escrow_refund`` does
+    that on a cancellation), nor for a payment already refunded or void.
+    """
+    if payment is None or payment.status not in (TransactionStatus.HELD, TransactionStatus.RELEASED):
+        return Money(0, settings.MARKETPLACE_CURRENCY)
+    return payment.kept
+
+
 def hold_reasons_text(payment: Transaction) -> str:
     """Why the escrow is frozen, in words."""
     return ", ".join(HoldReason(code).label for code in payment.hold_reasons)
