@@ -1,9 +1,14 @@
 from django import template
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import status_label
+from marketplace.catalog.models import Category
 from marketplace.core.money import Money
+from marketplace.disputes.models import DisputeStatus
+from marketplace.payments.policy import EscrowState
+from marketplace.vendors.models import VerificationStatus
 
 register = template.Library()
 
@@ -26,11 +31,44 @@ def staff_status(booking) -> str:
     return status_label(booking, audience="staff")
 
 
-def _detail_value(key: str, value, currency: str) -> str:
+# The states an entry's "from" and "to" name, by the kind of object its action is about.
+STATES_BY_ACTION = {
+    "booking": BookingStatus,
+    "escrow": EscrowState,
+    "payment": EscrowState,
+    "dispute": DisputeStatus,
+    "vendor": VerificationStatus,
+}
+
+
+# Actions whose "from" and "to" are amounts in minor units.
+MONEY_CHANGES = {"category.minimum_fee_changed"}
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a key that is not a field: say it as it is
+        return name.removesuffix("_minor").replace("_", " ")
+
+
+def _detail_value(key: str, value, currency: str, *, action: str = "") -> str:
     if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
         return Money(value, currency).format()
-    if key in ("from", "to") and value in BookingStatus.values:
-        return BookingStatus(value).label
+    if key in ("from", "to"):
+        if action in MONEY_CHANGES and isinstance(value, int):
+            return Money(value, currency).format()
+        if isinstance(value, dict):  # fields edited: their values before or after
+            model = Category if action.startswith("category.") else None
+            return "; ".join(
+                f"{_field_label(model, name) if model else name}: {_detail_value(name, item, currency)}"
+                for name, item in value.items()
+            )
+        states = STATES_BY_ACTION.get(action.split(".", 1)[0])
+        if states is not None and value in states.values:
+            return str(states(value).label)
+    if value is None:
+        return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -42,11 +80,16 @@ def _detail_value(key: str, value, currency: str) -> str:
 def audit_details(entry) -> list[tuple[str, str]]:
     """An audit entry's data in words and money: ("price", "$1,450.00") rather than price_minor: 145000.
 
+    "from" and "to" are the state (or the edited fields' values) before and after the action.
     Amounts are in the marketplace's currency, the one every booking and payment is made in.
     """
     currency = settings.MARKETPLACE_CURRENCY
+    labels = {"from": "before", "to": "after"}
     return [
-        (key.removesuffix("_minor").replace("_", " "), _detail_value(key, value, currency))
+        (
+            labels.get(key, key.removesuffix("_minor").replace("_", " ")),
+            _detail_value(key, value, currency, action=entry.action),
+        )
         for key, value in (entry.data or {}).items()
     ]
 

@@ -188,6 +188,10 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
         """(label, value) pairs that remind the admin what they are acting on."""
         return []
 
+    def get_history(self):
+        """The object's audit trail, shown under the form when the form is the object's own page."""
+        return None
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
@@ -198,6 +202,7 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
             cancel_url=self.get_object_url(),
             submit_label=self.action_label,
             submit_classname=self.submit_classname,
+            history=self.get_history(),
         )
         return context
 

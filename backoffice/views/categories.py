@@ -14,7 +14,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from backoffice.forms import CategoryForm
 from backoffice.permissions import MANAGE
 from marketplace.catalog.models import Category
-from marketplace.catalog.selectors import category_list_for_backoffice
+from marketplace.catalog.selectors import category_audit_trail, category_list_for_backoffice
 from marketplace.catalog.services import category_create, category_update
 from marketplace.core.money import Money, to_major_units
 
@@ -127,6 +127,9 @@ class CategoryEditView(ReasonActionView):
             ("Page", page_label(category)),
         ]
 
+    def get_history(self):
+        return category_audit_trail(category=self.object)
+
     def perform_action(self, reason: str) -> None:
         self.object = category_update(
             admin=self.request.user, category_id=self.object.pk, reason=reason, **self.form.category_values()
@@ -155,6 +158,9 @@ class CategoryCreateView(CategoryEditView):
 
     def get_summary(self):
         return []
+
+    def get_history(self):
+        return None
 
     def perform_action(self, reason: str) -> None:
         self.object = category_create(admin=self.request.user, reason=reason, **self.form.category_values())

@@ -16,12 +16,13 @@ from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from backoffice.forms import ReasonForm
 from backoffice.permissions import APPROVE
 from marketplace.core.errors import DomainError
-from marketplace.payments.models import Transaction, TransactionStatus
+from marketplace.payments.models import HoldReason, Transaction, TransactionStatus
 from marketplace.payments.policy import (
     hold_reasons_text,
     payout_approval_grounds_text,
     payout_can_be_approved,
     payout_can_be_held,
+    payout_hold_can_be_lifted,
     payout_risk_flags,
     payout_waiting_text,
 )
@@ -30,7 +31,7 @@ from marketplace.payments.selectors import (
     payout_list_awaiting_approval_with_risk,
     payout_list_waiting_for_account,
 )
-from marketplace.payments.services import escrow_release, payout_hold
+from marketplace.payments.services import escrow_hold_lift, escrow_release, payout_hold
 
 from .base import (
     BackOfficeIndexView,
@@ -143,6 +144,14 @@ class PayoutIndexView(BackOfficeIndexView):
                         "Hold", url=reverse(f"{self.url_namespace}:hold", args=(quote(instance.pk),)), priority=20
                     )
                 )
+            if payout_hold_can_be_lifted(instance):
+                buttons.append(
+                    ListingButton(
+                        "Lift hold",
+                        url=reverse(f"{self.url_namespace}:lift_hold", args=(quote(instance.pk),)),
+                        priority=30,
+                    )
+                )
         return buttons + super().get_list_buttons(instance)
 
 
@@ -233,6 +242,38 @@ class PayoutHoldView(PayoutApproveView):
     def get_success_message(self) -> str:
         payment = self.object
         return f"Payout of {payment.vendor_payout} to {payment.booking.vendor.business_name} put on hold."
+
+
+class PayoutLiftHoldView(PayoutApproveView):
+    """Lift an admin's hold: ``escrow_hold_lift`` with the reason "admin" and the admin's words.
+
+    The payout then waits for approval again (or, when it needed none, goes with the next
+    release job). Holds placed by a dispute or a chargeback are not lifted here.
+    """
+
+    header_icon = "lock-open"
+    action_label = "Lift hold"
+    reason_help_text = "Required. Kept with the hold and in the audit log with your name."
+    submit_classname = "button button-secondary"
+
+    @property
+    def intro(self):
+        payment = self.object
+        if not payout_hold_can_be_lifted(payment):
+            return "This payout has no hold by an admin: submitting will change nothing."
+        return (
+            f"Lifting the hold lets {payment.vendor_payout} to {payment.booking.vendor.business_name} "
+            "be approved again."
+        )
+
+    def perform_action(self, reason: str) -> None:
+        escrow_hold_lift(
+            booking_id=self.object.booking_id, reason=HoldReason.ADMIN, actor=self.request.user, note=reason
+        )
+
+    def get_success_message(self) -> str:
+        payment = self.object
+        return f"The hold on the payout of {payment.vendor_payout} to {payment.booking.vendor.business_name} is lifted."
 
 
 class PayoutBulkActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, FormView):

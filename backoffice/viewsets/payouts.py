@@ -7,6 +7,7 @@ from backoffice.views.payouts import (
     PayoutBulkHoldView,
     PayoutHoldView,
     PayoutIndexView,
+    PayoutLiftHoldView,
     PayoutWaitingForAccountView,
 )
 from marketplace.payments.models import Transaction
@@ -32,6 +33,7 @@ class PayoutViewSet(BackOfficeViewSet):
         return super().get_urlpatterns() + [
             path("approve/<int:pk>/", self.construct_view(PayoutApproveView), name="approve"),
             path("hold/<int:pk>/", self.construct_view(PayoutHoldView), name="hold"),
+            path("lift-hold/<int:pk>/", self.construct_view(PayoutLiftHoldView), name="lift_hold"),
             # Bulk: the listing's checkboxes send the selected ids here, where the reason is asked for.
             path(
                 "approve/",

@@ -14,9 +14,10 @@ from marketplace.accounts.policy import has_permission
 from marketplace.availability.limits import horizon
 from marketplace.availability.selectors import slot_list
 from marketplace.catalog.models import PricingModel, Service
-from marketplace.core.audit import audit_log_for
+from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
+from marketplace.payments.models import Payout
 from marketplace.vendors.models import Vendor
 
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
@@ -122,11 +123,13 @@ def booking_list_for_backoffice() -> QuerySet[Booking]:
 
 
 def booking_audit_trail(*, booking: Booking) -> QuerySet[AuditLogEntry]:
-    """Everything logged about a booking and its payment, oldest first."""
+    """Everything logged about a booking, its payment and its payout, oldest first."""
     entries = audit_log_for(booking)
     payment = getattr(booking, "transaction", None)
     if payment is not None:
         entries = entries | audit_log_for(payment)
+        payouts = Payout.objects.filter(transaction=payment).values_list("pk", flat=True)
+        entries = entries | audit_log_for_many(Payout, [str(pk) for pk in payouts])
     return entries.select_related("actor").order_by("created_at", "id")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Avg, Count, QuerySet
 from wagtail.search.backends import get_search_backend
 
+from marketplace.core.audit import audit_log_for
+from marketplace.core.models import AuditLogEntry
 from marketplace.vendors.models import Vendor, VerificationStatus
 
 from .models import Category, PricingModel, Service
@@ -18,6 +20,11 @@ def category_list() -> QuerySet[Category]:
 def category_list_for_backoffice() -> QuerySet[Category]:
     """Every category, active or not, with how many services it holds."""
     return Category.objects.annotate(service_count=Count("services")).order_by("position", "name", "id")
+
+
+def category_audit_trail(*, category: Category) -> QuerySet[AuditLogEntry]:
+    """Everything logged about a category (created, its money rules and other fields changed), oldest first."""
+    return audit_log_for(category).select_related("actor").order_by("created_at", "id")
 
 
 def service_list_in_category(*, category: Category) -> QuerySet[Service]:

@@ -164,7 +164,17 @@ def category_update(
                 )
         others = sorted(set(changed) - set(MONEY_RULE_AUDIT_ACTIONS))
         if others:
-            audit_log(actor=admin, action="category.updated", target=category, reason=reason, data={"fields": others})
+            audit_log(
+                actor=admin,
+                action="category.updated",
+                target=category,
+                reason=reason,
+                data={
+                    "fields": others,
+                    "from": {field: previous[field] for field in others},
+                    "to": {field: changed[field] for field in others},
+                },
+            )
         if "name" in changed:
             # Services are found by their category's name: refresh their search entries.
             enqueue("marketplace.catalog.tasks.service_reindex", category_id=category.pk)

@@ -41,3 +41,11 @@ def audit_log_for(target: models.Model):
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=str(target.pk),
     )
+
+
+def audit_log_for_many(model: type[models.Model], target_ids: Iterable[str]):
+    """Every entry about any of these objects of one model (ids as the log keeps them: strings)."""
+    return AuditLogEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        target_id__in=list(target_ids),
+    )

@@ -209,6 +209,7 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
         dispute = _lock_dispute(dispute_id)
         if not dispute.is_open:
             raise _closed_refusal(dispute)
+        status_before = dispute.status
         payment = payment_of(dispute.booking)
         held = payment.kept
         if outcome == Outcome.SPLIT:
@@ -244,7 +245,12 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
             action="dispute.resolved",
             target=dispute,
             reason=reason,
-            data={"outcome": outcome, "refunded_minor": given_back.minor},
+            data={
+                "outcome": outcome,
+                "refunded_minor": given_back.minor,
+                "from": status_before,
+                "to": DisputeStatus.RESOLVED.value,
+            },
         )
         _notify(dispute, "resolved")
     return dispute

@@ -159,6 +159,14 @@ def payout_can_be_held(payment: Transaction) -> bool:
     return payment.status == TransactionStatus.HELD and HoldReason.ADMIN not in payment.hold_reasons
 
 
+def payout_hold_can_be_lifted(payment: Transaction) -> bool:
+    """Whether an admin can lift a hold here (``escrow_hold_lift`` with "admin"): an admin's hold is on it.
+
+    A dispute's hold is lifted by the dispute's decision, a chargeback's by the card network's.
+    """
+    return payment.status == TransactionStatus.HELD and HoldReason.ADMIN in payment.hold_reasons
+
+
 def payment_of(booking) -> Transaction | None:
     """A booking's payment, or None when it was never paid (without raising on the missing reverse row)."""
     try:

@@ -104,6 +104,7 @@ from .models import (
     TransactionStatus,
 )
 from .policy import (
+    escrow_state,
     hold_reasons_text,
     payout_account_can_receive,
     payout_account_problem,
@@ -862,6 +863,7 @@ def escrow_refund(
         if payout is not None and payout.state == MovementState.FAILED:
             raise PayoutFailed("The payout of this booking failed; resolve it before refunding.")
         split = refund_split(txn, amount)
+        state_before = escrow_state(txn)
         vendor = txn.booking.vendor
         reference = txn.booking.reference
         refund = Movement.objects.create(
@@ -914,6 +916,10 @@ def escrow_refund(
                 "amount_minor": amount.minor,
                 "platform_fee_returned_minor": split.fee_returned.minor,
                 "vendor_payout_returned_minor": split.payout_returned.minor,
+                "refunded_before_minor": txn.refunded_minor - amount.minor,
+                "refunded_after_minor": txn.refunded_minor,
+                "from": state_before.value,
+                "to": escrow_state(txn).value,
             },
         )
         _execute_after_commit(refund)
@@ -1097,6 +1103,7 @@ def _release(txns: list[Transaction], *, approved_by: User | None = None, reason
     update), so a batch costs one commit. The payouts are transferred after the commit
     by ``payouts_execute`` jobs of at most ``PAYMENTS_PAYOUT_BATCH_SIZE`` each.
     """
+    states_before = {txn.pk: escrow_state(txn).value for txn in txns}
     ledger_post_many(
         Posting(
             transaction=txn,
@@ -1122,7 +1129,15 @@ def _release(txns: list[Transaction], *, approved_by: User | None = None, reason
         action="escrow.released",
         reason=reason,
         targets=(
-            (txn, {"vendor_payout_minor": txn.vendor_payout_minor, "platform_fee_minor": txn.platform_fee_minor})
+            (
+                txn,
+                {
+                    "vendor_payout_minor": txn.vendor_payout_minor,
+                    "platform_fee_minor": txn.platform_fee_minor,
+                    "from": states_before[txn.pk],
+                    "to": escrow_state(txn).value,
+                },
+            )
             for txn in txns
         ),
     )
@@ -1288,9 +1303,16 @@ def escrow_hold(*, booking_id: int, reason: str, actor: User | None, note: str =
         if active is not None:
             return active
         hold = ReleaseHold.objects.create(transaction=txn, reason=reason, note=note, placed_by=actor)
+        before = escrow_state(txn)
         txn.hold_reasons = sorted({*txn.hold_reasons, reason.value})
         txn.save(update_fields=["hold_reasons"])
-        audit_log(actor=actor, action="escrow.held", target=txn, reason=note, data={"hold": reason.value})
+        audit_log(
+            actor=actor,
+            action="escrow.held",
+            target=txn,
+            reason=note,
+            data={"hold": reason.value, "from": before.value, "to": escrow_state(txn).value},
+        )
     return hold
 
 
@@ -1318,14 +1340,21 @@ def escrow_hold_lift(*, booking_id: int, reason: str, actor: User | None, note: 
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
         hold = ReleaseHold.objects.filter(transaction=txn, reason=reason, lifted_at__isnull=True).first()
         if hold is None:
-            raise NoActiveHold(f"The escrow has no active hold for {reason.label.lower()}.")
+            raise NoActiveHold(f"Nothing to lift: the escrow is not on hold for this reason ({reason.label.lower()}).")
         hold.lifted_at = timezone.now()
         hold.lifted_by = actor
         hold.lift_note = note
         hold.save(update_fields=["lifted_at", "lifted_by", "lift_note"])
+        before = escrow_state(txn)
         txn.hold_reasons = [code for code in txn.hold_reasons if code != reason.value]
         txn.save(update_fields=["hold_reasons"])
-        audit_log(actor=actor, action="escrow.hold_lifted", target=txn, reason=note, data={"hold": reason.value})
+        audit_log(
+            actor=actor,
+            action="escrow.hold_lifted",
+            target=txn,
+            reason=note,
+            data={"hold": reason.value, "from": before.value, "to": escrow_state(txn).value},
+        )
         if _release_is_due(txn):
             enqueue("marketplace.payments.tasks.escrow_release_due")
     return hold

@@ -89,7 +89,7 @@ def test_holding_one_payout_with_a_reason(finance, awaiting_payout):
     assert (entry.actor, entry.reason, entry.data) == (
         finance,
         "Customer emailed about a broken shelf",
-        {"hold": "admin"},
+        {"hold": "admin", "from": "awaiting_approval", "to": "on_hold"},
     )
 
 
@@ -249,3 +249,44 @@ def test_support_and_editors_can_neither_hold_nor_approve_in_bulk(request, role,
 
     assert nothing_written() == before
     assert [status_of(booking) for booking in three_awaiting] == [TransactionStatus.HELD] * 3
+
+
+def test_an_admin_hold_is_lifted_with_a_reason_and_the_payout_can_be_approved_again(finance, awaiting_payout):
+    client = client_for(finance)
+    payment = awaiting_payout.transaction
+    client.post(reverse("backoffice_payouts:hold", args=[payment.pk]), {"reason": "Checking"}, follow=True)
+    lift_url = reverse("backoffice_payouts:lift_hold", args=[payment.pk])
+    assert lift_url in client.get(reverse("backoffice_payouts:index")).content.decode()
+
+    response = client.post(lift_url, {"reason": "The customer confirmed by phone"})
+
+    assert messages_of(response) == ["The hold on the payout of $255.00 to Calm Spaces is lifted."]
+    payment.refresh_from_db()
+    assert payment.hold_reasons == []
+    hold = ReleaseHold.objects.get(transaction=payment)
+    assert (hold.lifted_by, hold.lift_note) == (finance, "The customer confirmed by phone")
+    html = client.get(reverse("backoffice_payouts:index")).content.decode()
+    assert reverse("backoffice_payouts:approve", args=[payment.pk]) in html
+    assert lift_url not in html
+
+
+def test_lifting_without_a_reason_or_without_an_admin_hold_changes_nothing(finance, awaiting_payout):
+    client = client_for(finance)
+    payment = awaiting_payout.transaction
+    lift_url = reverse("backoffice_payouts:lift_hold", args=[payment.pk])
+    before = nothing_written()
+
+    no_hold = client.post(lift_url, {"reason": "Nothing to lift"})
+
+    assert messages_of(no_hold) == ["Nothing to lift: the escrow is not on hold for this reason (held by an admin)."]
+    assert nothing_written() == before
+    client.post(reverse("backoffice_payouts:hold", args=[payment.pk]), {"reason": "Checking"}, follow=True)
+    before = nothing_written()
+
+    no_reason = client.post(lift_url, {"reason": " "})
+
+    assert no_reason.status_code == 200
+    assert no_reason.context["form"].errors == {"reason": ["Reason is required."]}
+    assert nothing_written() == before
+    payment.refresh_from_db()
+    assert payment.hold_reasons == [HoldReason.ADMIN]

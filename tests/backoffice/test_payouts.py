@@ -60,7 +60,12 @@ def test_approving_through_the_form_releases_the_payout(admin_client, admin_user
     ]
     entry = audit_log_for(payment).get(action="escrow.released")
     assert (entry.actor, entry.reason) == (admin_user, "Photos of the finished garage checked")
-    assert entry.data == {"vendor_payout_minor": 25500, "platform_fee_minor": 4500}
+    assert entry.data == {
+        "vendor_payout_minor": 25500,
+        "platform_fee_minor": 4500,
+        "from": "awaiting_approval",
+        "to": "released",
+    }
     assert escrow_held(currency="USD") == 0
     assert list(payout_list_awaiting_approval()) == []
 

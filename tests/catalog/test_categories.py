@@ -97,7 +97,14 @@ def test_other_changes_are_audited_by_field_name_and_no_change_writes_nothing(ad
 
     assert changed_tables(before, data_snapshot()) == []
     entry = audit_log_for(category).get()
-    assert (entry.action, entry.data) == ("category.updated", {"fields": ["name", "position"]})
+    assert (entry.action, entry.data) == (
+        "category.updated",
+        {
+            "fields": ["name", "position"],
+            "from": {"name": "Home decluttering", "position": 0},
+            "to": {"name": "Decluttering", "position": 3},
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,7 +245,7 @@ def test_changing_the_commission_and_the_minimum_fee_together_audits_each(admin_
     assert [(entry.action, entry.data) for entry in entries] == [
         ("category.commission_changed", {"from": None, "to": 1200}),
         ("category.minimum_fee_changed", {"from": None, "to": 750}),
-        ("category.updated", {"fields": ["position"]}),
+        ("category.updated", {"fields": ["position"], "from": {"position": 0}, "to": {"position": 5}}),
     ]
 
 
