@@ -268,7 +268,11 @@ def set_weekly_hours(request, payload: WeeklyHoursIn):
 
 @router.post("/availability/exceptions", response={201: ExceptionOut, **BODY_ERRORS}, auth=jwt_auth)
 def add_exception(request, payload: ExceptionIn):
-    """Close a day (no times), block a window, or open extra hours (is_available=true)."""
+    """Close a day (no times), block a window, or open extra hours (is_available=true).
+
+    The date is from the organizer's today (in their time zone) to the last day a booking may
+    start (`BOOKING_HORIZON_DAYS` ahead); any other date is refused (400, field `date`).
+    """
     vendor = _own_vendor(request)
     data = payload.dict()
     return Status(201, availability_exception_add(vendor=vendor, on_date=data.pop("date"), **data))

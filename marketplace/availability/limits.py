@@ -6,7 +6,8 @@ customer is shown are exactly the starts that booking accepts.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -52,3 +53,13 @@ def notice_text() -> str:
         return f"{minutes} minutes'"
     hours = minutes // 60
     return "1 hour's" if hours == 1 else f"{hours} hours'"
+
+
+def exception_dates(time_zone: str, now: datetime | None = None) -> tuple[date, date]:
+    """The first and last date a dated exception may be set on, in the organizer's own calendar.
+
+    From their today (an earlier day has no slot left to change) to the day the booking
+    horizon ends (no booking can start later, so an exception there would change nothing).
+    """
+    local_now = (now or timezone.now()).astimezone(ZoneInfo(time_zone))
+    return local_now.date(), (local_now + horizon()).date()

@@ -13,7 +13,7 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.validation import clean_text
 from marketplace.vendors.models import Vendor
 
-from .limits import OPENING_MIN_MINUTES, on_start_grid
+from .limits import OPENING_MIN_MINUTES, exception_dates, on_start_grid
 from .models import AvailabilityException, AvailabilityRule, Weekday
 
 NOTE_MAX_LENGTH = 120
@@ -93,12 +93,20 @@ def availability_exception_add(
 ) -> AvailabilityException:
     """Close a whole day (no times), block a window, or open extra hours (is_available).
 
-    Times fit the booking grid like weekly hours do (see ``validate_opening``).
+    Times fit the booking grid like weekly hours do (see ``validate_opening``); the date lies
+    between the organizer's today and the end of the booking horizon (``exception_dates``).
     """
     if (start_time is None) != (end_time is None):
         raise ValidationFailed("Give both a start and an end time, or neither to close the whole day.")
     if start_time is None and is_available:
         raise ValidationFailed("Extra opening hours need a start and an end time.")
+    first, last = exception_dates(vendor.time_zone)
+    if not first <= on_date <= last:
+        raise ValidationFailed(
+            f"Choose a date from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past and "
+            f"bookings open only {(last - first).days} days ahead.",
+            field="date",
+        )
     if start_time is not None:
         validate_opening(start_time, end_time, where=f"{on_date.day} {on_date:%B %Y}")
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH)

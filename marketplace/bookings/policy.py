@@ -39,7 +39,7 @@ from marketplace.vendors.errors import VendorNewBookingsPaused, VendorUnavailabl
 from marketplace.vendors.models import Vendor
 
 from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
-from .models import Booking, BookingStatus, CancelledBy
+from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 
 # The verb for each status in "This booking is <status> and cannot be <verb>."
 TRANSITION_WORDS = {
@@ -211,14 +211,15 @@ def can_pay(booking: Booking, *, user: User, now: datetime | None = None) -> Ver
     allowed only while the move to confirmed is."""
     if booking.customer_id != user.pk:
         return _not_yours()
+    # Paid and still on (requested, confirmed, completed, disputed): that is the answer, not the status move.
+    if is_paid(booking) and booking.status in ACTIVE_STATUSES:
+        return _refused(AlreadyPaid("This booking is already paid."))
     if not booking.can_transition_to(BookingStatus.CONFIRMED):
         return transition_verdict(booking, BookingStatus.CONFIRMED, verb="paid")
     if booking.starts_at <= _now(now):
         return _refused(BookingStarted("This booking's time has passed."))
     if not (verdict := takes_new_bookings(booking.vendor)):
         return verdict
-    if is_paid(booking):
-        return _refused(AlreadyPaid("This booking is already paid."))
     if booking.price_minor is None:
         return _refused(AwaitingQuote("The organizer has not sent a quote yet. You can pay once they do."))
     return ALLOWED

@@ -75,6 +75,21 @@ def test_paying_twice_is_refused_and_charges_once(api, customer, hourly_service)
     assert changed_tables(before, data_snapshot()) == []
 
 
+def test_paying_a_confirmed_booking_again_says_it_is_already_paid(api, customer, service):
+    booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+    api.as_user(customer)
+    api.post("payments/capture", {"booking_id": booking.pk, "payment_method": "pm_card_visa"})
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    before = data_snapshot()
+
+    response = api.post("payments/capture", {"booking_id": booking.pk, "payment_method": "pm_card_visa"})
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This booking is already paid.", "code": "already_paid"}
+    assert changed_tables(before, data_snapshot()) == []
+
+
 def test_a_quote_cannot_be_paid_before_the_organizer_prices_it(api, customer, quote_service):
     booking = request_booking(customer=customer, service=quote_service, starts_at=local_slot(days_ahead=3))
     api.as_user(customer)

@@ -10,6 +10,7 @@ from marketplace.availability.models import AvailabilityException
 from marketplace.availability.selectors import exception_list_upcoming, open_windows
 from marketplace.availability.services import availability_exception_add
 from tests.factories import ServiceFactory, VendorFactory, with_weekly_hours
+from tests.snapshots import changed_tables, data_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,7 @@ def test_a_whole_day_closure_wins_over_extra_hours(organizer):
     assert _local_windows(organizer, TUESDAY) == []
 
 
+@time_machine.travel(TODAY, tick=False)
 def test_a_vendor_adds_and_removes_exceptions_through_the_api(api, organizer):
     api.as_user(organizer.user)
 
@@ -124,3 +126,42 @@ def test_the_upcoming_exceptions_start_at_the_vendors_own_date(vendor):
         assert [e.note for e in exception_list_upcoming(vendor=vendor)] == ["Closed"]
     with time_machine.travel(datetime(2027, 3, 2, 11, 0, tzinfo=ZoneInfo("UTC")), tick=False):
         assert exception_list_upcoming(vendor=vendor) == []
+
+
+@time_machine.travel(TODAY, tick=False)
+@pytest.mark.parametrize(
+    "day",
+    ["0001-01-01", "9999-12-31", "2027-06-09", "2027-12-08"],
+    ids=["year 1", "year 9999", "yesterday", "a day past the horizon"],
+)
+def test_an_exception_before_today_or_past_the_booking_horizon_is_refused(api, organizer, day):
+    api.as_user(organizer.user)
+    before = data_snapshot()
+
+    response = api.post("vendors/availability/exceptions", {"date": day, "note": "Away"})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "detail": "Choose a date from 10 June 2027 to 7 December 2027: earlier days are past and "
+        "bookings open only 180 days ahead.",
+        "code": "validation_failed",
+        "field": "date",
+    }
+    assert changed_tables(before, data_snapshot()) == []
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_today_and_the_last_day_of_the_horizon_take_an_exception(organizer):
+    availability_exception_add(vendor=organizer, on_date=date(2027, 6, 10), note="Today")
+    availability_exception_add(vendor=organizer, on_date=date(2027, 12, 7), note="Last day")
+
+    assert sorted(AvailabilityException.objects.values_list("note", flat=True)) == ["Last day", "Today"]
+
+
+def test_the_organizers_own_today_counts(organizer):
+    organizer.time_zone = "Pacific/Honolulu"
+    organizer.save()
+    # 02:00 UTC on 2 March is still 1 March in Honolulu: 1 March is today there, not yesterday
+    with time_machine.travel(datetime(2027, 3, 2, 2, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        availability_exception_add(vendor=organizer, on_date=date(2027, 3, 1), note="Closed")
+    assert AvailabilityException.objects.get().note == "Closed"

@@ -1,8 +1,9 @@
 """Opening hours fit the booking grid, checked on the server: what the slot engine offers, booking accepts."""
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from marketplace.availability.models import AvailabilityException, AvailabilityRule
@@ -70,6 +71,7 @@ def test_quarter_hour_hours_are_saved(api, vendor):
     ]
 
 
+@time_machine.travel(datetime(2027, 6, 10, 16, 0, tzinfo=UTC), tick=False)
 def test_extra_hours_on_a_date_fit_the_grid_too(api, vendor):
     api.as_user(vendor.user)
     before = data_snapshot()

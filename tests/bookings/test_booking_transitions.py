@@ -48,7 +48,6 @@ ILLEGAL = [
     ("confirmed", "vendor", "decline"),
     ("completed", "vendor", "accept"),
     ("completed", "customer", "confirm_completion"),
-    ("completed", "customer", "pay"),
     ("declined", "vendor", "accept"),
     ("declined", "customer", "pay"),
     ("declined", "customer", "cancel"),
@@ -87,6 +86,19 @@ def test_an_illegal_move_is_a_409_and_changes_nothing(api, customer, service, st
     assert response.status_code == 409, response.content
     assert response.json()["code"] == "invalid_transition"
     assert response.json()["detail"].startswith(f"This booking is {state}") or action == "quote"
+    assert changed_tables(before, data_snapshot()) == []
+
+
+def test_paying_a_completed_booking_again_says_it_is_already_paid(api, customer, service):
+    booking = _booking_in("completed", customer, service)
+
+    with time_machine.travel(STARTS_AT + timedelta(hours=5), tick=False):
+        api.as_user(customer)
+        before = data_snapshot()
+        response = api.post("payments/capture", {"booking_id": booking.pk, "payment_method": "pm_card_visa"})
+
+    assert response.status_code == 409, response.content
+    assert response.json() == {"detail": "This booking is already paid.", "code": "already_paid"}
     assert changed_tables(before, data_snapshot()) == []
 
 
