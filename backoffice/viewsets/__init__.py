@@ -4,7 +4,7 @@ from .audit_log import AuditLogViewSet
 from .bookings import BookingViewSet
 from .categories import CategoryViewSet
 from .disputes import DisputeViewSet
-from .ledger import BalancesViewSet, LedgerViewSet
+from .ledger import BalancesViewSet, LedgerAccountsViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
 from .vendors import VendorViewSet
 
@@ -23,6 +23,7 @@ class BackOfficeViewSetGroup(ViewSetGroup):
         DisputeViewSet,
         LedgerViewSet,
         BalancesViewSet,
+        LedgerAccountsViewSet,
         CategoryViewSet,
         AuditLogViewSet,
     )
