@@ -3,6 +3,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from .audit_log import AuditLogViewSet
 from .bookings import BookingViewSet
 from .categories import CategoryViewSet
+from .chargebacks import ChargebackViewSet
 from .disputes import DisputeViewSet
 from .ledger import BalancesViewSet, LedgerAccountsViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
@@ -21,6 +22,7 @@ class BackOfficeViewSetGroup(ViewSetGroup):
         BookingViewSet,
         PayoutViewSet,
         DisputeViewSet,
+        ChargebackViewSet,
         LedgerViewSet,
         BalancesViewSet,
         LedgerAccountsViewSet,

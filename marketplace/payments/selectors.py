@@ -469,3 +469,40 @@ def ledger_account_balance_before(
     elif posted_before is not None:
         lines = lines.filter(entry__created_at__lt=posted_before)
     return lines.aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+# --- Chargebacks (back office) ---------------------------------------------------------------------
+
+
+def chargeback_list() -> QuerySet[Chargeback]:
+    """Every chargeback with its booking, organizer, customer and payment, the newest opened first."""
+    return Chargeback.objects.select_related("booking__vendor", "booking__customer", "transaction").order_by(
+        "-created", "-id"
+    )
+
+
+CHARGEBACK_EXPORT_COLUMNS = (
+    "stripe_dispute_id",
+    "created",
+    "closed_at",
+    "booking__reference",
+    "booking__customer__email",
+    "booking__vendor__business_name",
+    "status",
+    "reason",
+    "currency",
+    "amount_minor",
+    "evidence_due_by",
+    "transaction__hold_reasons",
+)
+
+
+def chargeback_rows_for_export(*, opened_from: datetime, opened_to: datetime) -> Iterator[tuple]:
+    """Every chargeback opened in [opened_from, opened_to), oldest first, as ``CHARGEBACK_EXPORT_COLUMNS`` tuples.
+    Read in chunks, like the ledger's lines."""
+    return (
+        Chargeback.objects.filter(created__gte=opened_from, created__lt=opened_to)
+        .order_by("created", "id")
+        .values_list(*CHARGEBACK_EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )
