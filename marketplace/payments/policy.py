@@ -13,9 +13,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from marketplace.core.errors import DomainError
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.vendors.models import Vendor, VendorProfile
 
+from .errors import AlreadyReleased, BookingNotCompleted, EscrowOnHold, PaymentNotHeld, PayoutAlreadyHeld
 from .gateways.base import AccountStatus
 from .models import (
     CHARGEBACK_CLOSED,
@@ -160,14 +162,41 @@ def payout_risk_flags(payment: Transaction) -> list[RiskFlag]:
     return flags
 
 
+def payout_approval_refusal(payment: Transaction) -> DomainError | None:
+    """Why an admin's approval would not release this payout now, as ``escrow_release`` refuses it; None: it would.
+
+    Released already, not in escrow (authorised, void, refunded), the work not confirmed yet,
+    or frozen by a hold.
+    """
+    if payment.status == TransactionStatus.RELEASED:
+        return AlreadyReleased("The payout for this booking was already released.")
+    if payment.status != TransactionStatus.HELD:
+        return PaymentNotHeld(f"The payment was {payment.get_status_display().lower()}.")
+    if payment.releasable_at is None:
+        return BookingNotCompleted("The payout is released only after the booking is completed.")
+    if payment.hold_reasons:
+        return EscrowOnHold(f"The escrow is on hold: {hold_reasons_text(payment).lower()}.")
+    return None
+
+
 def payout_can_be_approved(payment: Transaction) -> bool:
     """Whether an admin's approval would release this payout now (as ``escrow_release`` checks): due, no hold."""
-    return payment.status == TransactionStatus.HELD and payment.releasable_at is not None and not payment.hold_reasons
+    return payout_approval_refusal(payment) is None
+
+
+def payout_hold_refusal(payment: Transaction) -> DomainError | None:
+    """Why an admin cannot hold this payout (``payout_hold``), in its words; None: they can (in escrow, and no
+    admin's hold on it yet)."""
+    if payment.status != TransactionStatus.HELD:
+        return PaymentNotHeld(f"The payment was {payment.get_status_display().lower()}; there is no escrow to hold.")
+    if HoldReason.ADMIN in payment.hold_reasons:
+        return PayoutAlreadyHeld("This payout is already on hold by an admin.")
+    return None
 
 
 def payout_can_be_held(payment: Transaction) -> bool:
     """Whether an admin can hold this payout (``payout_hold``): still in escrow, and no admin's hold on it yet."""
-    return payment.status == TransactionStatus.HELD and HoldReason.ADMIN not in payment.hold_reasons
+    return payout_hold_refusal(payment) is None
 
 
 def payment_of(booking) -> Transaction | None:
