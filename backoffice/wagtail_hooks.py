@@ -18,7 +18,7 @@ from marketplace.bookings.models import Booking
 from marketplace.catalog.models import Category
 from marketplace.core.models import AuditLogEntry
 from marketplace.disputes.models import Dispute
-from marketplace.payments.models import LedgerEntry, Transaction
+from marketplace.payments.models import Chargeback, LedgerEntry, Transaction
 from marketplace.vendors.models import Vendor
 
 # Who sees each model, and what each action needs (marketplace.accounts.permissions).
@@ -63,6 +63,14 @@ register_permission_policy(
         Dispute,
         view=(Perm.RESOLVE_DISPUTES,),
         actions={RESOLVE: Perm.RESOLVE_DISPUTES, EXPORT: Perm.EXPORT_DATA},
+    ),
+)
+
+# Chargebacks are money read-only: finance (the ledger, payout approvals) sees them; support does not.
+register_permission_policy(
+    Chargeback,
+    StaffPermissionPolicy(
+        Chargeback, view=(Perm.VIEW_LEDGER, Perm.APPROVE_PAYOUTS), actions={EXPORT: Perm.EXPORT_DATA}
     ),
 )
 

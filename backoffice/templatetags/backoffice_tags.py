@@ -98,3 +98,13 @@ def audit_details(entry) -> list[tuple[str, str]]:
 def audit_action(entry) -> str:
     """An audit action code in words: booking.quoted -> "Booking quoted"."""
     return entry.action.replace(".", " ").replace("_", " ").capitalize()
+
+
+@register.filter
+def debit_credit(amount: Money) -> str:
+    """A debit-positive balance as a bookkeeper writes it: "$300.00 Dr", "$45.00 Cr", or "$0.00"."""
+    if amount.minor > 0:
+        return f"{amount.format()} Dr"
+    if amount.minor < 0:
+        return f"{(-amount).format()} Cr"
+    return amount.format()

@@ -26,7 +26,7 @@ from marketplace.core.forms import AmountField
 from marketplace.core.money import Money
 from marketplace.disputes.downloads import evidence_response
 from marketplace.disputes.models import Dispute, DisputeReason, DisputeStatus, Evidence, Outcome, Side
-from marketplace.disputes.policy import next_to_act
+from marketplace.disputes.policy import can_resolve, next_to_act
 from marketplace.disputes.selectors import dispute_audit_trail, dispute_queue
 from marketplace.disputes.services import dispute_resolve
 from marketplace.payments.policy import escrow_state, payment_of
@@ -112,7 +112,7 @@ class DisputeInspectView(BackOfficeInspectView):
         context = super().get_context_data(**kwargs)
         dispute = self.object
         payment = payment_of(dispute.booking)
-        may_resolve = dispute.is_open and policy_registry.get_by_type(Dispute).user_has_permission(
+        may_resolve = can_resolve(dispute).allowed and policy_registry.get_by_type(Dispute).user_has_permission(
             self.request.user, RESOLVE
         )
         evidence = list(dispute.evidence.all())
@@ -181,8 +181,8 @@ class DisputeResolveView(ReasonActionView):
     @property
     def intro(self):
         dispute = self.object
-        if not dispute.is_open:
-            return f"This dispute was {dispute.get_status_display().lower()}: there is nothing to decide."
+        if not (verdict := can_resolve(dispute)):
+            return f"{verdict.refusal.message} There is nothing to decide."
         return f"{held_amount(dispute)} is held. The decision moves the money at once and cannot be undone."
 
     def get_summary(self):

@@ -1,6 +1,6 @@
-"""Finance's exports: bookings, payouts, disputes and ledger lines of a period, as CSV or XLSX.
+"""Finance's exports: bookings, payouts, disputes, chargebacks and ledger lines of a period, as CSV or XLSX.
 
-One view shape for all four: check the ``export`` permission (``export_data``: finance and
+One view shape for all of them: check the ``export`` permission (``export_data``: finance and
 admins), read the period (``?from=YYYY-MM-DD&to=YYYY-MM-DD``, UTC days, ``to`` exclusive, at
 most a year), record who took which list and period in the audit log, then stream the
 selector's rows through ``backoffice.spreadsheets``. A bad period exports nothing and says why.
@@ -27,8 +27,14 @@ from marketplace.core.audit import audit_log
 from marketplace.core.money import to_major_units
 from marketplace.disputes.models import Dispute, DisputeReason, DisputeStatus, Outcome, Side
 from marketplace.disputes.selectors import dispute_rows_for_export
-from marketplace.payments.models import LedgerEntry, MovementState, Transaction
-from marketplace.payments.selectors import ledger_lines_for_export, payout_rows_for_export
+from marketplace.payments.models import Chargeback, LedgerEntry, MovementState, Transaction
+from marketplace.payments.policy import (
+    chargeback_holds_escrow,
+    chargeback_outcome,
+    chargeback_reason_text,
+    chargeback_status_text,
+)
+from marketplace.payments.selectors import chargeback_rows_for_export, ledger_lines_for_export, payout_rows_for_export
 
 from .base import BackOfficePermissionMixin
 
@@ -276,4 +282,46 @@ class LedgerExportView(SpreadsheetExportView):
                 currency,
                 amount_minor,
                 to_major_units(amount_minor, currency),
+            )
+
+
+class ChargebackExportView(SpreadsheetExportView):
+    """Chargebacks opened in the period, in the payments policy's words."""
+
+    model = Chargeback
+    list_name = "chargebacks"
+    header = (
+        "stripe_dispute",
+        "opened_at_utc",
+        "closed_at_utc",
+        "booking",
+        "customer",
+        "organizer",
+        "status",
+        "stripe_status",
+        "reason",
+        "currency",
+        "amount",
+        "evidence_due_utc",
+        "escrow_held",
+    )
+
+    def rows(self, start, end):
+        for row in chargeback_rows_for_export(opened_from=start, opened_to=end):
+            dispute, created, closed_at, booking, customer, organizer, status, reason = row[:8]
+            currency, amount_minor, evidence_due_by, hold_reasons = row[8:]
+            yield (
+                dispute,
+                created,
+                closed_at,
+                booking,
+                customer,
+                organizer,
+                chargeback_outcome(status).label,
+                chargeback_status_text(status),
+                chargeback_reason_text(reason),
+                currency,
+                _amount(amount_minor, currency),
+                evidence_due_by,
+                "yes" if chargeback_holds_escrow(status=status, hold_reasons=hold_reasons) else "no",
             )

@@ -49,6 +49,7 @@ class LedgerEntryIndexView(BackOfficeIndexView):
     page_title = "Ledger"
     booking_inspect_url_name = None
     balances_url_name = None
+    ledger_accounts_url_name = None
     filterset_class = LedgerEntryFilterSet
     search_fields = ["transaction__booking__reference", "memo"]
 
@@ -63,6 +64,7 @@ class LedgerEntryIndexView(BackOfficeIndexView):
     def header_buttons(self):
         return [
             HeaderButton("Balances", url=reverse(self.balances_url_name), icon_name="table"),
+            HeaderButton("Accounts", url=reverse(self.ledger_accounts_url_name), icon_name="list-ul"),
             *super().header_buttons,
         ]
 
@@ -110,6 +112,7 @@ class LedgerBalancesView(BackOfficeTemplateView):
     header_icon = "table"
     template_name = "backoffice/ledger/balances.html"
     index_url_name = None
+    ledger_accounts_url_name = None
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
@@ -119,5 +122,9 @@ class LedgerBalancesView(BackOfficeTemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(balances=ledger_balances(), awaiting=payout_awaiting_approval_totals())
+        context.update(
+            balances=ledger_balances(),
+            awaiting=payout_awaiting_approval_totals(),
+            ledger_accounts_url=reverse(self.ledger_accounts_url_name),
+        )
         return context

@@ -16,13 +16,15 @@ from wagtail.admin.widgets.button import HeaderButton, ListingButton
 from backoffice.forms import ReasonForm
 from backoffice.permissions import APPROVE
 from marketplace.core.errors import DomainError
-from marketplace.payments.models import HoldReason, Transaction, TransactionStatus
+from marketplace.payments.models import HoldReason, Transaction
 from marketplace.payments.policy import (
     hold_reasons_text,
     payout_approval_grounds_text,
+    payout_approval_refusal,
     payout_can_be_approved,
     payout_can_be_held,
     payout_hold_can_be_lifted,
+    payout_hold_refusal,
     payout_risk_flags,
     payout_waiting_text,
 )
@@ -177,8 +179,8 @@ class PayoutApproveView(ReasonActionView):
     @property
     def intro(self):
         payment = self.object
-        if payment.status != TransactionStatus.HELD:
-            return f"This payment is {payment.get_status_display().lower()}: there is nothing to approve."
+        if (refusal := payout_approval_refusal(payment)) is not None:
+            return f"{refusal.message} It cannot be approved now."  # what the service would answer
         return (
             f"Releasing transfers {payment.vendor_payout} to {payment.booking.vendor.business_name} "
             f"and books {payment.platform_fee} of commission. This cannot be undone."
@@ -227,10 +229,8 @@ class PayoutHoldView(PayoutApproveView):
     @property
     def intro(self):
         payment = self.object
-        if payment.status != TransactionStatus.HELD:
-            return f"This payment is {payment.get_status_display().lower()}: there is nothing to hold."
-        if not payout_can_be_held(payment):
-            return "This payout is already on hold by an admin."
+        if (refusal := payout_hold_refusal(payment)) is not None:
+            return refusal.message  # what the service would answer
         return (
             f"Holding keeps {payment.vendor_payout} from {payment.booking.vendor.business_name} "
             "until the hold is lifted: neither an approval nor the release job can pay it out."

@@ -3,8 +3,9 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from .audit_log import AuditLogViewSet
 from .bookings import BookingViewSet
 from .categories import CategoryViewSet
+from .chargebacks import ChargebackViewSet
 from .disputes import DisputeViewSet
-from .ledger import BalancesViewSet, LedgerViewSet
+from .ledger import BalancesViewSet, LedgerAccountsViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
 from .vendors import VendorViewSet
 
@@ -21,8 +22,10 @@ class BackOfficeViewSetGroup(ViewSetGroup):
         BookingViewSet,
         PayoutViewSet,
         DisputeViewSet,
+        ChargebackViewSet,
         LedgerViewSet,
         BalancesViewSet,
+        LedgerAccountsViewSet,
         CategoryViewSet,
         AuditLogViewSet,
     )

@@ -26,6 +26,8 @@ LEDGER = "backoffice_ledger"
 BALANCES = "backoffice_balances"
 AUDIT_LOG = "backoffice_audit_log"
 CATEGORIES = "backoffice_categories"
+LEDGER_ACCOUNTS = "backoffice_ledger_accounts"
+CHARGEBACKS = "backoffice_chargebacks"
 
 CROSS_LINKS = {
     "vendor_inspect_url_name": f"{VENDORS}:inspect",
@@ -34,6 +36,8 @@ CROSS_LINKS = {
     "payout_approve_url_name": f"{PAYOUTS}:approve",
     "balances_url_name": f"{BALANCES}:index",
     "ledger_index_url_name": f"{LEDGER}:index",
+    "ledger_inspect_url_name": f"{LEDGER}:inspect",
+    "ledger_accounts_url_name": f"{LEDGER_ACCOUNTS}:index",
 }
 
 # The generic model views a back-office screen does not offer.

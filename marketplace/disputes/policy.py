@@ -86,8 +86,14 @@ def can_see_dispute(dispute: Dispute, *, user: User) -> Verdict:
 
 def _closed(dispute: Dispute) -> Verdict | None:
     if not dispute.is_open:
-        return Verdict(refusal=DisputeClosed(f"This dispute was {dispute.get_status_display().lower()}."))
+        return Verdict(refusal=DisputeClosed(f"This dispute was already {dispute.get_status_display().lower()}."))
     return None
+
+
+def can_resolve(dispute: Dispute) -> Verdict:
+    """Staff decide a dispute while it is open (who may is ``Perm.RESOLVE_DISPUTES``, checked by the service)."""
+    closed = _closed(dispute)
+    return closed if closed is not None else ALLOWED  # a refusal is falsy: `or` would drop it
 
 
 def can_respond(dispute: Dispute, *, user: User, now: datetime | None = None) -> Verdict:

@@ -37,10 +37,10 @@ from marketplace.payments.errors import PaymentNotHeld, RefundTooLarge
 from marketplace.payments.models import HoldReason
 from marketplace.payments.policy import payment_of
 
-from .errors import DisputeClosed, DisputeNotAllowed
+from .errors import DisputeNotAllowed
 from .evidence import CheckedFile, check_files
 from .models import REASONS_FOR, Dispute, DisputeReason, DisputeStatus, Evidence, Outcome
-from .policy import can_add_evidence, can_open_dispute, can_respond, can_withdraw, side_of
+from .policy import can_add_evidence, can_open_dispute, can_resolve, can_respond, can_withdraw, side_of
 
 STATEMENT_MAX_LENGTH = 4000
 Upload = tuple[IO[bytes], str]  # a file and the name it came with
@@ -207,8 +207,7 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
         raise ValidationFailed("Only a split takes an amount.", field="refund_minor")
     with unit_of_work():
         dispute = _lock_dispute(dispute_id)
-        if not dispute.is_open:
-            raise _closed_refusal(dispute)
+        can_resolve(dispute).require()
         status_before = dispute.status
         payment = payment_of(dispute.booking)
         held = payment.kept
@@ -254,10 +253,6 @@ def dispute_resolve(*, staff: User, dispute_id: int, outcome: str, reason: str, 
         )
         _notify(dispute, "resolved")
     return dispute
-
-
-def _closed_refusal(dispute: Dispute) -> DisputeClosed:
-    return DisputeClosed(f"This dispute was already {dispute.get_status_display().lower()}.")
 
 
 def _close(dispute: Dispute, *, status: str, actor: User, reason: str) -> None:

@@ -13,11 +13,24 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from marketplace.core.errors import DomainError
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.vendors.models import Vendor, VendorProfile
 
+from .errors import AlreadyReleased, BookingNotCompleted, EscrowOnHold, PaymentNotHeld, PayoutAlreadyHeld
 from .gateways.base import AccountStatus
-from .models import HoldReason, Movement, MovementState, Payout, Transaction, TransactionStatus
+from .models import (
+    CHARGEBACK_CLOSED,
+    CHARGEBACK_KEPT,
+    Chargeback,
+    ChargebackStatus,
+    HoldReason,
+    Movement,
+    MovementState,
+    Payout,
+    Transaction,
+    TransactionStatus,
+)
 
 
 class EscrowState(models.TextChoices):
@@ -149,14 +162,41 @@ def payout_risk_flags(payment: Transaction) -> list[RiskFlag]:
     return flags
 
 
+def payout_approval_refusal(payment: Transaction) -> DomainError | None:
+    """Why an admin's approval would not release this payout now, as ``escrow_release`` refuses it; None: it would.
+
+    Released already, not in escrow (authorised, void, refunded), the work not confirmed yet,
+    or frozen by a hold.
+    """
+    if payment.status == TransactionStatus.RELEASED:
+        return AlreadyReleased("The payout for this booking was already released.")
+    if payment.status != TransactionStatus.HELD:
+        return PaymentNotHeld(f"The payment was {payment.get_status_display().lower()}.")
+    if payment.releasable_at is None:
+        return BookingNotCompleted("The payout is released only after the booking is completed.")
+    if payment.hold_reasons:
+        return EscrowOnHold(f"The escrow is on hold: {hold_reasons_text(payment).lower()}.")
+    return None
+
+
 def payout_can_be_approved(payment: Transaction) -> bool:
     """Whether an admin's approval would release this payout now (as ``escrow_release`` checks): due, no hold."""
-    return payment.status == TransactionStatus.HELD and payment.releasable_at is not None and not payment.hold_reasons
+    return payout_approval_refusal(payment) is None
+
+
+def payout_hold_refusal(payment: Transaction) -> DomainError | None:
+    """Why an admin cannot hold this payout (``payout_hold``), in its words; None: they can (in escrow, and no
+    admin's hold on it yet)."""
+    if payment.status != TransactionStatus.HELD:
+        return PaymentNotHeld(f"The payment was {payment.get_status_display().lower()}; there is no escrow to hold.")
+    if HoldReason.ADMIN in payment.hold_reasons:
+        return PayoutAlreadyHeld("This payout is already on hold by an admin.")
+    return None
 
 
 def payout_can_be_held(payment: Transaction) -> bool:
     """Whether an admin can hold this payout (``payout_hold``): still in escrow, and no admin's hold on it yet."""
-    return payment.status == TransactionStatus.HELD and HoldReason.ADMIN not in payment.hold_reasons
+    return payout_hold_refusal(payment) is None
 
 
 def payout_hold_can_be_lifted(payment: Transaction) -> bool:
@@ -354,3 +394,86 @@ def payout_of(payment: Transaction | None) -> Payout | None:
     if payment is None or payment.status != TransactionStatus.RELEASED:
         return None
     return Payout.objects.filter(transaction=payment).first()
+
+
+# --- Chargebacks (card disputes), as staff read them ----------------------------------------------
+
+
+class ChargebackOutcome(models.TextChoices):
+    OPEN = "open", "Open"  # the card network has not decided yet: the escrow is held
+    WON = "won", "Won"  # closed and the platform keeps the money (won, an inquiry closed, prevented)
+    LOST = "lost", "Lost"  # the bank gave the money back to the customer; the hold stays for an admin
+
+
+# Which of Stripe's dispute statuses each outcome covers.
+CHARGEBACK_OUTCOME_STATUSES: dict[str, frozenset[str]] = {
+    ChargebackOutcome.OPEN: frozenset(ChargebackStatus.values) - frozenset(CHARGEBACK_CLOSED),
+    ChargebackOutcome.WON: frozenset(CHARGEBACK_KEPT),
+    ChargebackOutcome.LOST: frozenset(CHARGEBACK_CLOSED) - frozenset(CHARGEBACK_KEPT),
+}
+
+# Stripe's dispute status in staff's words: what it means and who acts next.
+CHARGEBACK_STATUS_WORDS = {
+    ChargebackStatus.WARNING_NEEDS_RESPONSE: "Inquiry: the card issuer asks about the payment; no money is taken yet",
+    ChargebackStatus.WARNING_UNDER_REVIEW: "Inquiry under review: the card issuer is looking at our answer",
+    ChargebackStatus.WARNING_CLOSED: "Inquiry closed without a chargeback: the money stays",
+    ChargebackStatus.NEEDS_RESPONSE: "Needs a response: evidence is due at Stripe",
+    ChargebackStatus.UNDER_REVIEW: "Under review: evidence submitted, the card network decides",
+    ChargebackStatus.WON: "Won: the money stays with the platform",
+    ChargebackStatus.LOST: "Lost: the bank returned the money to the customer",
+    ChargebackStatus.PREVENTED: "Prevented: stopped before it became a chargeback",
+}
+
+# Stripe's dispute reasons, in words.
+CHARGEBACK_REASON_WORDS = {
+    "bank_cannot_process": "The bank cannot process the payment",
+    "check_returned": "Check returned",
+    "credit_not_processed": "The customer says a refund was promised but not made",
+    "customer_initiated": "The customer asked their bank to reverse it",
+    "debit_not_authorized": "The customer says the debit was not authorised",
+    "duplicate": "The customer says they were charged twice",
+    "fraudulent": "The cardholder says they did not make the payment (fraud)",
+    "general": "No specific reason",
+    "incorrect_account_details": "Incorrect account details",
+    "insufficient_funds": "Insufficient funds",
+    "product_not_received": "The customer says the service was not provided",
+    "product_unacceptable": "The customer says the service was not as described",
+    "subscription_canceled": "The customer says they had cancelled",
+    "unrecognized": "The customer does not recognise the payment",
+}
+
+
+def chargeback_outcome(status: str) -> ChargebackOutcome:
+    """Open, won or lost: where a chargeback in Stripe's ``status`` stands for the platform's money."""
+    for outcome, statuses in CHARGEBACK_OUTCOME_STATUSES.items():
+        if status in statuses:
+            return ChargebackOutcome(outcome)
+    return ChargebackOutcome.OPEN  # a status Stripe adds later: treated as open, as the webhook holds for it
+
+
+def chargeback_status_text(status: str) -> str:
+    """Stripe's dispute status in words (its code, readable, for one we do not know)."""
+    return CHARGEBACK_STATUS_WORDS.get(status) or status.replace("_", " ").capitalize()
+
+
+def chargeback_reason_text(reason: str) -> str:
+    """Stripe's dispute reason in words; empty when Stripe gave none."""
+    return CHARGEBACK_REASON_WORDS.get(reason) or reason.replace("_", " ").capitalize()
+
+
+def chargeback_holds_escrow(*, status: str, hold_reasons: list[str]) -> bool:
+    """Whether the escrow is held because of this chargeback: it is open or lost (``CHARGEBACK_KEPT`` lifts the
+    hold) and the payment carries the chargeback hold (none when the money had already left escrow)."""
+    return status not in CHARGEBACK_KEPT and HoldReason.CHARGEBACK in hold_reasons
+
+
+def chargeback_hold_text(chargeback: Chargeback) -> str:
+    """What the chargeback does to the booking's escrow, in words."""
+    payment = chargeback.transaction
+    if chargeback_holds_escrow(status=chargeback.status, hold_reasons=payment.hold_reasons):
+        if chargeback.status == ChargebackStatus.LOST:
+            return "Held: the chargeback was lost, and the escrow stays held until an admin decides."
+        return "Held: the escrow is not released while the card network decides."
+    if chargeback.status in CHARGEBACK_KEPT:
+        return "Not held: the platform kept the money, so the chargeback's hold was lifted."
+    return f"Not held: the payment was already {payment.get_status_display().lower()} when it was contested."

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -311,5 +311,198 @@ def payout_rows_for_export(*, released_from: datetime, released_to: datetime) ->
         Payout.objects.filter(created_at__gte=released_from, created_at__lt=released_to)
         .order_by("created_at", "id")
         .values_list(*PAYOUT_EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )
+
+
+# --- The ledger by account (back office) --------------------------------------------------------
+
+# Accounts kept per organizer: each organizer's lines are an account of their own.
+VENDOR_LEDGER_ACCOUNTS = (LedgerAccount.VENDOR_PAYABLE, LedgerAccount.VENDOR_DEBT)
+LEDGER_ACCOUNT_ORDER = {code: position for position, code in enumerate(LedgerAccount.values)}
+
+
+@dataclass(frozen=True)
+class LedgerAccountBalance:
+    """One ledger account in one currency (and, for the per-organizer accounts, one organizer).
+
+    ``debits`` and ``credits`` are the sums of its debit and credit lines (both positive);
+    ``balance`` is debits - credits (debit-positive, as the lines are stored).
+    """
+
+    account: str
+    currency: str
+    vendor_id: int | None
+    vendor_name: str
+    debits: Money
+    credits: Money
+    balance: Money
+    line_count: int
+
+    @property
+    def label(self) -> str:
+        return LedgerAccount(self.account).label
+
+    @property
+    def is_per_organizer(self) -> bool:
+        return self.account in VENDOR_LEDGER_ACCOUNTS
+
+
+def ledger_account_balances(
+    *, currency: str | None = None, vendor_name: str | None = None
+) -> list[LedgerAccountBalance]:
+    """Every ledger account with lines, per currency (and per organizer for the organizers' accounts), in one query.
+
+    Ordered by currency, then the chart of accounts (``LedgerAccount``), then organizer name.
+    ``vendor_name`` keeps only the per-organizer accounts of organizers whose name contains it.
+    Across a currency's accounts the balances sum to zero: each entry's lines do.
+    """
+    lines = LedgerLine.objects.all()
+    if currency:
+        lines = lines.filter(currency=currency)
+    if vendor_name:
+        lines = lines.filter(account__in=VENDOR_LEDGER_ACCOUNTS, vendor__business_name__icontains=vendor_name)
+    return sorted(
+        _account_balance_rows(lines),
+        key=lambda b: (b.currency, LEDGER_ACCOUNT_ORDER.get(b.account, 99), b.vendor_name.casefold(), b.vendor_id or 0),
+    )
+
+
+def _account_balance_rows(lines: QuerySet[LedgerLine]) -> list[LedgerAccountBalance]:
+    rows = (
+        lines.order_by()
+        .values("account", "currency", "vendor_id", "vendor__business_name")
+        .annotate(
+            debits=Coalesce(Sum("amount_minor", filter=Q(amount_minor__gt=0)), 0),
+            credits=Coalesce(Sum("amount_minor", filter=Q(amount_minor__lt=0)), 0),
+            count=Count("id"),
+        )
+    )
+    return [
+        LedgerAccountBalance(
+            account=row["account"],
+            currency=row["currency"],
+            vendor_id=row["vendor_id"],
+            vendor_name=row["vendor__business_name"] or "",
+            debits=Money(row["debits"], row["currency"]),
+            credits=Money(-row["credits"], row["currency"]),
+            balance=Money(row["debits"] + row["credits"], row["currency"]),
+            line_count=row["count"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class LedgerAccountsInCurrency:
+    """The accounts of one currency and their net (zero whenever the books balance)."""
+
+    currency: str
+    accounts: list[LedgerAccountBalance]
+    net: Money
+
+
+def ledger_accounts_by_currency(
+    *, currency: str | None = None, vendor_name: str | None = None
+) -> list[LedgerAccountsInCurrency]:
+    """``ledger_account_balances`` grouped by currency, each with the sum of its balances (one query)."""
+    groups: dict[str, list[LedgerAccountBalance]] = {}
+    for balance in ledger_account_balances(currency=currency, vendor_name=vendor_name):
+        groups.setdefault(balance.currency, []).append(balance)
+    return [
+        LedgerAccountsInCurrency(
+            currency=code,
+            accounts=accounts,
+            net=Money(sum(account.balance.minor for account in accounts), code),
+        )
+        for code, accounts in groups.items()
+    ]
+
+
+def ledger_account_get(*, account: str, currency: str, vendor_id: int | None = None) -> LedgerAccountBalance | None:
+    """One account's totals (see ``LedgerAccountBalance``), in one query; None when it has no line."""
+    if account not in LedgerAccount.values or (vendor_id is not None) != (account in VENDOR_LEDGER_ACCOUNTS):
+        return None
+    found = _account_balance_rows(LedgerLine.objects.filter(account=account, currency=currency, vendor_id=vendor_id))
+    return found[0] if found else None
+
+
+def ledger_account_lines(
+    *,
+    account: str,
+    currency: str,
+    vendor_id: int | None = None,
+    posted_from: datetime | None = None,
+    posted_before: datetime | None = None,
+) -> QuerySet[LedgerLine]:
+    """One account's lines in the order they were posted (entry time, entry, line), with their entry and booking.
+
+    A per-organizer account (``VENDOR_LEDGER_ACCOUNTS``) is one organizer's lines
+    (``vendor_id``); the others have none. Optionally only those posted in
+    [posted_from, posted_before).
+    """
+    lines = LedgerLine.objects.filter(account=account, currency=currency, vendor_id=vendor_id)
+    if posted_from is not None:
+        lines = lines.filter(entry__created_at__gte=posted_from)
+    if posted_before is not None:
+        lines = lines.filter(entry__created_at__lt=posted_before)
+    return lines.select_related("entry__transaction__booking").order_by("entry__created_at", "entry_id", "id")
+
+
+def ledger_account_balance_before(
+    *, account: str, currency: str, vendor_id: int | None = None, line: LedgerLine | None = None, posted_before=None
+) -> int:
+    """The account's balance (debit-positive, minor units) just before ``line`` in posting order, in one aggregate;
+    or, without a line, of everything posted before ``posted_before`` (everything, without either).
+
+    What a page of ``ledger_account_lines`` opens with, so its running balance is right on
+    every page without reading the pages before it.
+    """
+    lines = LedgerLine.objects.filter(account=account, currency=currency, vendor_id=vendor_id)
+    if line is not None:
+        posted_at = line.entry.created_at
+        lines = lines.filter(
+            Q(entry__created_at__lt=posted_at)
+            | Q(entry__created_at=posted_at, entry_id__lt=line.entry_id)
+            | Q(entry__created_at=posted_at, entry_id=line.entry_id, id__lt=line.id)
+        )
+    elif posted_before is not None:
+        lines = lines.filter(entry__created_at__lt=posted_before)
+    return lines.aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+# --- Chargebacks (back office) ---------------------------------------------------------------------
+
+
+def chargeback_list() -> QuerySet[Chargeback]:
+    """Every chargeback with its booking, organizer, customer and payment, the newest opened first."""
+    return Chargeback.objects.select_related("booking__vendor", "booking__customer", "transaction").order_by(
+        "-created", "-id"
+    )
+
+
+CHARGEBACK_EXPORT_COLUMNS = (
+    "stripe_dispute_id",
+    "created",
+    "closed_at",
+    "booking__reference",
+    "booking__customer__email",
+    "booking__vendor__business_name",
+    "status",
+    "reason",
+    "currency",
+    "amount_minor",
+    "evidence_due_by",
+    "transaction__hold_reasons",
+)
+
+
+def chargeback_rows_for_export(*, opened_from: datetime, opened_to: datetime) -> Iterator[tuple]:
+    """Every chargeback opened in [opened_from, opened_to), oldest first, as ``CHARGEBACK_EXPORT_COLUMNS`` tuples.
+    Read in chunks, like the ledger's lines."""
+    return (
+        Chargeback.objects.filter(created__gte=opened_from, created__lt=opened_to)
+        .order_by("created", "id")
+        .values_list(*CHARGEBACK_EXPORT_COLUMNS)
         .iterator(chunk_size=2000)
     )

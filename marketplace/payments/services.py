@@ -69,18 +69,14 @@ from marketplace.vendors.models import Vendor, VendorProfile
 
 from .errors import (
     AlreadyPaid,
-    AlreadyReleased,
     AuthenticationFailed,
-    BookingNotCompleted,
     CurrencyMismatch,
-    EscrowOnHold,
     InvalidAmount,
     NoActiveHold,
     NothingToRefund,
     PaymentNotForBooking,
     PaymentNotHeld,
     PaymentProcessing,
-    PayoutAlreadyHeld,
     PayoutFailed,
     PayoutInProgress,
     PayoutNeedsApproval,
@@ -105,10 +101,11 @@ from .models import (
 )
 from .policy import (
     escrow_state,
-    hold_reasons_text,
     payout_account_can_receive,
     payout_account_problem,
     payout_approval_grounds,
+    payout_approval_refusal,
+    payout_hold_refusal,
     percent_of,
     refund_split,
 )
@@ -1061,16 +1058,10 @@ def escrow_release(*, booking_id: int, approved_by: User | None = None, reason: 
         require_permission(approved_by, Perm.APPROVE_PAYOUTS, to="release payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to release.")
-        if txn.status == TransactionStatus.RELEASED:
-            if approved_by is None:
-                return txn  # the job ran twice: nothing to do
-            raise AlreadyReleased("The payout for this booking was already released.")
-        if txn.status != TransactionStatus.HELD:
-            raise PaymentNotHeld(f"The payment was {txn.get_status_display().lower()}.")
-        if txn.releasable_at is None:
-            raise BookingNotCompleted("The payout is released only after the booking is completed.")
-        if txn.hold_reasons:
-            raise EscrowOnHold(f"The escrow is on hold: {hold_reasons_text(txn).lower()}.")
+        if txn.status == TransactionStatus.RELEASED and approved_by is None:
+            return txn  # the job ran twice: nothing to do
+        if (refusal := payout_approval_refusal(txn)) is not None:
+            raise refusal
         if txn.payout_needs_approval and approved_by is None:
             raise PayoutNeedsApproval("This payout waits for an admin's approval.")
         _release([txn], approved_by=approved_by, reason=reason)
@@ -1326,8 +1317,8 @@ def payout_hold(*, booking_id: int, actor: User, note: str) -> ReleaseHold:
     require_permission(actor, Perm.APPROVE_PAYOUTS, to="hold payouts")
     with unit_of_work():
         txn = _lock_or_refuse(booking_id, nothing="This booking has no payment to hold.")
-        if HoldReason.ADMIN in txn.hold_reasons:
-            raise PayoutAlreadyHeld("This payout is already on hold by an admin.")
+        if (refusal := payout_hold_refusal(txn)) is not None:
+            raise refusal
         return escrow_hold(booking_id=booking_id, reason=HoldReason.ADMIN, actor=actor, note=note)
 
 

@@ -111,7 +111,19 @@ def test_the_form_of_a_released_payout_says_there_is_nothing_to_approve(admin_cl
     response = admin_client.get(url)
 
     assert response.status_code == 200
-    assert "This payment is released: there is nothing to approve." in response.content.decode()
+    # the money policy's words, the ones the service refuses a second approval with
+    assert "The payout for this booking was already released. It cannot be approved now." in response.content.decode()
+
+
+def test_the_forms_of_a_payout_on_hold_say_so_in_the_policy_s_words(admin_client, awaiting_payout):
+    hold_url = reverse("backoffice_payouts:hold", args=[awaiting_payout.transaction.pk])
+    admin_client.post(hold_url, {"reason": "Checking the organizer's documents"})
+
+    approve = admin_client.get(reverse("backoffice_payouts:approve", args=[awaiting_payout.transaction.pk]))
+    hold = admin_client.get(hold_url)
+
+    assert "The escrow is on hold: held by an admin. It cannot be approved now." in approve.content.decode()
+    assert "This payout is already on hold by an admin." in hold.content.decode()
 
 
 def test_approving_a_booking_that_is_not_completed_is_refused(admin_client, customer, service, payout_needs_approval):

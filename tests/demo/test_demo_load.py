@@ -170,10 +170,12 @@ def test_the_ledger_balances_and_no_past_booking_is_stuck_in_escrow(demo_output)
     held_in_past = Transaction.objects.filter(
         status=TransactionStatus.HELD, booking__ends_at__lt=timezone.now()
     ).select_related("booking")
-    # Only what the story intends: one booking the customer has yet to confirm, one payout
-    # waiting for an admin's approval, two disputes waiting for staff's decision.
+    # Only what the story intends: two bookings the customers have yet to confirm (one of them
+    # contested by the customer's bank), one payout waiting for an admin's approval, two
+    # disputes waiting for staff's decision.
     assert sorted((t.booking.status, t.payout_needs_approval) for t in held_in_past) == [
         (BookingStatus.COMPLETED, True),
+        (BookingStatus.CONFIRMED, False),
         (BookingStatus.CONFIRMED, False),
         (BookingStatus.DISPUTED, False),
         (BookingStatus.DISPUTED, False),
@@ -268,3 +270,15 @@ def test_the_demo_shows_a_dispute_waiting_for_the_organizer_and_one_under_review
         assert dispute.booking.status == BookingStatus.DISPUTED
         assert dispute.booking.transaction.hold_reasons == ["dispute"]
         assert [e.content_type for e in dispute.evidence.all()] == ["image/png"]
+
+
+def test_a_chargeback_holds_one_booking_s_escrow(demo_output):
+    from marketplace.payments.models import Chargeback
+
+    chargeback = Chargeback.objects.select_related("booking__vendor", "transaction").get()
+
+    assert (chargeback.status, chargeback.reason, chargeback.closed_at) == ("needs_response", "fraudulent", None)
+    assert chargeback.booking.vendor.user.email == "grace@libertyclosets.example"
+    assert chargeback.booking.status == BookingStatus.CONFIRMED
+    assert chargeback.transaction.hold_reasons == ["chargeback"]
+    assert chargeback.amount_minor == chargeback.transaction.amount_minor

@@ -22,6 +22,7 @@ from marketplace.disputes.errors import (
     ResponseTooLate,
 )
 from marketplace.disputes.models import Dispute, Evidence
+from marketplace.disputes.policy import can_resolve, can_respond
 from marketplace.disputes.services import (
     dispute_open,
     dispute_resolve,
@@ -339,6 +340,10 @@ def test_a_closed_dispute_cannot_be_decided_again(worked, admin_user):
         DisputeClosed,
         "already resolved",
     )
+    # the refusal is the policy's verdict, the one the two sides get for a closed dispute
+    dispute.refresh_from_db()
+    assert can_resolve(dispute).refusal.message == "This dispute was already resolved."
+    assert can_respond(dispute, user=worked.vendor.user).refusal.message == "This dispute was already resolved."
 
 
 def test_the_side_that_opened_it_may_withdraw_it(worked):

@@ -62,6 +62,7 @@ from marketplace.payments.models import (
     LedgerLine,
     MovementState,
     Payout,
+    StripeEvent,
     Transaction,
     TransactionStatus,
 )
@@ -70,6 +71,7 @@ from marketplace.payments.selectors import escrow_held, ledger_balance
 from marketplace.payments.services import escrow_release
 from marketplace.payments.tasks import escrow_release_due as escrow_release_due_job
 from marketplace.payments.tasks import payouts_execute as payouts_execute_job
+from marketplace.payments.webhooks import stripe_event_apply
 from marketplace.reviews.models import Review
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor, VerificationStatus
@@ -138,6 +140,7 @@ class Plan:
     reason: str = ""
     review: dict | None = None
     dispute: dict | None = None  # the disputed_* kinds: reason, description, photo, response
+    chargeback: dict | None = None  # the customer's bank contests the payment: reason, after_hours
 
 
 @dataclass
@@ -654,6 +657,7 @@ class DemoLoader:
                     reason=story.get("reason", ""),
                     review=story.get("review"),
                     dispute=story.get("dispute"),
+                    chargeback=story.get("chargeback"),
                 )
             )
         return plans
@@ -794,6 +798,8 @@ class DemoLoader:
             return booking
         if plan.kind == "awaiting_confirmation":
             self.intended_escrow.add(booking.pk)
+            if plan.chargeback:
+                self._chargeback(plan, booking)
             return booking
         if plan.kind in ("disputed_awaiting_answer", "disputed_under_review"):
             self.intended_escrow.add(booking.pk)  # held until staff decide
@@ -819,6 +825,41 @@ class DemoLoader:
             with self._at(self._later(opened_at, hours=story.get("answer_after_hours", 20))):
                 dispute_respond(user=plan.vendor.user, dispute_id=dispute.pk, statement=story["response"])
         return booking
+
+    def _chargeback(self, plan: Plan, booking: Booking) -> None:
+        """The customer's bank contests the payment: Stripe's ``charge.dispute.created`` event, applied by the webhook's
+        own handler (``stripe_event_apply``), which records the chargeback and holds the escrow.
+
+        The event is stored as the webhook stores a verified one; the local gateway has no Stripe to send it.
+        """
+        story = plan.chargeback or {}
+        opened_at = self._later(booking.ends_at, hours=story.get("after_hours", 24))
+        payment = Transaction.objects.get(booking=booking)
+        created = int(opened_at.timestamp())
+        dispute = {
+            "id": f"dp_demo_{booking.reference}",
+            "object": "dispute",
+            "charge": payment.payment_reference,
+            "amount": payment.amount_minor,
+            "currency": payment.currency.lower(),
+            "reason": story.get("reason", "general"),
+            "status": story.get("status", "needs_response"),
+            "created": created,
+            "evidence_details": {"due_by": created + 9 * 24 * 3600},
+        }
+        with self._at(opened_at):
+            StripeEvent.objects.create(
+                stripe_id=f"evt_demo_{booking.reference}",
+                type="charge.dispute.created",
+                created=opened_at,
+                livemode=False,
+                payload={
+                    "id": f"evt_demo_{booking.reference}",
+                    "type": "charge.dispute.created",
+                    "data": {"object": dispute},
+                },
+            )
+            stripe_event_apply(event_id=f"evt_demo_{booking.reference}")
 
     def _run_money_jobs(self) -> None:
         """What the queued release and payout jobs do, run now so the replayed history leaves no payout half done.
