@@ -12,21 +12,23 @@ ALLOWED = {
     ("pending", "verified"),
     ("pending", "rejected"),
     ("verified", "suspended"),
-    ("suspended", "verified"),
+    ("suspended", "reinstated"),
     ("suspended", "rejected"),
 }
+STATUS_AFTER = {"verified": "verified", "rejected": "rejected", "suspended": "suspended", "reinstated": "verified"}
 
 
 @pytest.mark.parametrize("current", ["pending", "verified", "suspended", "rejected"])
-@pytest.mark.parametrize("decision", ["verified", "rejected", "suspended"])
+@pytest.mark.parametrize("decision", ["verified", "rejected", "suspended", "reinstated"])
 def test_only_the_listed_decisions_are_allowed(make_vendor, admin_user, current, decision):
     vendor = make_vendor(current)
 
     if (current, decision) in ALLOWED:
         vendor_verify(admin=admin_user, vendor_id=vendor.pk, decision=decision, reason="Checked")
         vendor.refresh_from_db()
-        assert vendor.verification_status == decision
-        assert AuditLogEntry.objects.filter(target_id=str(vendor.pk), reason="Checked").count() == 1
+        assert vendor.verification_status == STATUS_AFTER[decision]
+        entry = AuditLogEntry.objects.get(target_id=str(vendor.pk), reason="Checked")
+        assert (entry.action, entry.data) == (f"vendor.{decision}", {"from": current, "to": STATUS_AFTER[decision]})
     else:
         with pytest.raises(InvalidTransition):
             vendor_verify(admin=admin_user, vendor_id=vendor.pk, decision=decision, reason="Checked")
