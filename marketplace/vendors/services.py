@@ -186,15 +186,11 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
             raise NotFound("Organizer not found.")
         previous = vendor.verification_status
         if decision not in VERIFICATION_DECISIONS[previous]:
-            hint = (
-                " Reinstate them instead, with a reason."
-                if decision == VerificationDecision.VERIFIED
-                and VerificationDecision.REINSTATED in VERIFICATION_DECISIONS[previous]
-                else ""
-            )
-            raise InvalidTransition(
-                f"An organizer who is {vendor.get_verification_status_display().lower()} cannot be {decision.value}.{hint}"
-            )
+            status = vendor.get_verification_status_display().lower()
+            hint = ""
+            if decision == VerificationDecision.VERIFIED and previous == VerificationStatus.SUSPENDED:
+                hint = " Reinstate them instead, with a reason."
+            raise InvalidTransition(f"An organizer who is {status} cannot be {decision.value}.{hint}")
         vendor.verification_status = DECISION_STATUS[decision]
         vendor.verification_reason = reason
         if decision == VerificationDecision.VERIFIED:
