@@ -57,6 +57,14 @@ DECISIONS = {
         classname="button",
         done="verified",
     ),
+    VerificationDecision.REINSTATED: VendorDecision(
+        decision=VerificationDecision.REINSTATED,
+        url_name="reinstate",
+        reason_label="Reason",
+        help_text="Required. The organizer is emailed this reason; their listings come back.",
+        classname="button",
+        done="reinstated",
+    ),
     VerificationDecision.REJECTED: VendorDecision(
         decision=VerificationDecision.REJECTED,
         url_name="reject",
@@ -72,14 +80,6 @@ DECISIONS = {
         help_text="Required. The organizer is emailed and shown this reason (their customers are not).",
         classname="button serious",
         done="suspended",
-    ),
-    VerificationDecision.REINSTATED: VendorDecision(
-        decision=VerificationDecision.REINSTATED,
-        url_name="reinstate",
-        reason_label="Reason",
-        help_text="Required. The organizer is emailed this reason; their listings come back.",
-        classname="button",
-        done="reinstated",
     ),
 }
 
