@@ -18,8 +18,9 @@ REASON_MAX_LENGTH = 2000
 class ReasonForm(forms.Form):
     """The reason (or note) an admin gives for an action.
 
-    ``required`` decides whether it may be left blank: rejecting or suspending a
-    vendor must say why (the vendor is shown it); verifying takes an optional note.
+    ``required`` decides whether it may be left blank: rejecting, suspending or
+    reinstating a vendor must say why (the vendor is emailed it); verifying takes an
+    optional note.
     """
 
     reason = forms.CharField(

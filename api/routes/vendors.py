@@ -153,7 +153,7 @@ def _payout_account_out(request, profile) -> dict:
 
 
 class VerifyIn(Schema):
-    decision: Literal["verified", "rejected", "suspended"]
+    decision: Literal["verified", "rejected", "suspended", "reinstated"]
     reason: str = Field(default="", max_length=2000)
 
 
@@ -244,7 +244,13 @@ def create_payout_account_link(request):
 
 @router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **BODY_ERRORS}, auth=jwt_auth)
 def verify(request, vendor_id: ObjectId, payload: VerifyIn):
-    """Admins only: verify, reject or suspend an organizer. Rejecting or suspending needs a reason."""
+    """Admins only: verify, reject, suspend or reinstate an organizer; the organizer is emailed the decision.
+
+    Every decision but verifying a pending organizer needs a reason (verifying takes an optional
+    note). A suspended organizer is reinstated with `reinstated`, not `verified`. Suspending
+    cancels their confirmed bookings that have not started (customers refunded in full) and
+    declines their open requests.
+    """
     return vendor_verify(admin=request.auth, vendor_id=vendor_id, decision=payload.decision, reason=payload.reason)
 
 

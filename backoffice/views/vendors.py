@@ -1,4 +1,4 @@
-"""Vendor verification: the queue, a vendor's file, and the Verify / Reject / Suspend actions."""
+"""Vendor verification: the queue, a vendor's file, and the Verify / Reject / Suspend / Reinstate actions."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleCo
 from wagtail.admin.widgets.button import ListingButton
 
 from backoffice.permissions import VERIFY
-from marketplace.bookings.selectors import booking_cancellations_by_organizer
+from marketplace.bookings.policy import SUSPENSION_RULE
+from marketplace.bookings.selectors import booking_cancellations_by_organizer, suspension_preview
 from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
 from marketplace.payments.selectors import payout_list_waiting_for_account
-from marketplace.vendors.models import VERIFICATION_DECISIONS, Vendor, VerificationStatus
+from marketplace.vendors.models import (
+    REASON_OPTIONAL,
+    VERIFICATION_DECISIONS,
+    Vendor,
+    VerificationDecision,
+    VerificationStatus,
+)
 from marketplace.vendors.selectors import (
     vendor_list_for_backoffice,
     vendor_service_list_all,
@@ -30,11 +37,11 @@ from .base import BackOfficeIndexView, BackOfficeInspectView, ReasonActionView
 class VendorDecision:
     """How the back office presents one verification decision."""
 
-    def __init__(self, *, status, url_name, label, reason_required, reason_label, help_text, classname, done):
-        self.status = status
+    def __init__(self, *, decision, url_name, reason_label, help_text, classname, done):
+        self.decision = decision
         self.url_name = url_name
-        self.label = label
-        self.reason_required = reason_required
+        self.label = decision.label
+        self.reason_required = decision not in REASON_OPTIONAL
         self.reason_label = reason_label
         self.help_text = help_text
         self.classname = classname
@@ -42,33 +49,35 @@ class VendorDecision:
 
 
 DECISIONS = {
-    VerificationStatus.VERIFIED: VendorDecision(
-        status=VerificationStatus.VERIFIED,
+    VerificationDecision.VERIFIED: VendorDecision(
+        decision=VerificationDecision.VERIFIED,
         url_name="verify",
-        label="Verify",
-        reason_required=False,
         reason_label="Note",
-        help_text="Optional: what you checked. Kept in the audit log.",
+        help_text="Optional: a note for the organizer, emailed with the decision and kept in the audit log.",
         classname="button",
         done="verified",
     ),
-    VerificationStatus.REJECTED: VendorDecision(
-        status=VerificationStatus.REJECTED,
-        url_name="reject",
-        label="Reject",
-        reason_required=True,
+    VerificationDecision.REINSTATED: VendorDecision(
+        decision=VerificationDecision.REINSTATED,
+        url_name="reinstate",
         reason_label="Reason",
-        help_text="Required. The organizer is shown this reason and can correct the profile.",
+        help_text="Required. The organizer is emailed this reason; their listings come back.",
+        classname="button",
+        done="reinstated",
+    ),
+    VerificationDecision.REJECTED: VendorDecision(
+        decision=VerificationDecision.REJECTED,
+        url_name="reject",
+        reason_label="Reason",
+        help_text="Required. The organizer is emailed and shown this reason and can correct the profile.",
         classname="button serious",
         done="rejected",
     ),
-    VerificationStatus.SUSPENDED: VendorDecision(
-        status=VerificationStatus.SUSPENDED,
+    VerificationDecision.SUSPENDED: VendorDecision(
+        decision=VerificationDecision.SUSPENDED,
         url_name="suspend",
-        label="Suspend",
-        reason_required=True,
         reason_label="Reason",
-        help_text="Required. The organizer is shown this reason; their listings are hidden.",
+        help_text="Required. The organizer is emailed and shown this reason (their customers are not).",
         classname="button serious",
         done="suspended",
     ),
@@ -87,7 +96,7 @@ def polygon_summary(geojson: dict | None) -> str:
 def decisions_open_to(vendor: Vendor) -> list[VendorDecision]:
     """The decisions the vendor's current status allows, in a stable order."""
     allowed = VERIFICATION_DECISIONS[vendor.verification_status]
-    return [decision for status, decision in DECISIONS.items() if status in allowed]
+    return [presentation for decision, presentation in DECISIONS.items() if decision in allowed]
 
 
 class VendorFilterSet(WagtailFilterSet):
@@ -207,7 +216,7 @@ class VendorInspectView(BackOfficeInspectView):
 
 
 class VendorDecisionView(ReasonActionView):
-    """Verify, reject or suspend a vendor through ``vendor_verify``."""
+    """Verify, reject, suspend or reinstate a vendor through ``vendor_verify``."""
 
     permission_required = VERIFY
     decision: str = ""
@@ -245,7 +254,13 @@ class VendorDecisionView(ReasonActionView):
         if self.decision not in VERIFICATION_DECISIONS[self.object.verification_status]:
             status = self.object.get_verification_status_display().lower()
             return f"An organizer who is {status} cannot be {self.presentation.done}: submitting will change nothing."
+        if self.decision == VerificationDecision.SUSPENDED:
+            return f"{SUSPENSION_RULE} {self.suspension_preview.sentence}"
         return ""
+
+    @cached_property
+    def suspension_preview(self):
+        return suspension_preview(vendor=self.object)
 
     def get_summary(self):
         vendor = self.object
@@ -258,7 +273,17 @@ class VendorDecisionView(ReasonActionView):
         ]
 
     def perform_action(self, reason: str) -> None:
+        # Counted before the bookings change, for the success message.
+        self.cancelling = self.suspension_preview if self.decision == VerificationDecision.SUSPENDED else None
         vendor_verify(admin=self.request.user, vendor_id=self.object.pk, decision=self.decision, reason=reason)
 
     def get_success_message(self) -> str:
-        return f"{self.object.business_name} is now {self.presentation.done}."
+        message = f"{self.object.business_name} is now {self.presentation.done}."
+        if self.cancelling is not None:
+            preview = self.cancelling
+            message += (
+                f" Cancelling {preview.cancelled} confirmed booking{'' if preview.cancelled == 1 else 's'}"
+                f" (refunding {preview.refund_total_text} in full) and declining {preview.declined} open"
+                f" request{'' if preview.declined == 1 else 's'}; each customer is emailed."
+            )
+        return message

@@ -7,7 +7,7 @@ from .base import VENDORS, BackOfficeViewSet
 
 
 class VendorViewSet(BackOfficeViewSet):
-    """The verification queue, each vendor's file, and the Verify / Reject / Suspend actions."""
+    """The verification queue, each vendor's file, and the Verify / Reject / Suspend / Reinstate actions."""
 
     model = Vendor
     name = VENDORS
@@ -16,11 +16,11 @@ class VendorViewSet(BackOfficeViewSet):
     index_view_class = VendorIndexView
     inspect_view_class = VendorInspectView
 
-    def decision_view(self, status):
-        return self.construct_view(VendorDecisionView, decision=status)
+    def decision_view(self, decision):
+        return self.construct_view(VendorDecisionView, decision=decision)
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path(f"{decision.url_name}/<int:pk>/", self.decision_view(status), name=decision.url_name)
-            for status, decision in DECISIONS.items()
+            path(f"{presentation.url_name}/<int:pk>/", self.decision_view(decision), name=presentation.url_name)
+            for decision, presentation in DECISIONS.items()
         ]

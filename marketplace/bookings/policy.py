@@ -495,3 +495,42 @@ def cancellation_preview(booking: Booking, *, user: User, now: datetime | None =
         platform_fee=split.platform_fee,
         terms=booking.cancellation_terms,
     )
+
+
+# --- When an admin suspends the organizer -----------------------------------------------------
+
+# The one rule, as the back office states it before an admin suspends and docs/architecture.md records it.
+SUSPENSION_RULE = (
+    "Suspending an organizer cancels each of their confirmed bookings that has not started yet and refunds "
+    "its customer in full, fee included: no cancellation policy applies, since it is not the customer's doing. "
+    "Their open requests (waiting for a quote, a payment or their answer) are declined, and any payment or "
+    "hold on the card is given back in full. Bookings already under way or done (started, completed, "
+    "disputed) stay as they are and their money follows the usual rules, except that the organizer's "
+    "payouts wait for an admin's approval while they are suspended. Each customer is emailed."
+)
+
+# What customers read (the email, the booking's page): never the admins' own reason for the suspension,
+# which is between the platform and the organizer.
+SUSPENSION_CUSTOMER_REASON = "The organizer is no longer available for bookings on our platform."
+
+
+class SuspensionStep(models.TextChoices):
+    CANCEL = "cancel", "Cancelled, refunded in full"  # confirmed and not started yet
+    DECLINE = "decline", "Declined, nothing charged"  # an open request; any payment or card hold given back
+
+
+# The bookings SUSPENSION_RULE may touch, as a query (each is decided again by ``suspension_step``).
+SUSPENSION_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.REQUESTED)
+
+
+def suspension_step(booking: Booking, *, now: datetime | None = None) -> SuspensionStep | None:
+    """What SUSPENSION_RULE does to this booking of a suspended organizer now; None: it is left as it is.
+
+    A confirmed booking that starts later is cancelled with a full refund; an open request
+    is declined. A booking under way, done, disputed or already closed is left alone.
+    """
+    if booking.status == BookingStatus.CONFIRMED and booking.starts_at > _now(now):
+        return SuspensionStep.CANCEL
+    if booking.status == BookingStatus.REQUESTED:
+        return SuspensionStep.DECLINE
+    return None

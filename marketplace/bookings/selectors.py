@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -17,10 +18,12 @@ from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
+from marketplace.core.money import Money
 from marketplace.payments.models import Payout
 from marketplace.vendors.models import Vendor
 
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
+from .policy import SUSPENSION_STATUSES
 
 _RELATED = ("service__category", "vendor__user", "customer", "transaction", "review")
 
@@ -112,6 +115,67 @@ def booking_cancellations_by_organizer(*, vendor: Vendor, now: datetime | None =
         vendor=vendor, status=BookingStatus.CANCELLED, cancelled_by=CancelledBy.ORGANIZER
     ).aggregate(total=Count("pk"), recent=Count("pk", filter=Q(closed_at__gte=since)))
     return OrganizerCancellations(recent=counts["recent"], total=counts["total"])
+
+
+@dataclass(frozen=True)
+class SuspensionPreview:
+    """What suspending the organizer now would do to their bookings (``policy.SUSPENSION_RULE``)."""
+
+    cancelled: int  # confirmed bookings not started yet: cancelled, refunded in full
+    refunds: list[Money]  # what those customers get back, one total per currency
+    declined: int  # open requests: declined, any payment or card hold given back
+
+    @property
+    def refund_total_text(self) -> str:
+        return " + ".join(str(total) for total in self.refunds) or "nothing"
+
+    @property
+    def sentence(self) -> str:
+        """The preview in the words of the back office's Suspend form."""
+        bookings = f"{self.cancelled} confirmed booking{'' if self.cancelled == 1 else 's'}"
+        requests = f"{self.declined} open request{'' if self.declined == 1 else 's'}"
+        return (
+            f"Suspending now cancels {bookings} that {'has' if self.cancelled == 1 else 'have'} not started yet, "
+            f"refunding {self.refund_total_text} in full to the customers, and declines {requests}."
+        )
+
+
+def booking_ids_for_suspension(*, vendor_id: int, after_booking_id: int = 0, now: datetime | None = None) -> list[int]:
+    """The organizer's bookings SUSPENSION_RULE may change, by id (``policy.suspension_step`` decides each)."""
+    now = now or timezone.now()
+    return list(
+        Booking.objects.filter(vendor_id=vendor_id, status__in=SUSPENSION_STATUSES, pk__gt=after_booking_id)
+        .filter(Q(status=BookingStatus.REQUESTED) | Q(starts_at__gt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def suspension_preview(*, vendor: Vendor, now: datetime | None = None) -> SuspensionPreview:
+    """How many bookings suspending the organizer now cancels and declines, and what the refunds come to.
+
+    The refund of a cancelled booking is what is left of its payment (all of it, unless our
+    team refunded a part before), as ``booking_close_for_suspension`` refunds it.
+    """
+    now = now or timezone.now()
+    confirmed = Booking.objects.filter(vendor=vendor, status=BookingStatus.CONFIRMED, starts_at__gt=now)
+    rows = (
+        confirmed.order_by()
+        .values("currency")
+        .annotate(
+            count=Count("pk"),
+            left=Sum(
+                Coalesce(F("transaction__amount_minor") - F("transaction__refunded_minor"), Value(0)),
+            ),
+        )
+        .order_by("currency")
+    )
+    rows = list(rows)
+    return SuspensionPreview(
+        cancelled=sum(row["count"] for row in rows),
+        refunds=[Money(row["left"] or 0, row["currency"]) for row in rows],
+        declined=Booking.objects.filter(vendor=vendor, status=BookingStatus.REQUESTED).count(),
+    )
 
 
 # --- Back office (platform admins) -----------------------------------------------------

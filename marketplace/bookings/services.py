@@ -27,6 +27,7 @@ from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
 from marketplace.core.errors import NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
+from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
 from marketplace.payments import services as payments
@@ -37,9 +38,11 @@ from marketplace.payments.selectors import captured_on_acceptance
 from marketplace.vendors.models import Vendor
 
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
-from .models import ACTIVE_STATUSES, Booking, BookingStatus
+from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 from .policy import (
     CLOSED_STATUSES,
+    SUSPENSION_CUSTOMER_REASON,
+    SuspensionStep,
     can_accept,
     can_cancel,
     can_confirm_completion,
@@ -51,6 +54,7 @@ from .policy import (
     confirms_on_payment,
     is_due_for_automatic_completion,
     request_deadline,
+    suspension_step,
     takes_new_bookings,
     transition_verdict,
 )
@@ -83,8 +87,10 @@ def _lock(booking_id: int) -> Booking:
     return booking
 
 
-def _move(booking: Booking, to_status: str, *, actor: User | None, reason: str = "", **fields) -> None:
-    """Apply one transition from BOOKING_TRANSITIONS and log it."""
+def _move(
+    booking: Booking, to_status: str, *, actor: User | None, reason: str = "", audit_data: dict | None = None, **fields
+) -> None:
+    """Apply one transition from BOOKING_TRANSITIONS and log it (``audit_data`` adds to the entry's data)."""
     transition_verdict(booking, to_status).require()
     previous = booking.status
     booking.status = to_status
@@ -96,7 +102,7 @@ def _move(booking: Booking, to_status: str, *, actor: User | None, reason: str =
         action=f"booking.{to_status}",
         target=booking,
         reason=reason,
-        data={"from": previous, "to": to_status},
+        data={"from": previous, "to": to_status, **(audit_data or {})},
     )
 
 
@@ -518,6 +524,49 @@ def booking_dispute_closed(*, booking_id: int, actor: User, to_status: str, reas
         else:
             fields = {"closed_at": now, "close_reason": reason}
         _move(booking, to_status, actor=actor, reason=reason, **fields)
+    return booking
+
+
+def booking_close_for_suspension(*, booking_id: int, suspension: AuditLogEntry) -> Booking | None:
+    """Apply ``policy.SUSPENSION_RULE`` to one booking of a suspended organizer. Safe to run twice.
+
+    ``suspension`` is the ``vendor.suspended`` audit entry. A confirmed booking that has not
+    started is cancelled by the platform (``cancelled_by`` admin, so it does not count
+    against the organizer's own cancellations) and everything left of its payment is
+    refunded; an open request is declined and any payment or card hold given back. Both
+    are audited with the suspending admin as actor, the customer's reason
+    (``SUSPENSION_CUSTOMER_REASON``) and the suspension's entry in the data. Returns None,
+    changing nothing, for a booking the rule leaves alone (under way, done, already
+    closed) or when the organizer is verified again (reinstated before the job came).
+    """
+    with unit_of_work():
+        booking = _lock(booking_id)
+        step = suspension_step(booking)
+        if step is None or booking.vendor.is_verified:
+            return None
+        reason = SUSPENSION_CUSTOMER_REASON
+        now = timezone.now()
+        audit_data = {"suspension_entry": suspension.pk, "step": step.value}
+        if step == SuspensionStep.CANCEL:
+            fields = {"cancelled_by": CancelledBy.ADMIN}
+            to_status = BookingStatus.CANCELLED
+        else:
+            fields = {}
+            to_status = BookingStatus.DECLINED
+        _move(
+            booking,
+            to_status,
+            actor=suspension.actor,
+            reason=reason,
+            audit_data=audit_data,
+            closed_at=now,
+            close_reason=reason,
+            **fields,
+        )
+        payments.escrow_refund(
+            booking_id=booking.pk, actor=suspension.actor, reason=f"The organizer was suspended: {step.label.lower()}."
+        )
+        enqueue("marketplace.notifications.tasks.send_booking_suspension_notification", booking.pk)
     return booking
 
 

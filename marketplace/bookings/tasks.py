@@ -12,8 +12,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace.core.jobs import enqueue
+from marketplace.core.models import AuditLogEntry
+
 from .models import Booking, BookingStatus
-from .services import booking_complete_automatically, booking_expire
+from .selectors import booking_ids_for_suspension
+from .services import booking_close_for_suspension, booking_complete_automatically, booking_expire
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +56,45 @@ def booking_payment_settled(booking_id: int) -> None:
     from .services import booking_payment_settled as settle
 
     settle(booking_id=booking_id)
+
+
+class SuspensionIncomplete(RuntimeError):
+    """Some bookings of a suspended organizer could not be closed this run (logged); a retry finishes them."""
+
+
+# Bookings one run of the suspension job closes (each calls the gateway once, after its commit), well
+# inside the worker's timeout; the next run is queued for the rest.
+SUSPENSION_BATCH_SIZE = 20
+
+
+def bookings_close_for_suspended_vendor(vendor_id: int, entry_id: int, after_booking_id: int = 0) -> int:
+    """Queued by ``vendor_verify`` when an admin suspends an organizer: applies SUSPENSION_RULE to their bookings.
+
+    ``entry_id`` is the suspension's audit entry (its admin is the actor of every
+    cancellation). One transaction per booking (``booking_close_for_suspension``); safe to
+    run twice, since a booking already cancelled or declined is left alone, and it changes
+    nothing once the organizer has been reinstated. It takes ``SUSPENSION_BATCH_SIZE``
+    bookings by id after ``after_booking_id`` and queues itself for the next ones. A
+    booking that fails is logged and the others go on; the run then raises, so the failure
+    shows in the job's results and the broker's retry finishes it. Returns how many
+    bookings this run cancelled or declined.
+    """
+    suspension = AuditLogEntry.objects.select_related("actor").filter(pk=entry_id, action="vendor.suspended").first()
+    if suspension is None:
+        return 0
+    candidates = booking_ids_for_suspension(vendor_id=vendor_id, after_booking_id=after_booking_id)
+    batch = candidates[:SUSPENSION_BATCH_SIZE]
+    if len(candidates) > len(batch):
+        enqueue("marketplace.bookings.tasks.bookings_close_for_suspended_vendor", vendor_id, entry_id, batch[-1])
+    failed = []
+    changed = 0
+    for booking_id in batch:
+        try:
+            if booking_close_for_suspension(booking_id=booking_id, suspension=suspension) is not None:
+                changed += 1
+        except Exception:
+            logger.exception("closing booking %s of suspended vendor %s failed", booking_id, vendor_id)
+            failed.append(booking_id)
+    if failed:
+        raise SuspensionIncomplete(f"bookings {failed} of suspended vendor {vendor_id} are left for a retry")
+    return changed

@@ -10,11 +10,12 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from marketplace.bookings.models import Booking
+from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.policy import money_outlook
 from marketplace.core.models import AuditLogEntry
 from marketplace.disputes.models import Dispute
 from marketplace.payments.models import Payout
+from marketplace.payments.policy import payment_of
 from marketplace.vendors.models import Vendor
 
 from .calendar import booking_ics
@@ -179,6 +180,7 @@ VENDOR_EVENTS = {
     "vendor.verified": ("You are verified: your services can be booked", "verification.txt", "/vendor/"),
     "vendor.rejected": ("Your organizer profile was not accepted", "verification.txt", "/vendor/profile/"),
     "vendor.suspended": ("Your organizer account is suspended", "verification.txt", "/vendor/"),
+    "vendor.reinstated": ("Your organizer account is active again", "verification.txt", "/vendor/"),
     "vendor.new_bookings_paused": (
         "You are not taking new bookings: your payout account needs information",
         "new_bookings.txt",
@@ -211,6 +213,42 @@ def send_vendor_notification(vendor_id: int, entry_id: int) -> int:
             "reason": entry.reason,
         },
         link=link,
+    )
+    return 1
+
+
+# What the customer of a suspended organizer's booking is told, by what SUSPENSION_RULE did to it.
+SUSPENSION_SUBJECTS = {
+    BookingStatus.CANCELLED: "Cancelled and refunded in full: {service} on {when}",
+    BookingStatus.DECLINED: "Your request for {service} was declined",
+}
+
+
+def send_booking_suspension_notification(booking_id: int) -> int:
+    """Tell the customer their booking was cancelled (or request declined) because the organizer was suspended.
+
+    In the customer's words (``bookings.policy.SUSPENSION_CUSTOMER_REASON``), never the
+    admins' reason for the suspension; with what they get back. One event per booking.
+    """
+    booking = (
+        Booking.objects.select_related("service", "vendor", "customer", "transaction").filter(pk=booking_id).first()
+    )
+    if booking is None or booking.status not in SUSPENSION_SUBJECTS:
+        return 0
+    customer = booking.customer
+    local_start = booking.starts_at.astimezone(ZoneInfo(customer.time_zone))
+    notify(
+        kind=f"booking.{booking.status}_organizer_suspended",
+        recipient=customer,
+        key=f"booking:{booking.pk}:organizer_suspended:user:{customer.pk}",
+        subject=email_subject(
+            SUSPENSION_SUBJECTS[booking.status],
+            service=booking.service.title,
+            when=f"{local_start:%a %d %b %Y, %H:%M}",
+        ),
+        template="notifications/organizer_suspended_booking.txt",
+        context={"booking": booking, "local_start": local_start, "payment": payment_of(booking)},
+        link=f"/account/bookings/{booking.pk}/",
     )
     return 1
 

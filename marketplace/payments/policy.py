@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money, divide_round_half_up
-from marketplace.vendors.models import Vendor, VendorProfile
+from marketplace.vendors.models import Vendor, VendorProfile, VerificationStatus
 
 from .errors import AlreadyReleased, BookingNotCompleted, EscrowOnHold, PaymentNotHeld, PayoutAlreadyHeld
 from .gateways.base import AccountStatus
@@ -68,20 +68,25 @@ def escrow_state(payment: Transaction | None) -> EscrowState:
 APPROVAL_GROUNDS = {
     "amount_above_threshold": "amount above the approval threshold",
     "vendor_flagged": "vendor flagged for payout review",
+    "vendor_suspended": "organizer suspended",
 }
 
 
 def payout_approval_grounds(*, amount_minor: int, vendor: Vendor) -> list[str]:
     """The grounds (codes of APPROVAL_GROUNDS) on which a payout must wait for an admin; empty: none.
 
-    Payouts above ``PAYOUT_APPROVAL_THRESHOLD_MINOR`` and every payout of a vendor flagged
-    for review wait. Decided once, when the escrow becomes due, and kept on the payment.
+    Payouts above ``PAYOUT_APPROVAL_THRESHOLD_MINOR``, every payout of a vendor flagged
+    for review, and every payout of a suspended vendor (work done before the suspension:
+    bookings.policy.SUSPENSION_RULE) wait. Decided once, when the escrow becomes due, and
+    kept on the payment; a reinstatement ends the last ground for later escrows.
     """
     grounds = []
     if amount_minor > settings.PAYOUT_APPROVAL_THRESHOLD_MINOR:
         grounds.append("amount_above_threshold")
     if vendor.payouts_need_approval:
         grounds.append("vendor_flagged")
+    if vendor.verification_status == VerificationStatus.SUSPENDED:
+        grounds.append("vendor_suspended")
     return grounds
 
 

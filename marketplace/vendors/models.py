@@ -12,14 +12,34 @@ class VerificationStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"  # not accepted; a corrected profile goes back to pending
 
 
+class VerificationDecision(models.TextChoices):
+    """An admin's decision about an organizer: audited as ``vendor.<value>`` and emailed to them with its reason."""
+
+    VERIFIED = "verified", "Verify"  # pending -> verified: the first approval; a note is optional
+    REJECTED = "rejected", "Reject"  # pending or suspended -> rejected; they may correct the profile
+    SUSPENDED = "suspended", "Suspend"  # verified -> suspended; see bookings.policy.SUSPENSION_RULE
+    REINSTATED = "reinstated", "Reinstate"  # suspended -> verified again; never from rejected
+
+
 # Admin decisions allowed from each status. A rejected vendor returns to pending by
 # editing the profile, not by an admin decision.
 VERIFICATION_DECISIONS = {
-    VerificationStatus.PENDING: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
-    VerificationStatus.VERIFIED: {VerificationStatus.SUSPENDED},
-    VerificationStatus.SUSPENDED: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
+    VerificationStatus.PENDING: {VerificationDecision.VERIFIED, VerificationDecision.REJECTED},
+    VerificationStatus.VERIFIED: {VerificationDecision.SUSPENDED},
+    VerificationStatus.SUSPENDED: {VerificationDecision.REINSTATED, VerificationDecision.REJECTED},
     VerificationStatus.REJECTED: set(),
 }
+
+# The status each decision leaves the organizer in.
+DECISION_STATUS = {
+    VerificationDecision.VERIFIED: VerificationStatus.VERIFIED,
+    VerificationDecision.REJECTED: VerificationStatus.REJECTED,
+    VerificationDecision.SUSPENDED: VerificationStatus.SUSPENDED,
+    VerificationDecision.REINSTATED: VerificationStatus.VERIFIED,
+}
+
+# Every decision tells the organizer why, except the first approval, which may carry a note.
+REASON_OPTIONAL = frozenset({VerificationDecision.VERIFIED})
 
 
 class Vendor(TimeStampedModel):

@@ -12,13 +12,22 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import require_permission
 from marketplace.core.audit import audit_log
+from marketplace.core.db import unit_of_work
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.text import unique_slug
-from marketplace.core.validation import require_text, validate_time_zone
+from marketplace.core.validation import clean_text, require_text, validate_time_zone
 from marketplace.vendors.errors import NotAVendor
 
-from .models import VERIFICATION_DECISIONS, Vendor, VendorProfile, VerificationStatus
+from .models import (
+    DECISION_STATUS,
+    REASON_OPTIONAL,
+    VERIFICATION_DECISIONS,
+    Vendor,
+    VendorProfile,
+    VerificationDecision,
+    VerificationStatus,
+)
 
 
 def _coordinate(value: Any, *, field: str, limit: int) -> Decimal:
@@ -146,48 +155,59 @@ def vendor_profile_upsert(
     return vendor, created
 
 
-DECISION_ACTIONS = {
-    VerificationStatus.VERIFIED: "vendor.verified",
-    VerificationStatus.REJECTED: "vendor.rejected",
-    VerificationStatus.SUSPENDED: "vendor.suspended",
-}
+REASON_MAX_LENGTH = 2000
 
 
 def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "") -> Vendor:
-    """An admin's verification decision: verified, rejected or suspended.
+    """An admin's verification decision (``VerificationDecision``): verify, reject, suspend or reinstate.
 
-    Rejecting or suspending requires a reason, which the vendor is shown.
+    Each decision is allowed only from the statuses in ``VERIFICATION_DECISIONS``, is
+    audited as ``vendor.<decision>`` with its reason, and is emailed to the organizer with
+    it (``notifications.tasks.send_vendor_notification``). Every decision needs a reason
+    except the first verification, which takes an optional note. A reinstatement keeps the
+    organizer's first ``verified_at`` (how long they have been with us).
+
+    A suspension also queues ``bookings.tasks.bookings_close_for_suspended_vendor``, which
+    applies ``bookings.policy.SUSPENSION_RULE`` to the organizer's bookings: the booking
+    workflow sits above this app, so it is told through a job, never imported.
     """
     require_permission(admin, Perm.VERIFY_ORGANIZERS, to="verify organizers")
-    if decision not in DECISION_ACTIONS:
-        raise ValidationFailed("decision must be one of: verified, rejected, suspended.", field="decision")
-    reason = (reason or "").strip()
-    if decision != VerificationStatus.VERIFIED and not reason:
-        raise ValidationFailed("A reason is required to reject or suspend an organizer.", field="reason")
-    with transaction.atomic():
+    if decision not in VerificationDecision.values:
+        raise ValidationFailed(f"decision must be one of: {', '.join(VerificationDecision.values)}.", field="decision")
+    decision = VerificationDecision(decision)
+    reason = clean_text(reason, field="reason", label="The reason", max_length=REASON_MAX_LENGTH, multiline=True)
+    if decision not in REASON_OPTIONAL and not reason:
+        raise ValidationFailed(
+            f"A reason is required to {decision.label.lower()} an organizer: it is emailed to them.", field="reason"
+        )
+    with unit_of_work():
         vendor = Vendor.objects.select_for_update().filter(pk=vendor_id).first()
         if vendor is None:
             raise NotFound("Organizer not found.")
         previous = vendor.verification_status
         if decision not in VERIFICATION_DECISIONS[previous]:
-            raise InvalidTransition(
-                f"An organizer who is {vendor.get_verification_status_display().lower()} cannot be {decision}."
-            )
-        vendor.verification_status = decision
+            status = vendor.get_verification_status_display().lower()
+            hint = ""
+            if decision == VerificationDecision.VERIFIED and previous == VerificationStatus.SUSPENDED:
+                hint = " Reinstate them instead, with a reason."
+            raise InvalidTransition(f"An organizer who is {status} cannot be {decision.value}.{hint}")
+        vendor.verification_status = DECISION_STATUS[decision]
         vendor.verification_reason = reason
-        if decision == VerificationStatus.VERIFIED:
+        if decision == VerificationDecision.VERIFIED:
             vendor.verified_at = timezone.now()
         vendor.save(update_fields=["verification_status", "verification_reason", "verified_at", "updated_at"])
         decision_entry = audit_log(
             actor=admin,
-            action=DECISION_ACTIONS[decision],
+            action=f"vendor.{decision.value}",
             target=vendor,
             reason=reason,
-            data={"from": previous, "to": decision},
+            data={"from": previous, "to": vendor.verification_status},
         )
         # One notification event per decision (the audit entry names it).
         enqueue("marketplace.notifications.tasks.send_vendor_notification", vendor.pk, decision_entry.pk)
         # Whether a vendor's services are found depends on the vendor's status. The catalog
         # sits above this app, so it is told through a job rather than imported.
         enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)
+        if decision == VerificationDecision.SUSPENDED:
+            enqueue("marketplace.bookings.tasks.bookings_close_for_suspended_vendor", vendor.pk, decision_entry.pk)
     return vendor

@@ -58,7 +58,7 @@ def test_rejecting_needs_a_reason(api, make_vendor, admin_user):
     response = api.put(f"vendors/{pending.pk}/verify", {"decision": "rejected", "reason": "  "})
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "A reason is required to reject or suspend an organizer."
+    assert response.json()["detail"] == "A reason is required to reject an organizer: it is emailed to them."
     assert changed_tables(before, data_snapshot()) == []
 
 

@@ -81,6 +81,11 @@ def test_detail_offers_only_the_decisions_the_status_allows(admin_client, pendin
     response = admin_client.get(reverse("backoffice_vendors:inspect", args=[pending_vendor.pk]))
     assert [decision.label for decision, _ in response.context["decision_links"]] == ["Suspend"]
 
+    pending_vendor.verification_status = VerificationStatus.SUSPENDED
+    pending_vendor.save()
+    response = admin_client.get(reverse("backoffice_vendors:inspect", args=[pending_vendor.pk]))
+    assert [decision.label for decision, _ in response.context["decision_links"]] == ["Reinstate", "Reject"]
+
 
 def test_verifying_through_the_form_changes_the_status_and_logs_the_note(admin_client, admin_user, pending_vendor):
     response = admin_client.post(
