@@ -96,6 +96,7 @@ CASES: dict[str, Case] = {
     "backoffice_vendors:verify": Case(_vendor(VerificationStatus.PENDING), "vendor.verified"),
     "backoffice_vendors:reject": Case(_vendor(VerificationStatus.PENDING), "vendor.rejected"),
     "backoffice_vendors:suspend": Case(_vendor(VerificationStatus.VERIFIED), "vendor.suspended"),
+    "backoffice_vendors:reinstate": Case(_vendor(VerificationStatus.SUSPENDED), "vendor.reinstated"),
     "backoffice_bookings:cancel": Case(_booked, "booking.cancelled"),
     # A part refunded: the money stays held, what was refunded goes from nothing to $50.00.
     "backoffice_bookings:refund": Case(
