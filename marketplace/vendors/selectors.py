@@ -85,18 +85,18 @@ def vendor_document_get_for_user(*, user: User, document_id: int) -> VendorDocum
 def vendor_list_for_queue(*, today: date | None = None) -> QuerySet[Vendor]:
     """The verification queue (``vendor_list_for_backoffice``) with each vendor's document counts, in one query.
 
-    ``documents_accepted``: current accepted documents in date; ``documents_to_review``:
-    waiting for staff; ``documents_expired``: current accepted documents past their date
+    ``documents_accepted_count``: current accepted documents in date; ``documents_to_review_count``:
+    waiting for staff; ``documents_expired_count``: current accepted documents past their date
     (``today`` is the platform's date: an organizer's own midnight may be a few hours off,
     which the hourly expiry job settles).
     """
     today = today or timezone.localdate()
     current = Q(documents__status=DocumentStatus.ACCEPTED, documents__replaced_by__isnull=True)
     return vendor_list_for_backoffice().annotate(
-        documents_accepted=Count(
+        documents_accepted_count=Count(
             "documents",
             filter=current & (Q(documents__expires_on__isnull=True) | Q(documents__expires_on__gte=today)),
         ),
-        documents_to_review=Count("documents", filter=Q(documents__status=DocumentStatus.PENDING)),
-        documents_expired=Count("documents", filter=current & Q(documents__expires_on__lt=today)),
+        documents_to_review_count=Count("documents", filter=Q(documents__status=DocumentStatus.PENDING)),
+        documents_expired_count=Count("documents", filter=current & Q(documents__expires_on__lt=today)),
     )
