@@ -69,7 +69,11 @@ def vendor_service_list_all(*, vendor: Vendor) -> QuerySet:
 
 def vendor_document_list_for_vendor(*, vendor: Vendor) -> QuerySet[VendorDocument]:
     """The organizer's documents, newest first (the organizer's own page, and staff's view of their file)."""
-    return VendorDocument.objects.filter(vendor=vendor).select_related("reviewed_by").order_by("-created_at", "-id")
+    return (
+        VendorDocument.objects.filter(vendor=vendor)
+        .select_related("vendor", "reviewed_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def vendor_document_get_for_user(*, user: User, document_id: int) -> VendorDocument:
