@@ -50,6 +50,13 @@ def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
                 id="marketplace.E003",
             )
         )
+    return errors
+
+
+@register()
+def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
+    """Organizers' documents: the largest file and how early the reminder goes."""
+    errors = []
     if not 0 < settings.VENDOR_DOCUMENT_MAX_MB <= MAX_UPLOAD_MB:
         errors.append(
             Error(
