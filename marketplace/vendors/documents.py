@@ -247,7 +247,9 @@ def vendor_document_review(*, admin: User, document_id: int, decision: str, reas
 def _due_candidates(now: datetime) -> list[int]:
     """Vendors that may have a reminder or an expiry to handle (a day's margin either side of every time zone)."""
     horizon = now.date() + timedelta(days=settings.VENDOR_DOCUMENT_REMINDER_DAYS + 1)
-    due = Q(reminder_sent_at__isnull=True, expires_on__lte=horizon) | Q(
+    # A reminder is for a document not yet expired: one past it is the expiry notice's.
+    not_yet_expired = now.date() - timedelta(days=1)
+    due = Q(reminder_sent_at__isnull=True, expires_on__lte=horizon, expires_on__gte=not_yet_expired) | Q(
         expired_notice_sent_at__isnull=True, expires_on__lt=now.date() + timedelta(days=1)
     )
     return list(

@@ -165,6 +165,7 @@ def test_staff_accept_a_document_and_the_organizer_is_emailed(vendor, admin_user
     (email,) = mail.outbox
     assert email.to == [vendor.user.email]
     assert email.subject == "Your liability insurance was accepted"
+    assert "Our note: Checked cover" in email.body
 
 
 def test_staff_reject_with_a_reason_the_organizer_is_emailed(vendor, admin_user):
