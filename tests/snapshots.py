@@ -17,13 +17,14 @@ from marketplace.core.models import AuditLogEntry
 from marketplace.notifications.models import SentNotification
 from marketplace.payments.models import LedgerEntry, LedgerLine, LocalGatewayAccount, LocalGatewayOperation, Transaction
 from marketplace.reviews.models import Review
-from marketplace.vendors.models import Vendor, VendorProfile
+from marketplace.vendors.models import Vendor, VendorDocument, VendorProfile
 
 # Sign-ins (ApiSession, RefreshToken) are left out on purpose: acting as a user creates one.
 WATCHED_MODELS = (
     User,
     Vendor,
     VendorProfile,
+    VendorDocument,
     Category,
     Service,
     AvailabilityRule,

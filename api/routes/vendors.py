@@ -13,6 +13,7 @@ from marketplace.availability.services import (
     availability_exception_remove,
     availability_rules_replace,
 )
+from marketplace.bookings.policy import takes_new_bookings
 from marketplace.core.errors import NotFound
 from marketplace.payments.payout_accounts import payout_account_for_user, payout_account_link
 from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
@@ -66,7 +67,10 @@ class VendorOut(Schema):
     buffer_minutes: int
     verification_status: str
     verified_at: datetime | None
-    taking_new_bookings: bool = Field(description="False while verified but paused (see new_bookings_paused_reason).")
+    taking_new_bookings: bool = Field(
+        description="False while verified but paused (see new_bookings_paused_reason), or hidden until an expired "
+        "insurance or identity document is renewed."
+    )
     new_bookings_paused_reason: str = Field(
         description="Why the organizer is not taking new bookings now (their payout account needs past-due "
         "information); empty when they are. Confirmed bookings go on."
@@ -75,7 +79,7 @@ class VendorOut(Schema):
 
     @staticmethod
     def resolve_taking_new_bookings(obj) -> bool:
-        return obj.is_verified and not obj.new_bookings_paused
+        return bool(takes_new_bookings(obj))
 
     @staticmethod
     def resolve_rating(obj) -> dict:

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django.contrib.admin.utils import quote
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
@@ -26,12 +27,14 @@ from marketplace.vendors.models import (
 )
 from marketplace.vendors.selectors import (
     vendor_list_for_backoffice,
+    vendor_list_for_queue,
     vendor_service_list_all,
     vendor_verification_history,
 )
 from marketplace.vendors.services import vendor_verify
 
 from .base import BackOfficeIndexView, BackOfficeInspectView, ReasonActionView
+from .vendor_documents import DocumentsColumn, PayoutAccountColumn, documents_context
 
 
 class VendorDecision:
@@ -112,12 +115,30 @@ class VendorFilterSet(WagtailFilterSet):
         method="filter_new_bookings",
     )
 
+    documents = django_filters.ChoiceFilter(
+        label="Documents",
+        choices=[
+            ("to_review", "To review"),
+            ("expired", "Expired (or services hidden for it)"),
+        ],
+        empty_label="All",
+        method="filter_documents",
+    )
+
     class Meta:
         model = Vendor
         fields = []
 
     def filter_new_bookings(self, queryset, name, value):
         return queryset.filter(new_bookings_paused_at__isnull=value != "paused")
+
+    def filter_documents(self, queryset, name, value):
+        # The counts are annotated by vendors.selectors.vendor_list_for_queue.
+        if value == "to_review":
+            return queryset.filter(documents_to_review_count__gt=0)
+        if value == "expired":
+            return queryset.filter(Q(documents_expired_count__gt=0) | Q(documents_expired_at__isnull=False))
+        return queryset
 
 
 class VendorIndexView(BackOfficeIndexView):
@@ -129,7 +150,7 @@ class VendorIndexView(BackOfficeIndexView):
     search_fields = ["business_name", "city", "user__email"]
 
     def get_backoffice_queryset(self):
-        return vendor_list_for_backoffice()
+        return vendor_list_for_queue()
 
     @cached_property
     def columns(self):
@@ -146,6 +167,8 @@ class VendorIndexView(BackOfficeIndexView):
                 sort_key="queue_rank",
                 primary=lambda vendor: vendor.verification_status == VerificationStatus.PENDING,
             ),
+            DocumentsColumn("documents", label="Documents", sort_key="documents_to_review_count"),
+            PayoutAccountColumn("payout_account", label="Payout account"),
             DateColumn("created_at", label="Submitted", sort_key="created_at"),
             DateColumn("verified_at", label="Verified", sort_key="verified_at"),
         ]
@@ -211,6 +234,9 @@ class VendorInspectView(BackOfficeInspectView):
             requirements_due=requirements_text(profile.payout_requirements_due) if profile else [],
             requirements_past_due=requirements_text(profile.payout_requirements_past_due) if profile else [],
             waiting_payouts=list(payout_list_waiting_for_account().filter(vendor=vendor)),
+        )
+        context.update(
+            documents_context(vendor, can_review=self.user_has_permission(VERIFY), url_namespace=self.url_namespace)
         )
         return context
 

@@ -35,7 +35,7 @@ from marketplace.payments.policy import (
     percent_of,
     refund_split,
 )
-from marketplace.vendors.errors import VendorNewBookingsPaused, VendorUnavailable
+from marketplace.vendors.errors import VendorDocumentsExpired, VendorNewBookingsPaused, VendorUnavailable
 from marketplace.vendors.models import Vendor
 
 from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
@@ -191,12 +191,19 @@ def payment_deadline(booking: Booking) -> datetime | None:
 def takes_new_bookings(vendor: Vendor) -> Verdict:
     """Whether the organizer takes new bookings now: a request, a payment that confirms one, an acceptance.
 
-    Verified by an admin, and not paused because their payout account's information is
-    past due (``Vendor.new_bookings_paused_at``, kept by the payments service). Bookings
-    already confirmed go on either way.
+    Verified by an admin, not hidden because a required document expired
+    (``Vendor.documents_expired_at``, kept by ``vendors.documents``), and not paused because
+    their payout account's information is past due (``Vendor.new_bookings_paused_at``, kept
+    by the payments service). Bookings already confirmed go on either way.
     """
     if not vendor.is_verified:
         return _refused(VendorUnavailable("This organizer is not taking bookings at the moment."))
+    if vendor.documents_expired:
+        return _refused(
+            VendorDocumentsExpired(
+                "This organizer is not taking new bookings until their expired documents are renewed."
+            )
+        )
     if vendor.new_bookings_paused:
         return _refused(
             VendorNewBookingsPaused(

@@ -101,6 +101,7 @@ class Service(index.Indexed, TimeStampedModel):
                 index.SearchField("business_name", boost=2),
                 index.SearchField("city"),
                 index.FilterField("verification_status"),
+                index.FilterField("documents_expired_at"),
             ],
         ),
         index.RelatedFields("category", [index.SearchField("name", boost=2)]),
@@ -145,7 +146,7 @@ class Service(index.Indexed, TimeStampedModel):
 
     @property
     def is_bookable(self) -> bool:
-        return self.is_active and self.vendor.is_verified
+        return self.is_active and self.vendor.is_listed
 
     def booking_lengths(self) -> list[int]:
         """The lengths, in minutes, a booking of this service may have; the first is the default.

@@ -7,7 +7,8 @@ from wagtail.search.backends import get_search_backend
 
 from marketplace.core.audit import audit_log_for
 from marketplace.core.models import AuditLogEntry
-from marketplace.vendors.models import Vendor, VerificationStatus
+from marketplace.vendors.models import Vendor
+from marketplace.vendors.policy import listed_filter
 
 from .models import Category, PricingModel, Service
 
@@ -33,9 +34,10 @@ def service_list_in_category(*, category: Category) -> QuerySet[Service]:
 
 
 def service_list_public() -> QuerySet[Service]:
-    """Active services of verified vendors: the only ones anyone may find or book."""
+    """Active services of listed vendors (verified, documents in date: ``vendors.policy.listed_filter``):
+    the only ones anyone may find or book."""
     return (
-        Service.objects.filter(is_active=True, vendor__verification_status=VerificationStatus.VERIFIED)
+        Service.objects.filter(listed_filter("vendor__"), is_active=True)
         .select_related("vendor", "category")
         .annotate(rating_average=Avg("vendor__reviews__rating"), rating_count=Count("vendor__reviews", distinct=True))
     )
@@ -76,7 +78,7 @@ def service_search(
     works on the database backend and on OpenSearch. Without a query the results
     are ordered by newest first.
     """
-    queryset = Service.objects.filter(is_active=True, vendor__verification_status=VerificationStatus.VERIFIED)
+    queryset = Service.objects.filter(listed_filter("vendor__"), is_active=True)
     if category_id is not None:
         queryset = queryset.filter(category_id=category_id)
     if pricing_model:

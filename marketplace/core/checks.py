@@ -14,6 +14,10 @@ from .money import SUPPORTED_CURRENCIES
 # method"); an unanswered request must expire well before, with room for the expiry sweep and a
 # capture retried after a timeout.
 LONGEST_RESPONSE_WINDOW_HOURS = 5 * 24
+# Organizers' documents: a file larger than this is a scan gone wrong (and a full disk), and a
+# reminder earlier than this is forgotten by the time it matters.
+MAX_UPLOAD_MB = 50
+MAX_REMINDER_DAYS = 90
 
 
 @register()
@@ -44,6 +48,31 @@ def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
                 hint="A request's payment is only authorised on the customer's card, and card networks release "
                 "an authorisation after 7 days: a request must expire well before.",
                 id="marketplace.E003",
+            )
+        )
+    return errors
+
+
+@register()
+def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
+    """Organizers' documents: the largest file and how early the reminder goes."""
+    errors = []
+    if not 0 < settings.VENDOR_DOCUMENT_MAX_MB <= MAX_UPLOAD_MB:
+        errors.append(
+            Error(
+                f"VENDOR_DOCUMENT_MAX_MB is {settings.VENDOR_DOCUMENT_MAX_MB:g}; it must be above 0 and at most "
+                f"{MAX_UPLOAD_MB}.",
+                hint="The largest document file an organizer may upload, in MB (default 10).",
+                id="marketplace.E004",
+            )
+        )
+    if not 1 <= settings.VENDOR_DOCUMENT_REMINDER_DAYS <= MAX_REMINDER_DAYS:
+        errors.append(
+            Error(
+                f"VENDOR_DOCUMENT_REMINDER_DAYS is {settings.VENDOR_DOCUMENT_REMINDER_DAYS}; it must be between 1 "
+                f"and {MAX_REMINDER_DAYS}.",
+                hint="How many days before a document expires its organizer is reminded (default 14).",
+                id="marketplace.E005",
             )
         )
     return errors

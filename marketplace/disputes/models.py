@@ -7,10 +7,10 @@ service. While it is open the booking's escrow has a dispute hold, so nothing is
 """
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 
+from marketplace.core import uploads
 from marketplace.core.models import TimeStampedModel
 from marketplace.core.money import Money
 
@@ -121,7 +121,7 @@ class Dispute(TimeStampedModel):
 
 def private_storage():
     """Where evidence is kept (``STORAGES["private"]``): never under MEDIA_ROOT, which nginx serves to anyone."""
-    return storages["private"]
+    return uploads.private_storage()
 
 
 def evidence_path(evidence: "Evidence", filename: str) -> str:
@@ -151,6 +151,4 @@ class Evidence(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}[
-            self.content_type
-        ]
+        return uploads.EXTENSIONS[self.content_type]

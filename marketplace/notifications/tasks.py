@@ -16,7 +16,7 @@ from marketplace.core.models import AuditLogEntry
 from marketplace.disputes.models import Dispute
 from marketplace.payments.models import Payout
 from marketplace.payments.policy import payment_of
-from marketplace.vendors.models import Vendor
+from marketplace.vendors.models import Vendor, VendorDocument
 
 from .calendar import booking_ics
 from .events import notify
@@ -249,6 +249,48 @@ def send_booking_suspension_notification(booking_id: int) -> int:
         template="notifications/organizer_suspended_booking.txt",
         context={"booking": booking, "local_start": local_start, "payment": payment_of(booking)},
         link=f"/account/bookings/{booking.pk}/",
+    )
+    return 1
+
+
+# audit action on a document -> (subject, link); the body is notifications/vendor_document.txt
+DOCUMENT_EVENTS = {
+    "vendor_document.accepted": ("Your {kind} was accepted", "/vendor/documents/"),
+    "vendor_document.rejected": ("Your {kind} was not accepted", "/vendor/documents/"),
+    "vendor_document.reminder_sent": ("Your {kind} expires on {expires_on}: upload the renewal", "/vendor/documents/"),
+    "vendor_document.expired": ("Your {kind} has expired", "/vendor/documents/"),
+}
+
+
+def send_vendor_document_notification(document_id: int, entry_id: int) -> int:
+    """Tell the organizer what happened to one of their documents: accepted, rejected (with the reason),
+    about to expire, expired (and whether their services are hidden).
+
+    One event per audit entry, so each is told once however often the job runs.
+    """
+    entry = AuditLogEntry.objects.filter(pk=entry_id, action__in=list(DOCUMENT_EVENTS)).first()
+    document = VendorDocument.objects.select_related("vendor__user").filter(pk=document_id).first()
+    if entry is None or document is None:
+        return 0
+    subject, link = DOCUMENT_EVENTS[entry.action]
+    kind = document.get_kind_display().lower()
+    expires_on = f"{document.expires_on:%d %b %Y}" if document.expires_on else ""
+    notify(
+        kind=entry.action,
+        recipient=document.vendor.user,
+        key=f"vendor_document:{entry.pk}",
+        subject=email_subject(subject, kind=kind, expires_on=expires_on),
+        template="notifications/vendor_document.txt",
+        context={
+            "document": document,
+            "vendor": document.vendor,
+            "event": entry.action.removeprefix("vendor_document."),
+            "reason": entry.reason,
+            "expires_on": expires_on,
+            "services_hidden": bool(entry.data.get("services_hidden")),
+            "services_restored": bool(entry.data.get("services_restored")),
+        },
+        link=link,
     )
     return 1
 

@@ -289,6 +289,10 @@ DISPUTE_RESPONSE_HOURS = env.int("DISPUTE_RESPONSE_HOURS", default=72)
 DISPUTE_REMINDER_HOURS = env.int("DISPUTE_REMINDER_HOURS", default=24)
 DISPUTE_EVIDENCE_MAX_MB = env.float("DISPUTE_EVIDENCE_MAX_MB", default=5)
 DISPUTE_EVIDENCE_MAX_FILES = env.int("DISPUTE_EVIDENCE_MAX_FILES", default=6)  # per side
+# Organizers' documents (insurance, certifications, ID): PDF, JPEG or PNG up to this size; one
+# reminder this many days before a document expires (vendors.tasks.vendor_documents_expiry).
+VENDOR_DOCUMENT_MAX_MB = env.float("VENDOR_DOCUMENT_MAX_MB", default=10)
+VENDOR_DOCUMENT_REMINDER_DAYS = env.int("VENDOR_DOCUMENT_REMINDER_DAYS", default=14)
 # A booking request that is not paid within this many minutes expires and frees its slot.
 BOOKING_PAYMENT_WINDOW_MINUTES = env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30)
 # A paid request the vendor does not answer within this many hours expires and is refunded.

@@ -1,6 +1,6 @@
 """Error codes of organizers (vendors) and their verification (see marketplace.core.errors)."""
 
-from marketplace.core.errors import Conflict, NotFound, PermissionDenied
+from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 class NotAVendor(PermissionDenied):
@@ -34,3 +34,18 @@ class VendorNewBookingsPaused(Conflict):
     """
 
     code = "vendor_new_bookings_paused"
+
+
+class VendorDocumentRefused(ValidationFailed):
+    """The document's file is refused: empty, too large, or not a PDF, JPEG or PNG (read from its bytes)."""
+
+    code = "vendor_document_refused"
+
+
+class VendorDocumentsExpired(Conflict):
+    """The organizer is not taking new bookings until an expired insurance or identity document is renewed.
+
+    Their confirmed bookings go on.
+    """
+
+    code = "vendor_documents_expired"

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from marketplace.core import uploads
 from marketplace.core.models import TimeStampedModel
 
 
@@ -75,6 +76,11 @@ class Vendor(TimeStampedModel):
     # and confirmed bookings go on. Empty reason = taking new bookings.
     new_bookings_paused_at = models.DateTimeField(null=True, blank=True)
     new_bookings_paused_reason = models.TextField(blank=True)
+    # Set by the documents expiry job when a required document (vendors.policy.REQUIRED_KINDS)
+    # has expired with no accepted renewal; cleared when staff accept the renewal. While set,
+    # the organizer's services are neither listed nor bookable (vendors.policy.listed_filter,
+    # bookings.policy.takes_new_bookings); confirmed bookings go on.
+    documents_expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["business_name"]
@@ -101,6 +107,16 @@ class Vendor(TimeStampedModel):
     @property
     def is_verified(self) -> bool:
         return self.verification_status == VerificationStatus.VERIFIED
+
+    @property
+    def documents_expired(self) -> bool:
+        """Hidden from customers until an expired required document's renewal is accepted."""
+        return self.documents_expired_at is not None
+
+    @property
+    def is_listed(self) -> bool:
+        """Services are found and booked: verified, and no required document expired."""
+        return self.is_verified and not self.documents_expired
 
     @property
     def new_bookings_paused(self) -> bool:
@@ -147,3 +163,110 @@ class VendorProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Profile of {self.vendor}"
+
+
+class DocumentKind(models.TextChoices):
+    INSURANCE = "insurance", "Liability insurance"  # proof of cover; required, always has an expiry date
+    CERTIFICATION = "certification", "Certification"  # a professional credential; optional, may have an expiry date
+    ID = "id", "Identity document"  # passport, driving licence or ID card; required, always has an expiry date
+
+
+# Kinds whose expiry date must be given (a certification may never expire, e.g. a course taken).
+KINDS_WITH_EXPIRY = frozenset({DocumentKind.INSURANCE, DocumentKind.ID})
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"  # uploaded; staff have not looked at it yet
+    ACCEPTED = "accepted", "Accepted"  # checked by staff; counts until it expires or an accepted renewal replaces it
+    REJECTED = "rejected", "Rejected"  # not accepted, with the reason the organizer was emailed; final
+
+
+# Staff decisions allowed from each status: a document is reviewed once.
+DOCUMENT_DECISIONS = {
+    DocumentStatus.PENDING: {DocumentStatus.ACCEPTED, DocumentStatus.REJECTED},
+    DocumentStatus.ACCEPTED: set(),
+    DocumentStatus.REJECTED: set(),
+}
+
+
+def vendor_document_path(document: "VendorDocument", filename: str) -> str:
+    # Our own name, never the uploader's: the original name is kept in a field and shown escaped.
+    extension = uploads.EXTENSIONS[document.content_type]
+    return f"vendors/{document.vendor_id}/documents/{document.kind}-{document.token}{extension}"
+
+
+class VendorDocument(TimeStampedModel):
+    """An organizer's insurance, certification or identity document, reviewed by staff.
+
+    Stored in the private storage and served only to its organizer and to staff. A renewal
+    is a new document: when staff accept it, it replaces the accepted one it renews
+    (``replaced_by``), so each required kind has at most one current accepted document.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    title = models.CharField(max_length=120)
+    file = models.FileField(upload_to=vendor_document_path, storage=uploads.private_storage, max_length=255)
+    token = models.CharField(max_length=32, unique=True)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The last day the document is valid (it has expired from the next day on, in the organizer's time zone).
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.PENDING, db_index=True
+    )
+    review_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The accepted renewal that took this document's place; set only on an accepted document.
+    replaced_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces")
+    # The expiry job's two messages, each sent once: the reminder before expiry, the notice on it.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    expired_notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_on"], name="vendor_document_expiry")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="vendor_document_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=DocumentStatus.values), name="vendor_document_status_valid"),
+            models.CheckConstraint(
+                condition=Q(kind=DocumentKind.CERTIFICATION) | Q(expires_on__isnull=False),
+                name="vendor_document_expiry_required",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.PENDING, reviewed_at__isnull=True)
+                | (~Q(status=DocumentStatus.PENDING) & Q(reviewed_at__isnull=False)),
+                name="vendor_document_reviewed_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DocumentStatus.REJECTED) | ~Q(review_reason=""),
+                name="vendor_document_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(status=DocumentStatus.ACCEPTED),
+                name="vendor_document_replaced_only_when_accepted",
+            ),
+            # One current accepted insurance and one current accepted identity document per organizer.
+            models.UniqueConstraint(
+                fields=["vendor", "kind"],
+                condition=Q(status=DocumentStatus.ACCEPTED, replaced_by__isnull=True)
+                & Q(kind__in=[DocumentKind.INSURANCE, DocumentKind.ID]),
+                name="vendor_document_one_current_per_required_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def is_current(self) -> bool:
+        """Accepted and not replaced by an accepted renewal."""
+        return self.status == DocumentStatus.ACCEPTED and self.replaced_by_id is None
+
+    def can_be_reviewed(self) -> bool:
+        return self.status == DocumentStatus.PENDING

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from marketplace.core.checks import check_marketplace_money_settings
+from marketplace.core.checks import check_marketplace_money_settings, check_vendor_document_settings
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR", "JPY"])
@@ -53,3 +53,19 @@ def test_a_response_window_inside_it_passes(hours):
 def test_manage_py_check_runs_it():
     with override_settings(MARKETPLACE_CURRENCY="XYZ"), pytest.raises(SystemCheckError, match=r"marketplace\.E001"):
         call_command("check")
+
+
+@pytest.mark.parametrize(("megabytes", "days"), [(10, 14), (0.5, 1), (50, 90)])
+def test_document_settings_in_range_pass(megabytes, days):
+    with override_settings(VENDOR_DOCUMENT_MAX_MB=megabytes, VENDOR_DOCUMENT_REMINDER_DAYS=days):
+        assert check_vendor_document_settings(None) == []
+
+
+def test_document_settings_out_of_range_are_errors():
+    with override_settings(VENDOR_DOCUMENT_MAX_MB=0, VENDOR_DOCUMENT_REMINDER_DAYS=120):
+        errors = check_vendor_document_settings(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("marketplace.E004", "VENDOR_DOCUMENT_MAX_MB is 0; it must be above 0 and at most 50."),
+        ("marketplace.E005", "VENDOR_DOCUMENT_REMINDER_DAYS is 120; it must be between 1 and 90."),
+    ]

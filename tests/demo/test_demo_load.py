@@ -282,3 +282,22 @@ def test_a_chargeback_holds_one_booking_s_escrow(demo_output):
     assert chargeback.booking.status == BookingStatus.CONFIRMED
     assert chargeback.transaction.hold_reasons == ["chargeback"]
     assert chargeback.amount_minor == chargeback.transaction.amount_minor
+
+
+def test_organizers_have_documents_one_expiring_soon_and_some_waiting_for_review(demo_output, settings):
+    from marketplace.vendors.models import DocumentStatus, VendorDocument
+    from marketplace.vendors.policy import documents_in_order, vendor_today
+
+    organizer = Vendor.objects.get(user__email=DEMO_EMAILS["organizer"])
+    verified = Vendor.objects.filter(verification_status=VerificationStatus.VERIFIED)
+
+    assert all(documents_in_order(vendor) for vendor in verified)
+    assert not Vendor.objects.filter(documents_expired_at__isnull=False).exists()
+    insurance = organizer.documents.get(kind="insurance", status=DocumentStatus.ACCEPTED)
+    assert 0 <= (insurance.expires_on - vendor_today(organizer)).days <= settings.VENDOR_DOCUMENT_REMINDER_DAYS
+    assert organizer.documents.filter(kind="certification", status=DocumentStatus.PENDING).count() == 1
+    pending_applicants = Vendor.objects.filter(verification_status=VerificationStatus.PENDING)
+    assert VendorDocument.objects.filter(vendor__in=pending_applicants, status=DocumentStatus.PENDING).count() == (
+        2 * pending_applicants.count()
+    )
+    assert (insurance.content_type, insurance.original_name) == ("application/pdf", "general-liability-insurance.pdf")

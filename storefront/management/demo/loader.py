@@ -34,6 +34,7 @@ from django.db.models import Avg, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import slugify
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import FINANCE, SUPPORT
@@ -74,7 +75,8 @@ from marketplace.payments.tasks import payouts_execute as payouts_execute_job
 from marketplace.payments.webhooks import stripe_event_apply
 from marketplace.reviews.models import Review
 from marketplace.reviews.services import review_create
-from marketplace.vendors.models import Vendor, VerificationStatus
+from marketplace.vendors.documents import vendor_document_review, vendor_document_upload
+from marketplace.vendors.models import DocumentKind, DocumentStatus, Vendor, VendorDocument, VerificationStatus
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
 from ...models import (
@@ -100,6 +102,11 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # customers a little later; generated bookings happened in the last few months.
 LAUNCH_DAYS = 215
 VENDORS_JOIN_DAYS = 205
+# The demo's documents: the smallest file a PDF reader opens (a blank page).
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 CUSTOMERS_JOIN_DAYS = 195
 PAST_BOOKINGS_PER_VENDOR = 3
 PAST_BOOKING_DAYS = (10, 160)  # how long ago generated bookings took place
@@ -215,6 +222,7 @@ class DemoLoader:
         self.dispute_ids: set[int] = set()
         self.images_created = 0
         self.pending_vendors = 0
+        self.document_ids: set[int] = set()
 
     # --- the whole load -----------------------------------------------------------
 
@@ -438,8 +446,12 @@ class DemoLoader:
             for window in weekly_windows(entry["hours"]):
                 self.calendars[vendor.pk].hours[window.weekday].append((window.start_time, window.end_time))
             if not entry["verified"]:
+                with self._at(joined + timedelta(minutes=30)):
+                    self._documents(vendor, accept=False)
                 self.pending_vendors += 1
                 continue
+            with self._at(joined + timedelta(hours=1)):
+                self._documents(vendor, accept=True, expiring_soon=index == 0)
             with self._at(joined + timedelta(days=1, hours=2)):
                 vendor = vendor_verify(admin=self.admin, vendor_id=vendor.pk, decision=VerificationStatus.VERIFIED)
             with self._at(joined + timedelta(days=1, hours=4)):
@@ -450,6 +462,38 @@ class DemoLoader:
             with self._at(joined + timedelta(days=2)):
                 self._portfolio(vendor, entry)
             self.vendors[entry["email"]] = vendor
+
+    def _documents(self, vendor: Vendor, *, accept: bool, expiring_soon: bool = False) -> None:
+        """Insurance and ID: accepted by support for verified organizers, waiting for review for applicants.
+
+        The first organizer's insurance expires within the reminder window, and a certification
+        of theirs waits for review, so both show in the organizer area and the back office.
+        """
+        today = self._local_today(vendor)
+        insurance_days = settings.VENDOR_DOCUMENT_REMINDER_DAYS - 5 if expiring_soon else 200 + self.rng.randrange(300)
+        documents = [
+            (DocumentKind.INSURANCE, "General liability insurance", today + timedelta(days=insurance_days)),
+            (DocumentKind.ID, "Driving licence", today + timedelta(days=900 + self.rng.randrange(900))),
+        ]
+        for kind, title, expires_on in documents:
+            document = self._document(vendor, kind=kind, title=title, expires_on=expires_on)
+            if accept:
+                vendor_document_review(admin=self.admin, document_id=document.pk, decision=DocumentStatus.ACCEPTED)
+        if expiring_soon:
+            with self._at(self._ago(days=2)):
+                self._document(vendor, kind=DocumentKind.CERTIFICATION, title="NAPO Golden Circle", expires_on=None)
+
+    def _document(self, vendor: Vendor, *, kind: str, title: str, expires_on: date | None) -> VendorDocument:
+        document = vendor_document_upload(
+            user=vendor.user,
+            kind=kind,
+            title=title,
+            expires_on=expires_on,
+            file=ContentFile(DEMO_PDF),
+            name=f"{slugify(title)}.pdf",
+        )
+        self.document_ids.add(document.pk)
+        return document
 
     def _organizer_profile(self, entry: dict) -> Vendor:
         user = self._account(
@@ -922,6 +966,8 @@ class DemoLoader:
                 return set(first_arg) <= demo_payouts  # the load paid them out itself
             if func == "marketplace.notifications.tasks.send_dispute_notification":
                 return first_arg in self.dispute_ids
+            if func == "marketplace.notifications.tasks.send_vendor_document_notification":
+                return first_arg in self.document_ids
             return func in DEMO_JOB_FUNCS and first_arg in demo_bookings
 
         moot = [job.pk for job in OrmQ.objects.all() if moot_job(job)]
