@@ -8,7 +8,7 @@ from marketplace.catalog.models import Category
 from marketplace.core.money import Money
 from marketplace.disputes.models import DisputeStatus
 from marketplace.payments.policy import EscrowState
-from marketplace.vendors.models import VerificationStatus
+from marketplace.vendors.models import DocumentStatus, VerificationStatus
 
 register = template.Library()
 
@@ -38,6 +38,7 @@ STATES_BY_ACTION = {
     "payment": EscrowState,
     "dispute": DisputeStatus,
     "vendor": VerificationStatus,
+    "vendor_document": DocumentStatus,
 }
 
 

@@ -178,7 +178,7 @@ def _restore_if_renewed(vendor: Vendor, *, actor: User, today: date) -> bool:
         action="vendor.documents_restored",
         target=vendor,
         reason="Renewed document accepted",
-        data={"before": {"documents_expired_at": before.isoformat()}, "after": {"documents_expired_at": None}},
+        data={"from": {"documents_expired_at": before.isoformat()}, "to": {"documents_expired_at": None}},
     )
     _reindex(vendor)
     return True
@@ -234,8 +234,8 @@ def vendor_document_review(*, admin: User, document_id: int, decision: str, reas
             reason=reason,
             data={
                 "vendor": vendor.pk,
-                "before": {"status": DocumentStatus.PENDING},
-                "after": {"status": decision, "reviewed_by": admin.pk},
+                "from": DocumentStatus.PENDING.value,
+                "to": decision,
                 "replaced": replaced,
                 "services_restored": restored,
             },
@@ -318,8 +318,8 @@ def vendor_documents_expiry_run(*, now: datetime | None = None) -> dict[str, int
                     reason=policy.documents_expired_reason(lapsed),
                     data={
                         "kinds": lapsed,
-                        "before": {"documents_expired_at": None},
-                        "after": {"documents_expired_at": now.isoformat()},
+                        "from": {"documents_expired_at": None},
+                        "to": {"documents_expired_at": now.isoformat()},
                     },
                 )
                 _reindex(vendor)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
-from marketplace.core.audit import audit_log_for
+from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
 
@@ -55,8 +55,12 @@ def vendor_list_for_backoffice() -> QuerySet[Vendor]:
 
 
 def vendor_verification_history(*, vendor: Vendor) -> QuerySet[AuditLogEntry]:
-    """The vendor's profile submissions and the admins' decisions on them, newest first."""
-    return audit_log_for(vendor).filter(action__startswith="vendor.").select_related("actor")
+    """The vendor's profile submissions, the admins' decisions on them, and what happened to their
+    documents (uploaded, accepted, rejected, reminded, expired), newest first."""
+    documents = [str(pk) for pk in VendorDocument.objects.filter(vendor=vendor).values_list("pk", flat=True)]
+    return (
+        audit_log_for(vendor).filter(action__startswith="vendor.") | audit_log_for_many(VendorDocument, documents)
+    ).select_related("actor").order_by("-created_at", "-id")
 
 
 def vendor_service_list_all(*, vendor: Vendor) -> QuerySet:

@@ -21,6 +21,7 @@ from marketplace.payments.services import payout_hold
 from marketplace.vendors.models import VerificationStatus
 from tests.conftest import local_slot
 from tests.factories.bookings import past_paid_booking
+from tests.factories.documents import uploaded_document
 
 from .conftest import client_for, make_vendor, paid_booking
 
@@ -46,6 +47,12 @@ def _vendor(status):
         return {"pk": vendor.pk, "history": reverse("backoffice_vendors:inspect", args=[vendor.pk])}
 
     return prepare
+
+
+def _document(f):
+    vendor = f["vendor"]
+    document = uploaded_document(vendor, title="Liability <insurance>")
+    return {"pk": document.pk, "history": reverse("backoffice_vendors:inspect", args=[vendor.pk])}
 
 
 def _booking_page(booking, pk=None):
@@ -97,6 +104,8 @@ CASES: dict[str, Case] = {
     "backoffice_vendors:reject": Case(_vendor(VerificationStatus.PENDING), "vendor.rejected"),
     "backoffice_vendors:suspend": Case(_vendor(VerificationStatus.VERIFIED), "vendor.suspended"),
     "backoffice_vendors:reinstate": Case(_vendor(VerificationStatus.SUSPENDED), "vendor.reinstated"),
+    "backoffice_vendors:document_accept": Case(_document, "vendor_document.accepted"),
+    "backoffice_vendors:document_reject": Case(_document, "vendor_document.rejected"),
     "backoffice_bookings:cancel": Case(_booked, "booking.cancelled"),
     # A part refunded: the money stays held, what was refunded goes from nothing to $50.00.
     "backoffice_bookings:refund": Case(
@@ -145,7 +154,13 @@ def test_the_action_is_audited_with_who_when_what_why_before_and_after(
     url_name, request, admin_user, customer, service, category, payout_needs_approval
 ):
     case = CASES[url_name]
-    fixtures = {"admin_user": admin_user, "customer": customer, "service": service, "category": category}
+    fixtures = {
+        "admin_user": admin_user,
+        "customer": customer,
+        "service": service,
+        "category": category,
+        "vendor": service.vendor,
+    }
     if case.prepare in (_awaiting, _awaiting_bulk, _held_by_an_admin):
         fixtures["awaiting_payout"] = request.getfixturevalue("awaiting_payout")
     target = case.prepare(fixtures)

@@ -157,8 +157,8 @@ def test_staff_accept_a_document_and_the_organizer_is_emailed(vendor, admin_user
     assert entry.reason == "Checked cover"
     assert entry.data == {
         "vendor": vendor.pk,
-        "before": {"status": "pending"},
-        "after": {"status": "accepted", "reviewed_by": admin_user.pk},
+        "from": "pending",
+        "to": "accepted",
         "replaced": [],
         "services_restored": False,
     }
@@ -179,8 +179,7 @@ def test_staff_reject_with_a_reason_the_organizer_is_emailed(vendor, admin_user)
     assert document.status == DocumentStatus.REJECTED
     assert document.review_reason == "The photo page is cut off."
     (entry,) = entries("vendor_document.rejected")
-    assert entry.data["before"] == {"status": "pending"}
-    assert entry.data["after"] == {"status": "rejected", "reviewed_by": admin_user.pk}
+    assert (entry.actor, entry.data["from"], entry.data["to"]) == (admin_user, "pending", "rejected")
     (email,) = mail.outbox
     assert email.subject == "Your identity document was not accepted"
     assert "Why: The photo page is cut off." in email.body
@@ -289,8 +288,8 @@ def test_an_expired_required_document_hides_the_services_until_a_renewal_is_acce
     assert confirmed.status == BookingStatus.CONFIRMED
     (hidden,) = entries("vendor.documents_expired")
     assert hidden.data["kinds"] == ["insurance"]
-    assert hidden.data["before"] == {"documents_expired_at": None}
-    assert hidden.data["after"] == {"documents_expired_at": vendor.documents_expired_at.isoformat()}
+    assert hidden.data["from"] == {"documents_expired_at": None}
+    assert hidden.data["to"] == {"documents_expired_at": vendor.documents_expired_at.isoformat()}
     (email,) = mail.outbox
     assert email.subject == "Your liability insurance has expired"
     assert "Your services are hidden from customers" in email.body
@@ -308,7 +307,7 @@ def test_an_expired_required_document_hides_the_services_until_a_renewal_is_acce
     assert takes_new_bookings(vendor).allowed
     (restored,) = entries("vendor.documents_restored")
     assert restored.actor == admin_user
-    assert restored.data["after"] == {"documents_expired_at": None}
+    assert restored.data["to"] == {"documents_expired_at": None}
     assert "your services are listed and take new bookings" in mail.outbox[-1].body
     assert vendor_documents_expiry_run() == {"reminded": 0, "expired": 0, "hidden": 0}
 
