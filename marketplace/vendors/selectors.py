@@ -59,8 +59,10 @@ def vendor_verification_history(*, vendor: Vendor) -> QuerySet[AuditLogEntry]:
     documents (uploaded, accepted, rejected, reminded, expired), newest first."""
     documents = [str(pk) for pk in VendorDocument.objects.filter(vendor=vendor).values_list("pk", flat=True)]
     return (
-        audit_log_for(vendor).filter(action__startswith="vendor.") | audit_log_for_many(VendorDocument, documents)
-    ).select_related("actor").order_by("-created_at", "-id")
+        (audit_log_for(vendor).filter(action__startswith="vendor.") | audit_log_for_many(VendorDocument, documents))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
 
 
 def vendor_service_list_all(*, vendor: Vendor) -> QuerySet:
