@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -17,6 +18,7 @@ from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log_for
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
+from marketplace.core.periods import site_zone
 from marketplace.vendors.models import Vendor
 
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
@@ -128,6 +130,20 @@ def booking_audit_trail(*, booking: Booking) -> QuerySet[AuditLogEntry]:
     if payment is not None:
         entries = entries | audit_log_for(payment)
     return entries.select_related("actor").order_by("created_at", "id")
+
+
+def booking_counts_by_day(*, since: datetime, until: datetime) -> dict[date, int]:
+    """Bookings made (created, whatever became of them since) in [since, until), per local day of the
+    site's time zone, counted in the database in one query. Days without a booking are absent."""
+    rows = (
+        Booking.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=site_zone()))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("id"))
+        .values_list("day", "count")
+    )
+    return dict(rows)
 
 
 BOOKING_EXPORT_COLUMNS = (
