@@ -293,3 +293,31 @@ def test_the_bench_dataset_builder_writes_balanced_postings_at_their_moments(ven
         assert total == 0, entry_id
     assert LedgerEntry.objects.filter(kind="capture").count() == 190  # all but the one in twenty unpaid
     assert set(LedgerLine.objects.values_list("currency", flat=True)) == {"USD", "EUR"}
+
+
+@pytest.mark.postgres
+def test_the_bench_s_sql_builder_writes_the_same_kind_of_rows(vendor, other_vendor, category):
+    from django.db.models import Count, Sum
+
+    from bench.dashboard import build_bookings_in_sql
+    from marketplace.bookings.models import Booking
+    from marketplace.payments.models import LedgerEntry, LedgerLine, Transaction
+
+    services = [
+        ServiceFactory(vendor=vendor, category=category, title="Closets"),
+        ServiceFactory(vendor=other_vendor, category=category, title="Pantries", currency="EUR"),
+    ]
+    with time_machine.travel(NOW, tick=False):
+        build_bookings_in_sql(200, services=services, customers=[CustomerFactory(), CustomerFactory()], days=30)
+
+    statuses = dict(Booking.objects.values_list("status").annotate(count=Count("id")))
+    assert statuses == {"requested": 10, "confirmed": 50, "completed": 140}
+    made = Booking.objects.values_list("created_at", flat=True)
+    assert min(made) >= NOW - timedelta(days=30) and max(made) <= NOW
+    assert Transaction.objects.filter(payout_needs_approval=True, status="held").count() == 10
+    for entry_id, total in LedgerLine.objects.values_list("entry_id").annotate(total=Sum("amount_minor")):
+        assert total == 0, entry_id
+    assert LedgerEntry.objects.filter(kind="capture").count() == 190
+    assert LedgerEntry.objects.filter(kind="release").count() == 140
+    for payment in Transaction.objects.all():
+        assert payment.amount_minor == payment.platform_fee_minor + payment.vendor_payout_minor
