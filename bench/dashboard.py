@@ -560,7 +560,7 @@ def report(args, measured, plans, rows, built, elapsed) -> None:
         ("GET /api/v1/health, median ms", f"{health:.1f}"),
         ("GET /admin/ (dashboard, as admin), median ms", f"{dashboard:.1f}"),
         ("dashboard p90 ms", f"{statistics.quantiles(measured['timings']['dashboard'], n=10)[-1]:.1f}"),
-        ("dashboard speed as a share of health's (health ms / dashboard ms)", f"{ratio:.3f}"),
+        ("dashboard speed as a share of health's (health ms / dashboard ms)", f"{ratio:.4f}"),
         ("dashboard time in health requests (dashboard ms / health ms)", f"{dashboard / health:.1f}"),
         ("queries per dashboard request", f"{len(measured['queries'])}"),
         ("of which over 1 ms", f"{len(plans)}"),

@@ -357,9 +357,7 @@ class LedgerLine(models.Model):
             models.Index(fields=["account", "vendor"]),
             # Sums of an account's lines read from the index alone (no table visit): the balances, and
             # the dashboard's captures and commission by day, which join these to the period's entries.
-            models.Index(
-                fields=["account", "currency", "entry"], include=["amount_minor"], name="ledger_line_account_sums"
-            ),
+            models.Index(fields=["account", "currency", "entry", "amount_minor"], name="ledger_line_account_sums"),
         ]
         constraints = [models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_line_non_zero")]
 

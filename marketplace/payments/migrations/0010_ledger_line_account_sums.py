@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="ledgerline",
             index=models.Index(
-                fields=["account", "currency", "entry"], include=("amount_minor",), name="ledger_line_account_sums"
+                fields=["account", "currency", "entry", "amount_minor"], name="ledger_line_account_sums"
             ),
         ),
     ]
