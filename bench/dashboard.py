@@ -179,9 +179,15 @@ def make_actors(organizers: int, customers: int, *, euro_every: int = 4):
     return admin, services, people
 
 
-def build_bookings(count: int, *, services, customers, days: int = 90, now=None, seed: int = 2026) -> list[int]:
+def build_bookings(
+    count: int, *, services, customers, days: int = 90, now=None, seed: int = 2026, first_start=None
+) -> list[int]:
     """``count`` bookings made at random moments of the last ``days`` days, in bulk, with their payments and
-    the ledger postings the services would have written (see the module docstring). Returns their ids."""
+    the ledger postings the services would have written (see the module docstring). Returns their ids.
+
+    Appointments follow each other per organizer from ``first_start`` (by default, so that the last
+    ends before ``now``); a second call for the same organizers needs another, later ``first_start``.
+    """
     from django.db import transaction
     from django.utils import timezone
 
@@ -200,7 +206,7 @@ def build_bookings(count: int, *, services, customers, days: int = 90, now=None,
 
     rng = random.Random(seed)
     now = now or timezone.now()
-    first_start = now - SLOT * (count // len(services) + 1)
+    first_start = first_start or now - SLOT * (count // len(services) + 1)
     terms = {service.pk: (commission_bps_for(service), minimum_fee_for(service)) for service in services}
     with (
         transaction.atomic(),
