@@ -576,7 +576,7 @@ def report(args, measured, plans, rows, built, elapsed) -> None:
         print()
         flag = f"  SEQUENTIAL SCAN of {', '.join(plan['seq_scans'])}" if plan["seq_scans"] else ""
         print(f"{plan['ms']:.1f} ms: {plan['sql'][:160]}{'…' if len(plan['sql']) > 160 else ''}{flag}")
-        for line in plan["plan"][:14]:
+        for line in plan["plan"][:30]:
             print(f"    {line}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
