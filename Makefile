@@ -1,5 +1,5 @@
 # Thin wrappers: everything lives in dev.py so a machine without make works too.
-.PHONY: demo test lint bench bench-money setup clean ci
+.PHONY: demo test lint bench bench-money bench-dashboard setup clean ci
 demo:
 	python3 dev.py demo
 test:
@@ -10,6 +10,8 @@ bench:
 	python3 dev.py bench
 bench-money:
 	python3 dev.py bench money
+bench-dashboard:
+	python3 dev.py bench dashboard
 setup:
 	python3 dev.py setup
 clean:

@@ -7,6 +7,7 @@
     python3 dev.py lint    ruff, the import-layer contracts and mypy on the Stripe gateway
     python3 dev.py bench   run the benchmark in bench/ (the API served by gunicorn)
     python3 dev.py bench money   the money benchmark: release and payout of 10,000 bookings (PostgreSQL)
+    python3 dev.py bench dashboard   the back office's dashboard over 100,000 bookings (PostgreSQL)
     python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
@@ -168,6 +169,8 @@ def bench(args: list[str]) -> None:
     setup()
     if args[:1] == ["money"]:
         sys.exit(run(BIN / "python", "bench/money.py", *args[1:], check=False))
+    if args[:1] == ["dashboard"]:
+        sys.exit(run(BIN / "python", "bench/dashboard.py", *args[1:], check=False))
     sys.exit(run(BIN / "python", "bench/run.py", *args, check=False))
 
 

@@ -11,7 +11,8 @@ from wagtail.permissions import register_permission_policy
 from backoffice.panels import add_back_office_panel
 from backoffice.permissions import APPROVE, CANCEL, EXPORT, MANAGE, REFUND, RESOLVE, VERIFY, StaffPermissionPolicy
 from backoffice.viewsets import BackOfficeViewSetGroup
-from backoffice.viewsets.base import BALANCES, PAYOUTS, VENDORS
+from backoffice.viewsets.base import BALANCES, BOOKINGS, LEDGER, PAYOUTS, VENDORS
+from backoffice.viewsets.disputes import DISPUTES
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.tokens import api_sessions_end_for_user
 from marketplace.bookings.models import Booking
@@ -89,6 +90,9 @@ def back_office_dashboard_panel(request, panels):
         payouts_url_name=f"{PAYOUTS}:index",
         payouts_waiting_url_name=f"{PAYOUTS}:waiting",
         balances_url_name=f"{BALANCES}:index",
+        bookings_url_name=f"{BOOKINGS}:index",
+        ledger_url_name=f"{LEDGER}:index",
+        disputes_url_name=f"{DISPUTES}:index",
     )
 
 

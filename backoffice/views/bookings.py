@@ -46,6 +46,8 @@ def price_display(booking: Booking) -> str:
 class BookingFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label="Status", choices=BookingStatus.choices, empty_label="All")
     starts_at = django_filters.DateFromToRangeFilter(label="Appointment date", widget=DateRangePickerWidget)
+    # When the booking was made, by the days of the admin's time zone (the dashboard's "today" links here).
+    created_at = django_filters.DateFromToRangeFilter(label="Booked on", widget=DateRangePickerWidget)
     customer = django_filters.CharFilter(label="Customer email", field_name="customer__email", lookup_expr="icontains")
     vendor = django_filters.CharFilter(label="Vendor", field_name="vendor__business_name", lookup_expr="icontains")
     price_min = django_filters.NumberFilter(label="Price from", method="filter_price")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.admin.utils import quote
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -11,7 +12,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.widgets.button import HeaderButton
 
 from marketplace.core.money import SUPPORTED_CURRENCIES
-from marketplace.payments.models import EntryKind, LedgerEntry
+from marketplace.payments.models import EntryKind, LedgerAccount, LedgerEntry, LedgerLine
 from marketplace.payments.selectors import (
     ledger_balances,
     ledger_entry_list,
@@ -39,6 +40,13 @@ class LedgerEntryFilterSet(WagtailFilterSet):
         empty_label="All",
     )
     created_at = django_filters.DateFromToRangeFilter(label="Posted", widget=DateRangePickerWidget)
+    account = django_filters.ChoiceFilter(
+        label="Account", choices=LedgerAccount.choices, empty_label="Any", method="filter_account"
+    )
+
+    def filter_account(self, queryset, name, value):
+        """Entries with a line in the account (the dashboard's platform revenue links here)."""
+        return queryset.filter(Exists(LedgerLine.objects.filter(entry=OuterRef("pk"), account=value)))
 
     class Meta:
         model = LedgerEntry

@@ -102,6 +102,8 @@ class Booking(TimeStampedModel):
             models.Index(fields=["vendor", "starts_at"]),
             models.Index(fields=["customer", "-starts_at"]),
             models.Index(fields=["status", "ends_at"]),
+            # Bookings made in a period (the back office's dashboard and its "booked on" filter, exports).
+            models.Index(fields=["created_at"], name="booking_created_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"),

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -19,6 +19,7 @@ from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money
+from marketplace.core.periods import site_zone
 from marketplace.payments.models import Payout
 from marketplace.vendors.models import Vendor
 
@@ -195,6 +196,20 @@ def booking_audit_trail(*, booking: Booking) -> QuerySet[AuditLogEntry]:
         payouts = Payout.objects.filter(transaction=payment).values_list("pk", flat=True)
         entries = entries | audit_log_for_many(Payout, [str(pk) for pk in payouts])
     return entries.select_related("actor").order_by("created_at", "id")
+
+
+def booking_counts_by_day(*, since: datetime, until: datetime) -> dict[date, int]:
+    """Bookings made (created, whatever became of them since) in [since, until), per local day of the
+    site's time zone, counted in the database in one query. Days without a booking are absent."""
+    rows = (
+        Booking.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=site_zone()))
+        .order_by()
+        .values("day")
+        .annotate(count=Count("id"))
+        .values_list("day", "count")
+    )
+    return dict(rows)
 
 
 BOOKING_EXPORT_COLUMNS = (

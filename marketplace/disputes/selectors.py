@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
@@ -19,7 +19,7 @@ from marketplace.core.audit import audit_log_for
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
 
-from .models import Dispute, DisputeStatus, Evidence
+from .models import OPEN_DISPUTE_STATUSES, Dispute, DisputeStatus, Evidence
 from .policy import can_see_dispute
 
 
@@ -61,6 +61,17 @@ def dispute_queue(*, status: str | None = None) -> QuerySet[Dispute]:
         output_field=IntegerField(),
     )
     return disputes.annotate(queue_rank=rank).order_by("queue_rank", "respond_by", "id")
+
+
+def dispute_open_counts() -> dict[str, int]:
+    """Open disputes (``OPEN_DISPUTE_STATUSES``) by status, every open status present (zero when none), in one query."""
+    rows = dict(
+        Dispute.objects.filter(status__in=OPEN_DISPUTE_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+    )
+    return {status: rows.get(status, 0) for status in OPEN_DISPUTE_STATUSES}
 
 
 def evidence_get_for_user(*, user: User, dispute_id: int, evidence_id: int) -> Evidence:

@@ -352,7 +352,13 @@ class LedgerLine(models.Model):
 
     class Meta:
         ordering = ["entry_id", "id"]
-        indexes = [models.Index(fields=["account", "currency"]), models.Index(fields=["account", "vendor"])]
+        indexes = [
+            models.Index(fields=["account", "currency"]),
+            models.Index(fields=["account", "vendor"]),
+            # Sums of an account's lines read from the index alone (no table visit): the balances, and
+            # the dashboard's captures and commission by day, which join these to the period's entries.
+            models.Index(fields=["account", "currency", "entry", "amount_minor"], name="ledger_line_account_sums"),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_line_non_zero")]
 
     def __str__(self) -> str:

@@ -2,18 +2,20 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from marketplace.core.money import Money
+from marketplace.core.periods import site_zone
 from marketplace.vendors.models import Vendor
 
 from .models import (
     Chargeback,
+    EntryKind,
     LedgerAccount,
     LedgerEntry,
     LedgerLine,
@@ -191,6 +193,67 @@ def payout_awaiting_approval_totals() -> list[dict]:
         }
         for row in rows
     ]
+
+
+def payout_waiting_for_account_totals() -> list[dict]:
+    """Per currency: how many released payouts wait for their organizer's payout account, and their total."""
+    rows = (
+        Payout.objects.filter(state=MovementState.WAITING)
+        .order_by()
+        .values("currency")
+        .annotate(count=Count("id"), amount_minor=Sum("amount_minor"))
+        .order_by("currency")
+    )
+    return [
+        {"currency": row["currency"], "count": row["count"], "amount": Money(row["amount_minor"], row["currency"])}
+        for row in rows
+    ]
+
+
+# --- Figures by day (the back office's dashboard) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class DayAmount:
+    """Money of one currency on one local day of the site's time zone."""
+
+    day: date
+    amount: Money
+
+
+def _ledger_credits_by_day(lines: QuerySet[LedgerLine], *, since: datetime, until: datetime) -> list[DayAmount]:
+    """Credits minus debits of ``lines`` posted in [since, until), per local day and currency, in one query."""
+    rows = (
+        lines.filter(entry__created_at__gte=since, entry__created_at__lt=until)
+        .annotate(day=TruncDate("entry__created_at", tzinfo=site_zone()))
+        .order_by()
+        .values_list("day", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("day", "currency")
+    )
+    return [DayAmount(day=day, amount=Money(-total, currency)) for day, currency, total in rows]
+
+
+def gross_volume_by_day(*, since: datetime, until: datetime) -> list[DayAmount]:
+    """Gross volume: customers' money captured into escrow in [since, until), per local day and currency.
+
+    Read from the ledger's capture postings (the credit to customer escrow), so an authorised
+    payment counts when it is captured, never before, and a later refund does not take it back
+    (refunds are their own figure in the ledger).
+    """
+    lines = LedgerLine.objects.filter(account=LedgerAccount.CUSTOMER_ESCROW, entry__kind=EntryKind.CAPTURE)
+    return _ledger_credits_by_day(lines, since=since, until=until)
+
+
+def platform_revenue_by_day(*, since: datetime, until: datetime) -> list[DayAmount]:
+    """Platform revenue: commission recognised in [since, until), per local day and currency.
+
+    The ledger's platform commission account: credited when an escrow is released (the fee
+    kept), debited when a refund after the release gives part of the fee back; so the figure
+    is net of those refunds, on the day each was posted.
+    """
+    lines = LedgerLine.objects.filter(account=LedgerAccount.PLATFORM_COMMISSION)
+    return _ledger_credits_by_day(lines, since=since, until=until)
 
 
 def ledger_entry_list() -> QuerySet[LedgerEntry]:

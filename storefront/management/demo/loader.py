@@ -111,6 +111,10 @@ CUSTOMERS_JOIN_DAYS = 195
 PAST_BOOKINGS_PER_VENDOR = 3
 PAST_BOOKING_DAYS = (10, 160)  # how long ago generated bookings took place
 UPCOMING_BOOKING_DAYS = (2, 35)
+# Recent business, so the back office's 30-day chart has a shape: per organizer, bookings made in the
+# last RECENT_DAYS days, some already done (completed, paid out), some still to come.
+RECENT_BOOKINGS_PER_VENDOR = 2
+RECENT_DAYS = 28
 REVIEW_SHARE = 0.85  # generated completed bookings that got a review
 
 # The task functions whose queued runs the demo's history makes moot (see _clear_demo_jobs).
@@ -757,6 +761,7 @@ class DemoLoader:
                         review=self._next_review(vendor, service) if self.rng.random() < REVIEW_SHARE else None,
                     )
                 )
+            plans += self._recent_plans(vendor, today, notes)
             # Every other organizer also has an upcoming, confirmed booking in their calendar.
             if index % 2 == 1 and vendor.user.email != demo_organizer:
                 service = self._pick_service(vendor, allow_quote=False)
@@ -780,6 +785,39 @@ class DemoLoader:
                         note=self.rng.choice(notes),
                     )
                 )
+        return plans
+
+    def _recent_plans(self, vendor: Vendor, today: date, notes: list[str]) -> list[Plan]:
+        """Bookings made in the last ``RECENT_DAYS`` days: done already (completed and paid out) or still ahead."""
+        plans = []
+        for _ in range(RECENT_BOOKINGS_PER_VENDOR):
+            service = self._pick_service(vendor, allow_quote=False)
+            duration = self._duration(service)
+            if self.rng.random() < 0.5:
+                kind = "completed"
+                day = today - timedelta(days=self.rng.randint(1, RECENT_DAYS - 6))
+                starts_at = self._slot(vendor, day=day, duration=duration, at=None, direction=-1)
+                booked_at = starts_at - timedelta(days=self.rng.randint(2, 5), hours=self.rng.randint(0, 10))
+            else:
+                kind = "upcoming_confirmed"
+                day = today + timedelta(days=self.rng.randint(2, 20))
+                starts_at = self._slot(vendor, day=day, duration=duration, at=None, direction=1)
+                booked_at = self.now - timedelta(
+                    days=self.rng.randint(0, RECENT_DAYS - 1), hours=self.rng.randint(1, 20)
+                )
+            plans.append(
+                Plan(
+                    kind=kind,
+                    customer=self._customer_near(vendor),
+                    vendor=vendor,
+                    service=service,
+                    starts_at=starts_at,
+                    duration=duration,
+                    address=self._address(vendor),
+                    note=self.rng.choice(notes),
+                    booked_at=booked_at,
+                )
+            )
         return plans
 
     def _next_review(self, vendor: Vendor, service: Service) -> dict:
