@@ -256,6 +256,10 @@ else:
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_USER_LOGIN_FORM = "backoffice.forms.AdminLoginForm"
 WAGTAILADMIN_BASE_URL = SITE_URL
+# The admin asks nothing of outside hosts: no "new Wagtail release" check from each browser
+# (releases.wagtail.org) and no avatars from Gravatar (staff emails hashed to a third party).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 OPENSEARCH_URL = env.str("OPENSEARCH_URL", default="")
 if OPENSEARCH_URL:

@@ -323,3 +323,10 @@ def test_the_bench_s_sql_builder_writes_the_same_kind_of_rows(vendor, other_vend
     assert LedgerEntry.objects.filter(kind="release").count() == 140
     for payment in Transaction.objects.all():
         assert payment.amount_minor == payment.platform_fee_minor + payment.vendor_payout_minor
+
+
+def test_the_admin_home_asks_nothing_of_outside_hosts(admin_client):
+    html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert "releases.wagtail.org" not in html
+    assert "gravatar.com" not in html
