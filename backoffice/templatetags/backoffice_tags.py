@@ -63,7 +63,7 @@ def _detail_value(key: str, value, currency: str, *, action: str = "") -> str:
             model = Category if action.startswith("category.") else None
             return "; ".join(
                 f"{_field_label(model, name) if model else name}: {_detail_value(name, item, currency)}"
-                for name, item in value.items()
+                for name, item in sorted(value.items())
             )
         states = STATES_BY_ACTION.get(action.split(".", 1)[0])
         if states is not None and value in states.values:
@@ -86,12 +86,15 @@ def audit_details(entry) -> list[tuple[str, str]]:
     """
     currency = settings.MARKETPLACE_CURRENCY
     labels = {"from": "before", "to": "after"}
+    data = entry.data or {}
+    # In a fixed order (PostgreSQL's jsonb keeps no insertion order): the details by name, then before and after.
+    keys = sorted(key for key in data if key not in labels) + [key for key in labels if key in data]
     return [
         (
             labels.get(key, key.removesuffix("_minor").replace("_", " ")),
-            _detail_value(key, value, currency, action=entry.action),
+            _detail_value(key, data[key], currency, action=entry.action),
         )
-        for key, value in (entry.data or {}).items()
+        for key in keys
     ]
 
 
