@@ -16,6 +16,7 @@ import http.client
 import json
 import re
 import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def served(tmp_path):
         main = tmp_path / "nginx.conf"
         main.write_text(stack.nginx_main_config(site=site_file, prefix=tmp_path))
         nginx = [stack.NGINX, "-p", str(tmp_path), "-c", str(main), "-g", "daemon off;"]
-        tested = stack.subprocess.run([*nginx, "-t"], capture_output=True, text=True, timeout=30)
+        tested = subprocess.run([*nginx, "-t"], capture_output=True, text=True, timeout=30)
         assert tested.returncode == 0, tested.stderr
 
         gunicorn = [str(stack.PYTHON.parent / "gunicorn"), "--config", "site/gunicorn.conf.py", "--no-control-socket"]
@@ -113,7 +114,7 @@ def served(tmp_path):
             stack.started(nginx, log=paths["logs"] / "nginx.log") as proxy,
         ):
             # One organizer's service, made while gunicorn's workers start.
-            seeded = stack.subprocess.run(
+            seeded = subprocess.run(
                 [str(stack.PYTHON), "-c", SEED], cwd=stack.ROOT, env=env, capture_output=True, text=True, timeout=60
             )
             assert seeded.returncode == 0, seeded.stderr
