@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -117,3 +118,28 @@ def test_the_nginx_example_refuses_the_bodies_the_app_refuses_and_in_the_same_wo
     assert int(number) * {"k": 1024, "m": 1024 * 1024}[unit] == settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2_621_440
     assert json.loads(api_answer) == {"detail": payload_too_large_detail(), "code": PAYLOAD_TOO_LARGE}
     assert json.loads(api_answer)["detail"] == "The request body is too large: the limit is 2.5 MB."
+
+
+def test_production_reads_the_static_root_and_the_old_secret_keys_from_the_environment(tmp_path):
+    # given a production environment in the middle of a SECRET_KEY rotation
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+        "SECRET_KEY": "the-new-key-" + "n" * 40,
+        "SECRET_KEY_FALLBACKS": "the-old-key-" + "o" * 40 + ",an-older-key-" + "p" * 40,
+        "STATIC_ROOT": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
+    # when its settings load, and a value signed with the old key comes back
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; from django.core import signing;"
+        "old = signing.Signer(key=s.SECRET_KEY_FALLBACKS[0]).sign('session');"
+        "print(json.dumps([str(s.STATIC_ROOT), len(s.SECRET_KEY_FALLBACKS), signing.Signer().unsign(old)]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    # then collectstatic writes where nginx reads, and the old keys still verify what they signed
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [str(tmp_path), 2, "session"]
