@@ -275,6 +275,12 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 
+# --- Operations (docs/operations.md) -------------------------------------------------------
+# /ready answers 503 when the database, cache, broker or search backend has not answered
+# within this many seconds (the checks run at once, so this bounds the whole probe).
+READY_CHECK_TIMEOUT_SECONDS = env.float("READY_CHECK_TIMEOUT_SECONDS", default=2.0)
+
+
 # --- Marketplace rules ------------------------------------------------------------------
 MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
 # Platform commission in basis points (1500 = 15%); a category or vendor may override it.
