@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from marketplace.core.logs import log_formatter
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.core.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -347,14 +350,16 @@ NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 
 # Every line to stderr in one format with UTC timestamps (marketplace/core/logs.py), also
-# gunicorn's (site/gunicorn.conf.py). Loggers named here would otherwise keep handlers of
+# gunicorn's (site/gunicorn.conf.py): text, or one JSON object a line with LOG_FORMAT=json (the
+# default with the production settings). Lines carry the id of the request (or queuing request)
+# they were logged for. Loggers named here would otherwise keep handlers of
 # their own: Django's defaults give "django" one that prints bare messages when DEBUG is on
 # (and mail_admins, which has no ADMINS to write to) and "django.server" (runserver) its own
 # format; django-q2 adds its own handler to "django-q" unless one is configured.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"utc": {"()": "marketplace.core.logs.UTCFormatter"}},
+    "formatters": {"utc": {"()": log_formatter}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "utc"},
         "discard": {"class": "logging.NullHandler"},
