@@ -47,3 +47,11 @@ class UTCLogger(Logger):
 
 
 logger_class = UTCLogger
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (marketplace/core/metrics.py): a dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "marketplace.core.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
+    "marketplace.core.metrics.RequestMetricsMiddleware",  # times the whole answer, by route
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -282,6 +283,11 @@ else:
 # /ready answers 503 when the database, cache, broker or search backend has not answered
 # within this many seconds (the checks run at once, so this bounds the whole probe).
 READY_CHECK_TIMEOUT_SECONDS = env.float("READY_CHECK_TIMEOUT_SECONDS", default=2.0)
+# /metrics (Prometheus) answers a request with "Authorization: Bearer <METRICS_TOKEN>", or one made
+# directly (not through nginx) from an address in METRICS_ALLOWED_IPS; with neither set it is off (404).
+# Multiprocess counting needs PROMETHEUS_MULTIPROC_DIR in the environment (marketplace/core/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 
 
 # --- Marketplace rules ------------------------------------------------------------------
