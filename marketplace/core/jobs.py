@@ -7,6 +7,13 @@ the broker is outside the database, so the task is queued after commit. In tests
 is one (``core.db.unit_of_work``, as a worker would only see it then), else at once.
 Every task must be safe to run twice: brokers deliver at least once.
 
+A failed task (django-q2 keeps it in its ``Failure`` table from its first failure, while the
+broker delivers it again up to ``max_attempts``) is retried or deleted by staff from the
+back office (``failed_job_retry``, ``failed_job_delete``), each audited with the reason.
+Retrying queues the same function with the same arguments again, which is safe for the
+reason above. The core sits below the accounts app, so the caller checks the staff
+permission (the back office's policy: ``Perm.MANAGE_JOBS``).
+
 A task queued while a request is handled carries that request's id (``core.logs``) in a
 keyword argument of its own; the worker takes it out before the task runs and logs the
 task's lines with it (``job_started``/``job_finished``, on django-q2's execution signals).
@@ -20,7 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from .db import after_commit, in_unit_of_work
+from .audit import audit_log
+from .db import after_commit, in_unit_of_work, unit_of_work
+from .errors import NotFound
 from .logs import current_request_id, reset_request_id, set_request_id
 
 # The keyword a queued task carries its request id in; never seen by the task function.
@@ -46,6 +55,65 @@ def enqueue(func: str, *args, **kwargs) -> None:
         send()
     else:
         transaction.on_commit(send)
+
+
+class FailedJobGone(NotFound):
+    code = "failed_job_gone"
+    default_message = "This failed job is no longer there: it was retried or deleted already."
+
+
+def _failure_locked(failure_id: str):
+    from django_q.models import Failure
+
+    failure = Failure.objects.select_for_update().filter(pk=failure_id).first()
+    if failure is None:
+        raise FailedJobGone()
+    return failure
+
+
+def _failure_audit_data(failure, *, to: str) -> dict[str, Any]:
+    return {"from": "failed", "to": to, "func": failure.func, "name": failure.name, "attempts": failure.attempt_count}
+
+
+def failed_job_retry(*, failure_id: str, actor: Any, reason: str) -> None:
+    """Queue a failed task again (same function, same arguments) and forget the failure, audited as job.retried."""
+    with unit_of_work():
+        failure = _failure_locked(failure_id)
+        audit_log(
+            actor=actor,
+            action="job.retried",
+            target=failure,
+            reason=reason,
+            data=_failure_audit_data(failure, to="queued"),
+        )
+        func, args, kwargs = failure.func, tuple(failure.args or ()), dict(failure.kwargs or {})
+        failure.delete()
+        enqueue(func, *args, **kwargs)
+
+
+def failed_job_delete(*, failure_id: str, actor: Any, reason: str) -> None:
+    """Forget a failed task without running it again (its work was done another way), audited as job.deleted."""
+    with unit_of_work():
+        failure = _failure_locked(failure_id)
+        audit_log(
+            actor=actor,
+            action="job.deleted",
+            target=failure,
+            reason=reason,
+            data=_failure_audit_data(failure, to="deleted"),
+        )
+        failure.delete()
+
+
+def failed_job_history(*, limit: int):
+    """The latest retries and deletions of failed jobs, newest first (the jobs themselves are gone)."""
+    from .models import AuditLogEntry
+
+    return (
+        AuditLogEntry.objects.filter(action__in=("job.retried", "job.deleted"))
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def job_started(*, task: dict[str, Any], **signal_kwargs) -> None:
