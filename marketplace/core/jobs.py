@@ -29,7 +29,7 @@ from django.db import transaction
 
 from .audit import audit_log
 from .db import after_commit, in_unit_of_work, unit_of_work
-from .errors import NotFound
+from .errors import FailedJobGone
 from .logs import current_request_id, reset_request_id, set_request_id
 
 # The keyword a queued task carries its request id in; never seen by the task function.
@@ -55,11 +55,6 @@ def enqueue(func: str, *args, **kwargs) -> None:
         send()
     else:
         transaction.on_commit(send)
-
-
-class FailedJobGone(NotFound):
-    code = "failed_job_gone"
-    default_message = "This failed job is no longer there: it was retried or deleted already."
 
 
 def _failure_locked(failure_id: str):

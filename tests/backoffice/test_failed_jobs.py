@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from django_q.models import Failure
 
-from marketplace.core.jobs import FailedJobGone, failed_job_retry
+from marketplace.core.errors import FailedJobGone
+from marketplace.core.jobs import failed_job_retry
 from marketplace.core.models import AuditLogEntry
 from tests.factories.jobs import failed_job
 
