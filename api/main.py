@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from marketplace.core.health import liveness
+
 from .docs import api_description
 from .errors import API_ERROR_CODES, install_error_handlers
 from .parser import StrictJSONParser
@@ -20,7 +22,7 @@ install_error_handlers(api)
 @api.get("/health", tags=["meta"], include_in_schema=True)
 def health(request):
     """Liveness for load balancers and smoke tests: answers without touching the database."""
-    return {"status": "ok", "version": api.version}
+    return {**liveness(), "version": api.version}
 
 
 api.add_router("/auth", accounts.router)

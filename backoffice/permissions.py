@@ -33,6 +33,7 @@ RESOLVE = "resolve"  # decide a dispute
 CANCEL = "cancel"  # call a booking off
 REFUND = "refund"  # give money back
 MANAGE = "manage"  # add and edit records the back office owns (categories)
+RETRY = "retry"  # queue a failed background job again, or delete it
 EXPORT = "export"  # download a list as CSV or XLSX (bookings, payouts, disputes, ledger lines)
 
 # What shows the back office's summary panel on the Wagtail dashboard.

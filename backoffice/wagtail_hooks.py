@@ -5,11 +5,22 @@ view, menu or panel asks for them: Wagtail refuses a policy registered after it 
 created a fallback for the model.
 """
 
+from django_q.models import Failure
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from backoffice.panels import add_back_office_panel
-from backoffice.permissions import APPROVE, CANCEL, EXPORT, MANAGE, REFUND, RESOLVE, VERIFY, StaffPermissionPolicy
+from backoffice.permissions import (
+    APPROVE,
+    CANCEL,
+    EXPORT,
+    MANAGE,
+    REFUND,
+    RESOLVE,
+    RETRY,
+    VERIFY,
+    StaffPermissionPolicy,
+)
 from backoffice.viewsets import BackOfficeViewSetGroup
 from backoffice.viewsets.base import BALANCES, BOOKINGS, LEDGER, PAYOUTS, VENDORS
 from backoffice.viewsets.disputes import DISPUTES
@@ -73,6 +84,11 @@ register_permission_policy(
     StaffPermissionPolicy(
         Chargeback, view=(Perm.VIEW_LEDGER, Perm.APPROVE_PAYOUTS), actions={EXPORT: Perm.EXPORT_DATA}
     ),
+)
+
+# Failed background jobs: admins (every permission by role), or a group given "manage_jobs".
+register_permission_policy(
+    Failure, StaffPermissionPolicy(Failure, view=(Perm.MANAGE_JOBS,), actions={RETRY: Perm.MANAGE_JOBS})
 )
 
 

@@ -9,10 +9,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from api.errors import api_path_not_found
 from api.main import api
+from marketplace.core import health, metrics
 from storefront import urls as storefront_urls
 from storefront.views import accounts as storefront_accounts
 
 urlpatterns = [
+    # Probes for load balancers, systemd and Kubernetes (docs/operations.md): no session, no auth.
+    path("health", health.health_view, name="health"),
+    path("ready", health.ready_view, name="ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),  # Prometheus: METRICS_TOKEN or METRICS_ALLOWED_IPS
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

@@ -10,7 +10,7 @@ import time
 from gunicorn.glogging import Logger
 
 # gunicorn runs this file from the repository (its working directory is on sys.path).
-from marketplace.core.logs import UTCFormatter, utc_timestamp
+from marketplace.core.logs import log_formatter, utc_timestamp
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -39,7 +39,7 @@ class UTCLogger(Logger):
     """
 
     def _set_handler(self, log, output, fmt, stream=None):
-        super()._set_handler(log, output, UTCFormatter(), stream=stream)
+        super()._set_handler(log, output, log_formatter(), stream=stream)
 
     def now(self):
         """%(t)s, for an access_log_format that asks for it."""
@@ -47,3 +47,11 @@ class UTCLogger(Logger):
 
 
 logger_class = UTCLogger
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (marketplace/core/metrics.py): a dead worker's live gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ from .bookings import BookingViewSet
 from .categories import CategoryViewSet
 from .chargebacks import ChargebackViewSet
 from .disputes import DisputeViewSet
+from .jobs import FailedJobViewSet
 from .ledger import BalancesViewSet, LedgerAccountsViewSet, LedgerViewSet
 from .payouts import PayoutViewSet
 from .vendors import VendorViewSet
@@ -28,4 +29,5 @@ class BackOfficeViewSetGroup(ViewSetGroup):
         LedgerAccountsViewSet,
         CategoryViewSet,
         AuditLogViewSet,
+        FailedJobViewSet,
     )

@@ -28,6 +28,7 @@ AUDIT_LOG = "backoffice_audit_log"
 CATEGORIES = "backoffice_categories"
 LEDGER_ACCOUNTS = "backoffice_ledger_accounts"
 CHARGEBACKS = "backoffice_chargebacks"
+FAILED_JOBS = "backoffice_failed_jobs"
 
 CROSS_LINKS = {
     "vendor_inspect_url_name": f"{VENDORS}:inspect",

@@ -143,6 +143,7 @@ class StaffPermission(models.Model):
             ("export_data", "Export money records (CSV)"),
             ("view_audit_log", "See the audit log"),
             ("manage_categories", "Add and change service categories"),
+            ("manage_jobs", "See failed background jobs, and retry or delete them"),
         ]
 
     def __str__(self) -> str:

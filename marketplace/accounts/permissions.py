@@ -27,6 +27,7 @@ class Perm:
     EXPORT_DATA = "export_data"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_CATEGORIES = "manage_categories"
+    MANAGE_JOBS = "manage_jobs"  # failed background jobs: admins by role; no group has it unless given it
 
 
 ALL = tuple(value for name, value in vars(Perm).items() if name.isupper())

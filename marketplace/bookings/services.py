@@ -27,6 +27,7 @@ from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
 from marketplace.core.errors import NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
+from marketplace.core.metrics import record_booking_requested
 from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money, divide_round_half_up
 from marketplace.core.validation import clean_text
@@ -197,6 +198,7 @@ def booking_request(
             # The PostgreSQL exclusion constraint caught a concurrent booking.
             raise SlotUnavailable("That time is already booked. Please choose another slot.") from None
         audit_log(actor=customer, action="booking.requested", target=booking)
+        record_booking_requested()
         _notify(booking, "requested")
     return booking
 

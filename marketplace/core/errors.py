@@ -82,6 +82,13 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class FailedJobGone(NotFound):
+    """The failed background job was retried or deleted already (back office, Failed jobs)."""
+
+    code = "failed_job_gone"
+    default_message = "This failed job is no longer there: it was retried or deleted already."
+
+
 class Conflict(DomainError):
     """The request clashes with the current state (a taken slot, a payment already made)."""
 

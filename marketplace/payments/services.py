@@ -64,6 +64,7 @@ from marketplace.core.audit import audit_log, audit_log_many
 from marketplace.core.db import after_commit, unit_of_work, update_rows
 from marketplace.core.errors import DomainError, NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
+from marketplace.core.metrics import record_payment_captured, record_payout_failed, record_payouts_sent
 from marketplace.core.money import Money
 from marketplace.vendors.models import Vendor, VendorProfile
 
@@ -481,6 +482,7 @@ def _apply_many(answered: list[tuple[Movement, str | None]]) -> None:
     )
     paid_out = [movement.pk for movement, _ in answered if movement.kind == MovementKind.TRANSFER]
     if paid_out:  # one job for the batch: the organizers hear their payouts went out
+        record_payouts_sent(count=len(paid_out))
         enqueue("marketplace.notifications.tasks.send_payout_notifications", paid_out, "sent")
 
 
@@ -523,6 +525,7 @@ def _apply_charge(movement: Movement, *, reference: str | None) -> None:
         target=txn,
         data={"amount_minor": txn.amount_minor, "currency": txn.currency, "commission_bps": txn.commission_bps},
     )
+    record_payment_captured()
     _tell_the_booking(movement)
 
 
@@ -606,6 +609,7 @@ def _fail(movement: Movement, *, refusal: PaymentFailed) -> None:
     # to the organizer (vendor_payable). Both wait for an admin; the back office lists them.
     logger.error("%s %s failed: %s", movement.kind, movement.idempotency_key, refusal.message)
     if movement.kind == MovementKind.TRANSFER:
+        record_payout_failed()
         enqueue("marketplace.notifications.tasks.send_payout_notifications", [movement.pk], "failed")
     audit_log(
         actor=None,

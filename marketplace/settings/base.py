@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from marketplace.core.logs import log_formatter
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.core.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
+    "marketplace.core.metrics.RequestMetricsMiddleware",  # times the whole answer, by route
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -278,6 +282,17 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 
+# --- Operations (docs/operations.md) -------------------------------------------------------
+# /ready answers 503 when the database, cache, broker or search backend has not answered
+# within this many seconds (the checks run at once, so this bounds the whole probe).
+READY_CHECK_TIMEOUT_SECONDS = env.float("READY_CHECK_TIMEOUT_SECONDS", default=2.0)
+# /metrics (Prometheus) answers a request with "Authorization: Bearer <METRICS_TOKEN>", or one made
+# directly (not through nginx) from an address in METRICS_ALLOWED_IPS; with neither set it is off (404).
+# Multiprocess counting needs PROMETHEUS_MULTIPROC_DIR in the environment (marketplace/core/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+
 # --- Marketplace rules ------------------------------------------------------------------
 MARKETPLACE_CURRENCY = env.str("MARKETPLACE_CURRENCY", default="USD")
 # Platform commission in basis points (1500 = 15%); a category or vendor may override it.
@@ -344,14 +359,16 @@ NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 
 # Every line to stderr in one format with UTC timestamps (marketplace/core/logs.py), also
-# gunicorn's (site/gunicorn.conf.py). Loggers named here would otherwise keep handlers of
+# gunicorn's (site/gunicorn.conf.py): text, or one JSON object a line with LOG_FORMAT=json (the
+# default with the production settings). Lines carry the id of the request (or queuing request)
+# they were logged for. Loggers named here would otherwise keep handlers of
 # their own: Django's defaults give "django" one that prints bare messages when DEBUG is on
 # (and mail_admins, which has no ADMINS to write to) and "django.server" (runserver) its own
 # format; django-q2 adds its own handler to "django-q" unless one is configured.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"utc": {"()": "marketplace.core.logs.UTCFormatter"}},
+    "formatters": {"utc": {"()": log_formatter}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "utc"},
         "discard": {"class": "logging.NullHandler"},

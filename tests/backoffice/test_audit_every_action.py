@@ -22,6 +22,7 @@ from marketplace.vendors.models import VerificationStatus
 from tests.conftest import local_slot
 from tests.factories.bookings import past_paid_booking
 from tests.factories.documents import uploaded_document
+from tests.factories.jobs import failed_job
 
 from .conftest import client_for, make_vendor, paid_booking
 
@@ -99,6 +100,12 @@ def _new_category(f):
     return {"url_args": [], "history": None}
 
 
+def _failed_job(f):
+    # A job that is safe to run again at once (it finds nothing to expire): Retry runs it inline in tests.
+    failure = failed_job(func="marketplace.bookings.tasks.expire_stale_requests")
+    return {"pk": failure.pk, "history": reverse("backoffice_failed_jobs:index")}
+
+
 CASES: dict[str, Case] = {
     "backoffice_vendors:verify": Case(_vendor(VerificationStatus.PENDING), "vendor.verified"),
     "backoffice_vendors:reject": Case(_vendor(VerificationStatus.PENDING), "vendor.rejected"),
@@ -125,6 +132,8 @@ CASES: dict[str, Case] = {
         "category.commission_changed",
         data={"name": "Home decluttering", "commission_percent": "11", "position": "0", "is_active": "on"},
     ),
+    "backoffice_failed_jobs:retry": Case(_failed_job, "job.retried"),
+    "backoffice_failed_jobs:discard": Case(_failed_job, "job.deleted"),
     "backoffice_categories:add": Case(
         _new_category,
         "category.created",
