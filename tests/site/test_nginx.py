@@ -159,8 +159,10 @@ def test_nginx_serves_the_app_static_files_client_address_body_limit_and_a_booki
     )
     assert status == 200, body
     bearer = {"Authorization": f"Bearer {json.loads(body)['access']}"}
-    status, _, body = site.request("GET", "/api/v1/catalog/search?q=declutter")
+    status, headers, body = site.request("GET", "/api/v1/catalog/search?q=declutter")
     assert status == 200, body
+    # nginx gives each request an id (32 hex digits), which the app keeps and sends back
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"]), headers["X-Request-ID"]
     assert [found["id"] for found in json.loads(body)["results"]] == [service_id]
     booking = {"service_id": service_id, "starts_at": local_slot(days_ahead=3).isoformat(), "address": "12 Elm St"}
     status, _, body = site.request("POST", "/api/v1/bookings", booking, headers={**bearer, "Idempotency-Key": "site-1"})
@@ -205,7 +207,10 @@ def test_nginx_serves_the_app_static_files_client_address_body_limit_and_a_booki
     assert b"nginx" in body
 
     # gunicorn saw the API calls (from nginx), and neither the static file nor a refused body
-    access = app_log.read_text()
+    # (production logs are JSON, one object per line, each with the request id nginx gave it)
+    lines = [json.loads(line) for line in app_log.read_text().splitlines() if line.strip()]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", line["request_id"]) for line in lines), lines
+    access = "\n".join(line["message"] for line in lines)
     assert re.search(r'127\.0\.0\.1 - - "POST /api/v1/payments/capture HTTP/1\.0" 200', access), access
     assert "/static/" not in access
     assert access.count("POST /api/v1/bookings HTTP/1.0") == 2  # the booking and the body at the limit
