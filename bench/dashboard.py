@@ -48,8 +48,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import drop_database, recreate_database, server_url  # noqa: E402
+
 DATABASE = "tidynest_bench_dashboard"
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
 PASSWORD = "bench-tidy-nest-2026!"
 SLOT = timedelta(hours=4)  # one booking per organizer per slot: the no-overlap constraint holds
@@ -70,46 +71,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} after the run")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the results")
     return parser.parse_args()
-
-
-# --- The database ---------------------------------------------------------------------------
-
-
-def server_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    return url if urlsplit(url).scheme in ("postgres", "postgresql", "pgsql") else DEFAULT_SERVER
-
-
-def maintenance(url: str):
-    import psycopg
-
-    parts = urlsplit(url)
-    return psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def recreate_database(url: str) -> str:
-    from psycopg import sql
-
-    with maintenance(url) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    return urlsplit(url)._replace(path=f"/{DATABASE}").geturl()
-
-
-def drop_database(url: str) -> None:
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    with maintenance(url) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
 
 
 # --- The data ---------------------------------------------------------------------------------
@@ -506,7 +467,7 @@ def main() -> None:
     server = server_url()
     parts = urlsplit(server)
     say(f"Creating the database {DATABASE} on PostgreSQL {parts.hostname}:{parts.port or 5432}")
-    database_url = recreate_database(server)
+    database_url = recreate_database(server, DATABASE)
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.dashboard_settings"
     for name in ("REDIS_URL", "OPENSEARCH_URL"):
@@ -546,7 +507,7 @@ def main() -> None:
             rows = dict(cursor.fetchall())
     finally:
         if not args.keep:
-            drop_database(server)
+            drop_database(server, DATABASE)
     report(args, measured, plans, rows, built, time.monotonic() - began)
 
 

@@ -21,6 +21,7 @@ task's lines with it (``job_started``/``job_finished``, on django-q2's execution
 
 from __future__ import annotations
 
+import threading
 from contextvars import Token
 from typing import Any
 
@@ -35,8 +36,16 @@ from .logs import current_request_id, reset_request_id, set_request_id
 # The keyword a queued task carries its request id in; never seen by the task function.
 REQUEST_ID_KWARG = "_request_id"
 
-# Tokens of the ids bound by running tasks: a worker runs one at a time, a sync task may run inside another.
-_bound_request_ids: list[Token[str]] = []
+# The ids bound by the jobs running in this thread, innermost last. Per thread: a job's start and
+# end signals come in its own thread, and a token can only be reset in the context that made it
+# (jobs run at once in threads in sync mode, and a job may run another inline).
+_bound = threading.local()
+
+
+def _bound_request_ids() -> list[Token[str]]:
+    if not hasattr(_bound, "tokens"):
+        _bound.tokens = []
+    return _bound.tokens
 
 
 def enqueue(func: str, *args, **kwargs) -> None:
@@ -114,13 +123,14 @@ def failed_job_history(*, limit: int):
 def job_started(*, task: dict[str, Any], **signal_kwargs) -> None:
     """Before a task runs (django-q2's pre_execute): its lines carry the id of the request that queued it."""
     request_id = task.get("kwargs", {}).pop(REQUEST_ID_KWARG, "")
-    _bound_request_ids.append(set_request_id(request_id=request_id if isinstance(request_id, str) else ""))
+    _bound_request_ids().append(set_request_id(request_id=request_id if isinstance(request_id, str) else ""))
 
 
 def job_finished(**signal_kwargs) -> None:
     """After a task ran or failed (django-q2's post_execute_in_worker): the id from before it again."""
-    if _bound_request_ids:
-        reset_request_id(token=_bound_request_ids.pop())
+    tokens = _bound_request_ids()
+    if tokens:
+        reset_request_id(token=tokens.pop())
 
 
 def connect_job_signals() -> None:

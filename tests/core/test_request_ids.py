@@ -156,3 +156,33 @@ def test_production_logs_json_unless_told_otherwise(monkeypatch, settings_module
 
     assert log_format() == expected
     assert isinstance(log_formatter(), JSONFormatter if expected == "json" else UTCFormatter)
+
+
+def test_jobs_running_at_once_in_threads_each_restore_their_own_request_id():
+    """Each thread binds and resets its own job's id (a token only resets in the context that made it)."""
+    import threading
+
+    from marketplace.core.jobs import job_finished, job_started
+    from marketplace.core.logs import current_request_id
+
+    started = threading.Barrier(3)
+    seen, errors = {}, []
+
+    def run(name):
+        try:
+            job_started(task={"kwargs": {"_request_id": name}})
+            started.wait(timeout=5)  # all three bound before any finishes
+            seen[name] = current_request_id()
+            job_finished()
+            seen[name + " after"] = current_request_id()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(f"job-{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert errors == []
+    assert seen == {**{f"job-{n}": f"job-{n}" for n in range(3)}, **{f"job-{n} after": "" for n in range(3)}}

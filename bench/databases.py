@@ -1,0 +1,49 @@
+"""The benchmarks' own PostgreSQL databases: made fresh for a run, dropped after it."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def server_url() -> str:
+    """The server ``DATABASE_URL`` names when it is PostgreSQL, else the local one as ``postgres``."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if urlsplit(url).scheme in ("postgres", "postgresql", "pgsql") else DEFAULT_SERVER
+
+
+def maintenance(url: str):
+    """A connection to the server's ``postgres`` database, in autocommit (CREATE and DROP DATABASE)."""
+    import psycopg
+
+    parts = urlsplit(url)
+    return psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def recreate_database(url: str, name: str) -> str:
+    """Drop ``name`` if it exists, create it empty, and return its URL on the same server."""
+    from psycopg import sql
+
+    with maintenance(url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+def drop_database(url: str, name: str) -> None:
+    """Close Django's connections, then drop ``name``."""
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    with maintenance(url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
