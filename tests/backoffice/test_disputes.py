@@ -38,9 +38,9 @@ def dispute(customer, service):
 
 def test_the_queue_puts_disputes_under_review_first_then_the_oldest_deadline(admin_client, customer, service, vendor):
     later = disputed(customer, service, days_ago=1)
-    with time_machine.travel(timezone.now() - timedelta(hours=5)):
+    with time_machine.travel(timezone.now() - timedelta(hours=5)):  # maybe the day before: 2 or 3 days ago
         earlier = disputed(customer, service, days_ago=2)
-    answered = disputed(customer, service, days_ago=3)
+    answered = disputed(customer, service, days_ago=4)
     dispute_respond(user=vendor.user, dispute_id=answered.pk, statement="Done as agreed.")
 
     response = admin_client.get(reverse("backoffice_disputes:index"))
