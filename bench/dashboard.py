@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import drop_database, recreate_database, server_url  # noqa: E402
+from bench.databases import drop_database, recreate_database, server_url, verified_organizer  # noqa: E402
 
 DATABASE = "tidynest_bench_dashboard"
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
@@ -99,7 +99,6 @@ def make_actors(organizers: int, customers: int, *, euro_every: int = 4):
     from marketplace.accounts.services import user_register
     from marketplace.catalog.models import Category, Service
     from marketplace.catalog.services import service_create
-    from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
     admin = User.objects.create_user(
         email="bench-admin@bench.test", password=PASSWORD, role=Role.ADMIN, is_staff=True, full_name="Bench Admin"
@@ -107,18 +106,7 @@ def make_actors(organizers: int, customers: int, *, euro_every: int = 4):
     category = Category.objects.create(name="Home organizing", slug="home-organizing")
     services = []
     for n in range(organizers):
-        user = user_register(
-            email=f"organizer-{n}@bench.test", password=PASSWORD, role="vendor", full_name=f"Organizer {n}"
-        )
-        vendor, _ = vendor_profile_upsert(
-            user=user,
-            business_name=f"Bench Organizing {n}",
-            city="Brooklyn, NY",
-            latitude="40.678200",
-            longitude="-73.944200",
-            time_zone="UTC",
-        )
-        vendor_verify(admin=admin, vendor_id=vendor.pk, decision="verified")
+        user, _vendor = verified_organizer(admin=admin, number=n, password=PASSWORD)
         service = service_create(
             user=user,
             category_id=category.pk,

@@ -47,3 +47,23 @@ def drop_database(url: str, name: str) -> None:
     connections.close_all()
     with maintenance(url) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def verified_organizer(*, admin, number: int, password: str):
+    """Organizer ``number`` (``organizer-N@bench.test``), with a profile and verified by ``admin``: (user, vendor)."""
+    from marketplace.accounts.services import user_register
+    from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
+
+    user = user_register(
+        email=f"organizer-{number}@bench.test", password=password, role="vendor", full_name=f"Organizer {number}"
+    )
+    vendor, _ = vendor_profile_upsert(
+        user=user,
+        business_name=f"Bench Organizing {number}",
+        city="Brooklyn, NY",
+        latitude="40.678200",
+        longitude="-73.944200",
+        time_zone="UTC",
+    )
+    vendor_verify(admin=admin, vendor_id=vendor.pk, decision="verified")
+    return user, vendor

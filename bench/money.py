@@ -56,7 +56,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import drop_database, recreate_database, server_url  # noqa: E402
+from bench.databases import drop_database, recreate_database, server_url, verified_organizer  # noqa: E402
 
 DATABASE = "tidynest_bench_money"
 TARGET_PER_SECOND = 200
@@ -102,7 +102,6 @@ def make_actors(organizers: int, customers: int):
     from marketplace.catalog.services import service_create
     from marketplace.payments.gateways.local import local_gateway_onboarding_submit, local_gateway_onboarding_token
     from marketplace.payments.payout_accounts import payout_account_link
-    from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
     admin = User.objects.create_user(
         email="bench-admin@bench.test", password=PASSWORD, role=Role.ADMIN, is_staff=True, full_name="Bench Admin"
@@ -110,18 +109,7 @@ def make_actors(organizers: int, customers: int):
     category = Category.objects.create(name="Home organizing", slug="home-organizing")
     services = []
     for n in range(organizers):
-        user = user_register(
-            email=f"organizer-{n}@bench.test", password=PASSWORD, role="vendor", full_name=f"Organizer {n}"
-        )
-        vendor, _ = vendor_profile_upsert(
-            user=user,
-            business_name=f"Bench Organizing {n}",
-            city="Brooklyn, NY",
-            latitude="40.678200",
-            longitude="-73.944200",
-            time_zone="UTC",
-        )
-        vendor_verify(admin=admin, vendor_id=vendor.pk, decision="verified")
+        user, _vendor = verified_organizer(admin=admin, number=n, password=PASSWORD)
         # The organizer sets up payouts on the local gateway's onboarding page (else payouts wait for it).
         link = payout_account_link(user=user, refresh_url="http://bench.test/r", return_url="http://bench.test/p")
         local_gateway_onboarding_submit(local_gateway_onboarding_token(link), outcome="submit")
