@@ -118,6 +118,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         cause = exc.__cause__
         if isinstance(cause, MalformedBody):
             return respond(request, 400, str(cause), MALFORMED_JSON)
+        if isinstance(cause, ValidationError):  # a NUL character in the body (api.parser)
+            return validation_error(request, cause)
         if isinstance(cause, DomainError):
             return domain_error(request, cause)
         return respond(request, exc.status_code, str(exc), HTTP_ERROR)

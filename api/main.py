@@ -1,15 +1,14 @@
 """The versioned JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
-from ninja import NinjaAPI
-
 from marketplace.core.health import liveness
 
+from .contract import ContractAPI
 from .docs import api_description
 from .errors import API_ERROR_CODES, install_error_handlers
 from .parser import StrictJSONParser
 from .routes import accounts, bookings, catalog, disputes, payments, reviews, vendor_documents, vendors, webhooks
 
-api = NinjaAPI(
+api = ContractAPI(
     title="Tidy Nest marketplace API",
     version="1.0.0",
     description=api_description(extra=API_ERROR_CODES),

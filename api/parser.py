@@ -1,8 +1,11 @@
 """Strict JSON for the API: what the database cannot store is refused at the door.
 
-Python's json module accepts NaN and Infinity, which are not JSON; PostgreSQL
-cannot store a NUL character in a text column (it raises, which would be a 500).
-Both are refused here with a 400 the client can read, for bodies and query strings.
+Python's json module accepts NaN and Infinity, which are not JSON: they are refused
+with a 400 ``malformed_json``. PostgreSQL cannot store a NUL character in a text
+column (it raises, which would be a 500): the OpenAPI document forbids it in every
+string the API reads (a ``pattern``, api.contract), and a NUL in a body, a query
+string or a form field is refused like any other input the schema forbids, with a
+422 ``invalid_input`` naming the field.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
+from ninja.errors import ValidationError
 from ninja.parser import Parser
-
-from marketplace.core.errors import ValidationFailed
 
 
 class MalformedBody(ValueError):
@@ -25,17 +27,20 @@ def _refuse_constant(name: str) -> Any:
     raise MalformedBody(f"{name} is not a valid JSON value.")
 
 
-def _check_text(value: Any, *, where: str) -> None:
+NUL_MESSAGE = "must not contain a NUL character"
+
+
+def _check_text(value: Any, *, where: tuple) -> None:
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValidationFailed(f"{where or 'The request'} contains a NUL character, which is not allowed.")
+            raise ValidationError([{"loc": where, "msg": NUL_MESSAGE, "type": "string_nul_character"}])
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key, where=where)
-            _check_text(item, where=f"{where}.{key}" if where else str(key))
+            _check_text(item, where=(*where, str(key)))
     elif isinstance(value, list):
-        for item in value:
-            _check_text(item, where=where)
+        for index, item in enumerate(value):
+            _check_text(item, where=(*where, index))
 
 
 class StrictJSONParser(Parser):
@@ -52,10 +57,10 @@ class StrictJSONParser(Parser):
             raise MalformedBody("The request body is nested too deeply.") from None
         if not isinstance(data, dict):
             raise MalformedBody('The request body must be a JSON object, e.g. {"field": "value"}.')
-        _check_text(data, where="")
+        _check_text(data, where=("body",))
         return data
 
     def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict:
         result = super().parse_querydict(data, list_fields, request)
-        _check_text(result, where="")
+        _check_text(result, where=("query",))
         return result

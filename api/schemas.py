@@ -110,9 +110,3 @@ class ReviewOut(Schema):
     @staticmethod
     def resolve_author(obj) -> str:
         return obj.customer.get_short_name()
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 402: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
-# Routes that take a request body (POST, PUT, PATCH) may also answer 413: a body over
-# REQUEST_BODY_LIMIT_MB. Every POST may, since the Idempotency-Key middleware reads the body.
-BODY_ERRORS = {**ERRORS, 413: ErrorOut}

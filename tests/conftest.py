@@ -10,6 +10,7 @@ from django.utils import timezone
 from marketplace.accounts.tokens import api_session_start
 from marketplace.catalog.models import PricingModel
 
+from .api_contract import ContractWatch
 from .factories import (
     PASSWORD,
     AdminFactory,
@@ -23,6 +24,11 @@ from .factories import (
 from .hypothesis_profiles import load_hypothesis_profile
 
 load_hypothesis_profile()
+CONTRACT = ContractWatch()
+
+
+def pytest_configure(config):
+    CONTRACT.install()
 
 
 def pytest_report_header(config):
@@ -41,6 +47,16 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _api_contract():
+    """Every API answer in the test must be one the OpenAPI document describes (tests/api_contract.py)."""
+    CONTRACT.violations.clear()
+    yield
+    found, CONTRACT.violations[:] = list(CONTRACT.violations), []
+    if found and not CONTRACT.record_to:
+        pytest.fail("The API answered outside its OpenAPI document:\n" + "\n".join(dict.fromkeys(found)))
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,13 @@ from typing import Literal
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from marketplace.accounts.errors import EmailTaken, InvalidCredentials, InvalidRefreshToken, TooManyLoginAttempts
 from marketplace.accounts.services import user_authenticate, user_register
 from marketplace.accounts.tokens import api_session_refresh, api_session_revoke, api_session_start
+from marketplace.core.errors import ValidationFailed
 
-from ..schemas import BODY_ERRORS, ERRORS, UserOut
+from ..contract import raises
+from ..schemas import UserOut
 from ..security import auth_throttle, jwt_auth
 
 router = Router(tags=["auth"])
@@ -37,28 +40,19 @@ class TokenOut(Schema):
     expires_in: int
 
 
-@router.post("/register", response={201: UserOut, **BODY_ERRORS}, throttle=[auth_throttle])
+@router.post("/register", response={201: UserOut}, throttle=[auth_throttle])
+@raises(ValidationFailed, EmailTaken)
 def register(request, payload: RegisterIn):
     """Create a customer or organizer account. Log in afterwards to get tokens."""
     return Status(201, user_register(**payload.dict(), via="api"))
 
 
-LOGIN_429 = {
-    "description": (
-        "Too many requests from this client (`rate_limited`), or too many failed sign-ins for this "
-        "account or from this address (`too_many_login_attempts`): even the right password is refused "
-        "until the wait is over."
-    ),
-    "headers": {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}},
-}
-
-
 @router.post(
     "/login",
-    response={200: TokenOut, **BODY_ERRORS},
+    response={200: TokenOut},
     throttle=[auth_throttle],
-    openapi_extra={"responses": {429: LOGIN_429}},
 )
+@raises(InvalidCredentials, TooManyLoginAttempts)
 def login(request, payload: LoginIn):
     """Exchange an email and password for an access token (short-lived) and a refresh token.
 
@@ -70,19 +64,20 @@ def login(request, payload: LoginIn):
     return api_session_start(user=user, user_agent=request.headers.get("User-Agent", ""))
 
 
-@router.post("/refresh", response={200: TokenOut, **BODY_ERRORS}, throttle=[auth_throttle])
+@router.post("/refresh", response={200: TokenOut}, throttle=[auth_throttle])
+@raises(InvalidRefreshToken)
 def refresh(request, payload: RefreshIn):
     """Swap a refresh token for a new pair. Each refresh token works once; reusing one ends the sign-in."""
     return api_session_refresh(refresh_token=payload.refresh)
 
 
-@router.post("/logout", response={204: None, **BODY_ERRORS}, auth=jwt_auth)
+@router.post("/logout", response={204: None}, auth=jwt_auth)
 def logout(request):
     """End this sign-in: its access and refresh tokens stop working at once."""
     api_session_revoke(session_id=request.api_session_id)
     return Status(204, None)
 
 
-@router.get("/me", response={200: UserOut, **ERRORS}, auth=jwt_auth)
+@router.get("/me", response={200: UserOut}, auth=jwt_auth)
 def me(request):
     return request.auth

@@ -4,6 +4,14 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from marketplace.bookings.errors import (
+    AwaitingPayment,
+    BookingStarted,
+    CustomersOnly,
+    NotStarted,
+    OutsideAvailability,
+    SlotUnavailable,
+)
 from marketplace.bookings.policy import booking_actions, cancellation_preview, waiting_for
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import (
@@ -16,19 +24,24 @@ from marketplace.bookings.services import (
     booking_quote,
     booking_request,
 )
+from marketplace.catalog.errors import ServiceNotFound
 from marketplace.catalog.limits import (
     HOURLY_BOOKING_MAX_MINUTES,
     HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DURATION_MIN_MINUTES,
+    SERVICE_DURATION_STEP_MINUTES,
 )
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.disputes.policy import can_open_dispute
+from marketplace.payments.errors import ChargeNotCapturable, PaymentProcessing
 from marketplace.payments.policy import escrow_state, payment_of
 from marketplace.reviews.policy import can_review, review_of
+from marketplace.vendors.errors import VendorNewBookingsPaused, VendorUnavailable
 
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
 from ..schemas import (
-    BODY_ERRORS,
-    ERRORS,
     CancellationTermsOut,
     ErrorOut,
     ObjectId,
@@ -48,8 +61,10 @@ class BookingIn(Schema):
         default=None,
         ge=SERVICE_DURATION_MIN_MINUTES,
         le=HOURLY_BOOKING_MAX_MINUTES,
-        description=f"Hourly services only: a multiple of {HOURLY_BOOKING_STEP_MINUTES} minutes "
-        "from the service's minimum.",
+        multiple_of=SERVICE_DURATION_STEP_MINUTES,
+        description=f"Hourly services only: the service's minimum plus any multiple of {HOURLY_BOOKING_STEP_MINUTES} "
+        "minutes (another length is refused with 400 `validation_failed`, field `duration_minutes`); "
+        "leave it out for the minimum. Fixed and quoted services take no duration.",
     )
     note: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
@@ -178,7 +193,7 @@ class CancellationOut(Schema):
     terms: CancellationTermsOut = Field(description="The booking's own cancellation terms.")
 
 
-class BookingListQuery(Schema):
+class BookingListQuery(PageQuery):
     status: (
         Literal["requested", "confirmed", "completed", "declined", "expired", "cancelled", "disputed", "refunded"]
         | None
@@ -202,49 +217,69 @@ class ReasonIn(Schema):
     reason: str = Field(default="", max_length=NOTE_MAX_LENGTH)
 
 
+class BookingPage(PageOut):
+    results: list[BookingOut]
+
+
 def _fresh(request, booking) -> object:
     """Re-read through the user's scope so the response shows payment and review state."""
     return booking_get_for_user(user=request.auth, booking_id=booking.pk)
 
 
-@router.post("", response={201: BookingOut, **BODY_ERRORS}, throttle=[booking_throttle])
+@router.post("", response={201: BookingOut}, throttle=[booking_throttle])
+@raises(ValidationFailed, CustomersOnly, ServiceNotFound, OutsideAvailability, SlotUnavailable, VendorNewBookingsPaused)
 def create_booking(request, payload: BookingIn):
     """Request a service at a time inside the organizer's availability. Send an Idempotency-Key to retry safely."""
     booking = booking_request(customer=request.auth, **payload.dict())
     return Status(201, _fresh(request, booking))
 
 
-@router.get("", response={200: list[BookingOut], **ERRORS})
+@router.get("", response={200: BookingPage})
 def list_bookings(request, filters: Query[BookingListQuery]):
-    """Your bookings: as a customer, the ones you made; as an organizer, the ones with you."""
-    return list(booking_list_for_user(user=request.auth, status=filters.status)[:200])
+    """Your bookings: as a customer, the ones you made; as an organizer, the ones with you. Latest start first."""
+    return paginate(request, booking_list_for_user(user=request.auth, status=filters.status), filters)
 
 
-@router.get("/{booking_id}", response={200: BookingOut, **ERRORS})
+@router.get("/{booking_id}", response={200: BookingOut})
+@raises(NotFound)
 def get_booking(request, booking_id: ObjectId):
     return booking_get_for_user(user=request.auth, booking_id=booking_id)
 
 
-@router.post("/{booking_id}/quote", response={200: BookingOut, **BODY_ERRORS})
+@router.post("/{booking_id}/quote", response={200: BookingOut})
+@raises(ValidationFailed, NotFound, InvalidTransition)
 def quote(request, booking_id: ObjectId, payload: QuoteIn):
     """Organizer: price a quote request. The customer's payment then confirms it."""
     return _fresh(request, booking_quote(vendor_user=request.auth, booking_id=booking_id, **payload.dict()))
 
 
-@router.post("/{booking_id}/accept", response={200: BookingOut, **BODY_ERRORS})
+@router.post("/{booking_id}/accept", response={200: BookingOut})
+@raises(
+    NotFound,
+    InvalidTransition,
+    AwaitingPayment,
+    BookingStarted,
+    VendorNewBookingsPaused,
+    VendorUnavailable,
+    ChargeNotCapturable,
+    PaymentProcessing,
+    ValidationFailed,
+)
 def accept(request, booking_id: ObjectId, payload: NoteIn | None = None):
     """Organizer: accept a paid request."""
     note = payload.note if payload else ""
     return _fresh(request, booking_accept(vendor_user=request.auth, booking_id=booking_id, note=note))
 
 
-@router.post("/{booking_id}/decline", response={200: BookingOut, **BODY_ERRORS})
+@router.post("/{booking_id}/decline", response={200: BookingOut})
+@raises(ValidationFailed, NotFound, InvalidTransition)
 def decline(request, booking_id: ObjectId, payload: ReasonIn):
     """Organizer: decline a request, with a reason. Any payment is refunded in full."""
     return _fresh(request, booking_decline(vendor_user=request.auth, booking_id=booking_id, reason=payload.reason))
 
 
-@router.get("/{booking_id}/cancellation", response={200: CancellationOut, **ERRORS})
+@router.get("/{booking_id}/cancellation", response={200: CancellationOut})
+@raises(NotFound)
 def preview_cancellation(request, booking_id: ObjectId):
     """What cancelling now would do, before anyone cancels: whether you may, and who gets what back.
 
@@ -274,7 +309,8 @@ def preview_cancellation(request, booking_id: ObjectId):
     }
 
 
-@router.post("/{booking_id}/cancel", response={200: BookingOut, **BODY_ERRORS})
+@router.post("/{booking_id}/cancel", response={200: BookingOut})
+@raises(NotFound, BookingStarted, InvalidTransition, ValidationFailed)
 def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
     """Customer or organizer: cancel before the start (an admin, at any time).
 
@@ -287,7 +323,8 @@ def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
     return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
 
 
-@router.post("/{booking_id}/confirm_completion", response={200: BookingOut, **BODY_ERRORS})
+@router.post("/{booking_id}/confirm_completion", response={200: BookingOut})
+@raises(NotFound, InvalidTransition, NotStarted)
 def confirm_completion(request, booking_id: ObjectId):
     """Customer: confirm the work is done. Escrow is released to the organizer, minus commission."""
     return _fresh(request, booking_confirm_completion(customer=request.auth, booking_id=booking_id))

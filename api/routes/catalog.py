@@ -8,6 +8,7 @@ from marketplace.bookings import selectors as bookings
 from marketplace.catalog.cancellation import DEFAULT_POLICY, CancellationPolicy, cancellation_terms
 from marketplace.catalog.limits import (
     HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
@@ -27,12 +28,12 @@ from marketplace.catalog.selectors import (
 )
 from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import NotFound, ValidationFailed
-from marketplace.vendors.errors import NoVendorProfile
+from marketplace.vendors.errors import NotAVendor, NoVendorProfile, VendorNotVerified
 from marketplace.vendors.selectors import vendor_for_user
 
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
 from ..schemas import (
-    BODY_ERRORS,
-    ERRORS,
     CancellationTermsOut,
     CategoryOut,
     CategoryRef,
@@ -122,21 +123,20 @@ class ServiceOut(Schema):
         return cancellation_terms_out(cancellation_terms(obj.cancellation_policy))
 
 
-class SearchOut(Schema):
-    count: int
-    page: int
-    page_size: int
+class ServicePage(PageOut):
     results: list[ServiceOut]
 
 
-class SearchQuery(Schema):
+class CategoryPage(PageOut):
+    results: list[CategoryOut]
+
+
+class SearchQuery(PageQuery):
     q: str = Field(default="", max_length=200)
     category_id: ObjectId | None = None
     pricing_model: Literal["fixed", "hourly", "quote"] | None = None
     min_price_minor: int | None = Field(default=None, ge=0)
-    max_price_minor: int | None = Field(default=None, ge=0)
-    page: int = Field(default=1, ge=1, le=1000)
-    page_size: int = Field(default=20, ge=1, le=100)
+    max_price_minor: int | None = Field(default=None, ge=0, description="Not below min_price_minor.")
 
 
 class SlotsQuery(Schema):
@@ -146,7 +146,9 @@ class SlotsQuery(Schema):
         default=None,
         ge=SERVICE_DURATION_MIN_MINUTES,
         le=HOURLY_BOOKING_MAX_MINUTES,
-        description="Hourly services: booking length.",
+        multiple_of=SERVICE_DURATION_STEP_MINUTES,
+        description="Hourly services: booking length (the service's minimum plus multiples of "
+        f"{HOURLY_BOOKING_STEP_MINUTES} minutes; another is refused with 400 `validation_failed`).",
     )
 
 
@@ -157,22 +159,25 @@ class SlotsOut(Schema):
     slots: list[datetime]
 
 
-@router.post("/services", response={201: ServiceOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.post("/services", response={201: ServiceOut}, auth=jwt_auth)
+@raises(ValidationFailed, NotAVendor, VendorNotVerified)
 def create_service(request, payload: ServiceIn):
     """Verified organizers only: publish a service in a category."""
     return Status(201, service_create(user=request.auth, **payload.dict()))
 
 
-@router.get("/services/mine", response={200: list[ServiceOut], **ERRORS}, auth=jwt_auth)
-def my_services(request):
-    """Your own services, published or not."""
+@router.get("/services/mine", response={200: ServicePage}, auth=jwt_auth)
+@raises(NoVendorProfile)
+def my_services(request, page: Query[PageQuery]):
+    """Your own services, published or not, by title."""
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
         raise NoVendorProfile("You have no organizer profile yet.")
-    return list(service_list_owned(vendor=vendor).select_related("vendor"))
+    return paginate(request, service_list_owned(vendor=vendor).select_related("vendor"), page)
 
 
-@router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS})
+@router.get("/services/{service_id}", response={200: ServiceOut})
+@raises(NotFound)
 def get_service(request, service_id: ObjectId):
     service = service_get_public(service_id=service_id)
     if service is None:
@@ -180,7 +185,8 @@ def get_service(request, service_id: ObjectId):
     return service
 
 
-@router.patch("/services/{service_id}", response={200: ServiceOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.patch("/services/{service_id}", response={200: ServiceOut}, auth=jwt_auth)
+@raises(ValidationFailed, NotFound, NotAVendor)
 def update_service(request, service_id: ObjectId, payload: ServicePatch):
     """Edit one of your services. Existing bookings keep their price and their cancellation terms."""
     changes = payload.dict(exclude_unset=True)
@@ -189,7 +195,8 @@ def update_service(request, service_id: ObjectId, payload: ServicePatch):
     return service_update(user=request.auth, service_id=service_id, **changes)
 
 
-@router.get("/services/{service_id}/slots", response={200: SlotsOut, **ERRORS})
+@router.get("/services/{service_id}/slots", response={200: SlotsOut})
+@raises(NotFound, ValidationFailed)
 def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
     """Free start times for a service, in UTC, computed from the organizer's hours and bookings."""
     service = service_get_public(service_id=service_id)
@@ -206,7 +213,8 @@ def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
     }
 
 
-@router.get("/search", response={200: SearchOut, **ERRORS}, throttle=[search_throttle])
+@router.get("/search", response={200: ServicePage}, throttle=[search_throttle])
+@raises(ValidationFailed)
 def search(request, filters: Query[SearchQuery]):
     """Search published services by text, category, pricing model and price range."""
     if (
@@ -222,16 +230,11 @@ def search(request, filters: Query[SearchQuery]):
         min_price_minor=filters.min_price_minor,
         max_price_minor=filters.max_price_minor,
     )
-    offset = (filters.page - 1) * filters.page_size
-    hits = results[offset : offset + filters.page_size]
-    return {
-        "count": results.count(),
-        "page": filters.page,
-        "page_size": filters.page_size,
-        "results": service_list_hydrated(hits, queryset=Service.objects.select_related("vendor", "category")),
-    }
+    queryset = Service.objects.select_related("vendor", "category")
+    return paginate(request, results, filters, hydrate=lambda hits: service_list_hydrated(hits, queryset=queryset))
 
 
-@router.get("/categories", response={200: list[CategoryOut]})
-def categories(request):
-    return list(category_list().select_related("page"))
+@router.get("/categories", response={200: CategoryPage})
+def categories(request, page: Query[PageQuery]):
+    """The active categories, in the order the storefront shows them."""
+    return paginate(request, category_list().select_related("page"), page)

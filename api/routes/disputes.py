@@ -11,12 +11,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from marketplace.accounts.errors import NotPermitted
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.money import Money
 from marketplace.disputes.downloads import evidence_response
+from marketplace.disputes.errors import (
+    AlreadyAnswered,
+    AlreadyDisputed,
+    DisputeClosed,
+    DisputeNotAllowed,
+    EvidenceRefused,
+    ResponseTooLate,
+)
 from marketplace.disputes.models import Dispute
 from marketplace.disputes.policy import can_add_evidence, can_respond, can_withdraw, side_of
 from marketplace.disputes.selectors import dispute_get_for_user, dispute_list_for_user, evidence_get_for_user
@@ -28,8 +38,11 @@ from marketplace.disputes.services import (
     dispute_respond,
     dispute_withdraw,
 )
+from marketplace.payments.errors import RefundTooLarge
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
+from ..schemas import ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["disputes"], auth=jwt_auth)
@@ -118,7 +131,8 @@ def _fresh(request, dispute: Dispute) -> Dispute:
     return dispute_get_for_user(user=request.auth, dispute_id=dispute.pk)
 
 
-@booking_router.post("/{booking_id}/dispute", response={201: DisputeOut, **BODY_ERRORS})
+@booking_router.post("/{booking_id}/dispute", response={201: DisputeOut})
+@raises(ValidationFailed, EvidenceRefused, NotFound, AlreadyDisputed, DisputeNotAllowed)
 def open_dispute(
     request,
     booking_id: ObjectId,
@@ -137,46 +151,54 @@ def open_dispute(
     return Status(201, _fresh(request, dispute))
 
 
-@router.get("", response={200: list[DisputeOut], **ERRORS})
-def list_disputes(request):
+class DisputePage(PageOut):
+    results: list[DisputeOut]
+
+
+@router.get("", response={200: DisputePage})
+def list_disputes(request, page: Query[PageQuery]):
     """Your disputes, as the customer or as the organizer; newest first."""
-    return list(dispute_list_for_user(user=request.auth)[:200])
+    return paginate(request, dispute_list_for_user(user=request.auth), page)
 
 
-@router.get("/{dispute_id}", response={200: DisputeOut, **ERRORS})
+@router.get("/{dispute_id}", response={200: DisputeOut})
+@raises(NotFound)
 def get_dispute(request, dispute_id: ObjectId):
     """One of your disputes (staff: any): both statements, the evidence, the deadline and the decision."""
     return dispute_get_for_user(user=request.auth, dispute_id=dispute_id)
 
 
-@router.post("/{dispute_id}/response", response={200: DisputeOut, **BODY_ERRORS})
+@router.post("/{dispute_id}/response", response={200: DisputeOut})
+@raises(ValidationFailed, EvidenceRefused, NotFound, AlreadyAnswered, DisputeNotAllowed, DisputeClosed, ResponseTooLate)
 def respond(request, dispute_id: ObjectId, statement: Form[str] = "", files: File[list[UploadedFile]] = None):
     """The other side answers, once, before respond_by; the dispute goes to staff. multipart/form-data."""
     dispute = dispute_respond(user=request.auth, dispute_id=dispute_id, statement=statement, files=_uploads(request))
     return _fresh(request, dispute)
 
 
-@router.post("/{dispute_id}/evidence", response={201: list[EvidenceOut], **BODY_ERRORS})
+@router.post("/{dispute_id}/evidence", response={201: list[EvidenceOut]})
+@raises(ValidationFailed, EvidenceRefused, NotFound, DisputeClosed, DisputeNotAllowed)
 def add_evidence(request, dispute_id: ObjectId, files: File[list[UploadedFile]] = None):
     """Either side adds files while the dispute is open. multipart/form-data."""
     return Status(201, dispute_evidence_add(user=request.auth, dispute_id=dispute_id, files=_uploads(request)))
 
 
-@router.post("/{dispute_id}/withdraw", response={200: DisputeOut, **BODY_ERRORS})
+@router.post("/{dispute_id}/withdraw", response={200: DisputeOut})
+@raises(NotFound, DisputeClosed, DisputeNotAllowed)
 def withdraw(request, dispute_id: ObjectId):
     """The side that opened the dispute takes it back: the booking completes and the money is paid out."""
     return _fresh(request, dispute_withdraw(user=request.auth, dispute_id=dispute_id))
 
 
-@router.get(
-    "/{dispute_id}/evidence/{evidence_id}", response={200: None, **ERRORS}, url_name="dispute_evidence_download"
-)
+@router.get("/{dispute_id}/evidence/{evidence_id}", response={200: None}, url_name="dispute_evidence_download")
+@raises(NotFound)
 def download_evidence(request, dispute_id: ObjectId, evidence_id: ObjectId):
     """The file, to the dispute's two sides and staff only, with its checked type and as an attachment."""
     return evidence_response(evidence_get_for_user(user=request.auth, dispute_id=dispute_id, evidence_id=evidence_id))
 
 
-@router.post("/{dispute_id}/resolve", response={200: DisputeOut, **BODY_ERRORS})
+@router.post("/{dispute_id}/resolve", response={200: DisputeOut})
+@raises(ValidationFailed, RefundTooLarge, NotPermitted, NotFound, DisputeClosed)
 def resolve(request, dispute_id: ObjectId, payload: ResolveIn):
     """Staff decide: release to the organizer, refund the customer in full, or split (refund_minor to the
     customer, the rest to the organizer). The reason is shown to both sides."""

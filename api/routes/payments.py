@@ -2,23 +2,44 @@ from datetime import datetime
 from typing import Literal
 
 from django.conf import settings
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from marketplace.accounts.errors import NotPermitted
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission, require_permission
+from marketplace.bookings.errors import AwaitingQuote, BookingStarted
 from marketplace.bookings.selectors import booking_get_for_user
 from marketplace.bookings.services import PaymentOutcome, booking_pay, booking_payment_confirm
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.money import SUPPORTED_CURRENCIES, Money
-from marketplace.payments.errors import CurrencyMismatch
+from marketplace.payments.errors import (
+    AlreadyPaid,
+    AlreadyReleased,
+    AuthenticationFailed,
+    BookingNotCompleted,
+    CardDeclined,
+    CurrencyMismatch,
+    EscrowOnHold,
+    InvalidAmount,
+    InvalidPaymentMethod,
+    NoActiveHold,
+    NothingToRefund,
+    PaymentNotForBooking,
+    PaymentNotHeld,
+    PaymentProcessing,
+    RefundTooLarge,
+)
 from marketplace.payments.models import MovementState
 from marketplace.payments.policy import payout_waiting_text
 from marketplace.payments.selectors import payout_list, payout_list_for_vendor, vendor_earnings
 from marketplace.payments.services import escrow_hold, escrow_hold_lift, escrow_refund_by_admin, escrow_release
-from marketplace.vendors.errors import NoVendorProfile
+from marketplace.vendors.errors import NoVendorProfile, VendorNewBookingsPaused, VendorUnavailable
 from marketplace.vendors.selectors import vendor_for_user
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
+from ..schemas import ObjectId
 from ..security import booking_throttle, jwt_auth
 from .bookings import BookingOut, PaymentOut
 
@@ -28,6 +49,7 @@ router = Router(tags=["payments"], auth=jwt_auth)
 class CaptureIn(Schema):
     booking_id: ObjectId
     payment_method: str = Field(
+        min_length=1,
         max_length=64,
         description="A payment method id, e.g. pm_card_visa (local gateway test cards follow Stripe's names).",
     )
@@ -36,6 +58,7 @@ class CaptureIn(Schema):
 class PaymentConfirmIn(Schema):
     booking_id: ObjectId
     payment_reference: str = Field(
+        min_length=1,
         max_length=128,
         description="The payment_reference of the 202 answer (a Stripe PaymentIntent id, pi_...).",
     )
@@ -169,7 +192,19 @@ def _payment_answer(request, outcome: PaymentOutcome):
     )
 
 
-@router.post("/capture", response={200: BookingOut, 202: PaymentActionOut, **BODY_ERRORS}, throttle=[booking_throttle])
+@router.post("/capture", response={200: BookingOut, 202: PaymentActionOut}, throttle=[booking_throttle])
+@raises(
+    NotFound,
+    AlreadyPaid,
+    AwaitingQuote,
+    BookingStarted,
+    InvalidTransition,
+    VendorNewBookingsPaused,
+    VendorUnavailable,
+    CardDeclined,
+    InvalidPaymentMethod,
+    PaymentProcessing,
+)
 def capture(request, payload: CaptureIn):
     """The booking's customer pays its full price into escrow. Send an Idempotency-Key to retry safely.
 
@@ -184,9 +219,10 @@ def capture(request, payload: CaptureIn):
 
 @router.post(
     "/capture/confirm",
-    response={200: BookingOut, 202: PaymentActionOut, **BODY_ERRORS},
+    response={200: BookingOut, 202: PaymentActionOut},
     throttle=[booking_throttle],
 )
+@raises(NotFound, PaymentNotForBooking, AuthenticationFailed)
 def confirm_capture(request, payload: PaymentConfirmIn):
     """The customer is back from the 3-D Secure step: the booking is paid only if the payment provider says so.
 
@@ -201,13 +237,15 @@ def confirm_capture(request, payload: PaymentConfirmIn):
     return _payment_answer(request, outcome)
 
 
-@router.post("/payout", response={200: PaymentOut, **BODY_ERRORS})
+@router.post("/payout", response={200: PaymentOut})
+@raises(NotPermitted, NotFound, AlreadyReleased, BookingNotCompleted, EscrowOnHold, PaymentNotHeld, ValidationFailed)
 def payout(request, payload: PayoutIn):
     """Finance: release a completed booking's escrow (a payout waiting for approval); the organizer gets their share."""
     return escrow_release(booking_id=payload.booking_id, approved_by=request.auth, reason=payload.reason)
 
 
-@router.get("/earnings", response={200: EarningsOut, **ERRORS})
+@router.get("/earnings", response={200: EarningsOut})
+@raises(NoVendorProfile)
 def earnings(request):
     """Organizer: what you were paid, what is on its way, what is still held in escrow for you, what you owe."""
     vendor = vendor_for_user(user=request.auth)
@@ -216,7 +254,8 @@ def earnings(request):
     return {"currency": settings.MARKETPLACE_CURRENCY, **vendor_earnings(vendor=vendor)}
 
 
-@router.post("/refund", response={200: RefundOut, **BODY_ERRORS})
+@router.post("/refund", response={200: RefundOut})
+@raises(ValidationFailed, CurrencyMismatch, InvalidAmount, RefundTooLarge, NotPermitted, NotFound, NothingToRefund)
 def refund(request, payload: RefundIn):
     """Finance (any amount) and support (up to STAFF_REFUND_LIMIT_MINOR): refund part or all of a payment.
 
@@ -252,7 +291,8 @@ def _hold_out(hold) -> dict:
     }
 
 
-@router.post("/hold", response={200: HoldOut, **BODY_ERRORS})
+@router.post("/hold", response={200: HoldOut})
+@raises(NotPermitted, NotFound, ValidationFailed, PaymentNotHeld)
 def hold(request, payload: HoldIn):
     """Finance: freeze a booking's escrow release (idempotent per reason) until the hold is lifted."""
     require_permission(request.auth, Perm.APPROVE_PAYOUTS, to="hold payouts")
@@ -261,7 +301,8 @@ def hold(request, payload: HoldIn):
     return _hold_out(placed)
 
 
-@router.post("/hold/lift", response={200: HoldOut, **BODY_ERRORS})
+@router.post("/hold/lift", response={200: HoldOut})
+@raises(NotPermitted, NotFound, NoActiveHold, ValidationFailed, PaymentNotHeld)
 def lift_hold(request, payload: HoldIn):
     """Finance: lift a hold; when no hold remains and the release is due, the payout goes out."""
     require_permission(request.auth, Perm.APPROVE_PAYOUTS, to="lift payout holds")
@@ -275,12 +316,17 @@ def lift_hold(request, payload: HoldIn):
 payouts_router = Router(tags=["payments"], auth=jwt_auth)
 
 
-@payouts_router.get("", response={200: list[PayoutOut], **ERRORS})
-def list_payouts(request):
+class PayoutPage(PageOut):
+    results: list[PayoutOut]
+
+
+@payouts_router.get("", response={200: PayoutPage})
+@raises(NoVendorProfile)
+def list_payouts(request, page: Query[PageQuery]):
     """Organizer: your payouts, newest first (one per released booking), and their states. Finance: everyone's."""
     if has_permission(request.auth, Perm.APPROVE_PAYOUTS):
-        return list(payout_list()[:200])
+        return paginate(request, payout_list(), page)
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
         raise NoVendorProfile("You have no organizer profile yet.")
-    return list(payout_list_for_vendor(vendor=vendor)[:200])
+    return paginate(request, payout_list_for_vendor(vendor=vendor), page)

@@ -1,12 +1,16 @@
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.payments.errors import BookingNotCompleted
+from marketplace.reviews.errors import AlreadyReviewed, DisputeOpen
 from marketplace.reviews.selectors import review_list_for_vendor
 from marketplace.reviews.services import review_create
 from marketplace.vendors.models import Vendor
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId, ReviewOut
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
+from ..schemas import ObjectId, ReviewOut
 from ..security import jwt_auth
 
 router = Router(tags=["reviews"])
@@ -19,20 +23,26 @@ class ReviewIn(Schema):
     body: str = Field(default="", max_length=5000)
 
 
-class ReviewListQuery(Schema):
+class ReviewListQuery(PageQuery):
     vendor_id: ObjectId
-    limit: int = Field(default=20, ge=1, le=100)
 
 
-@router.post("", response={201: ReviewOut, **BODY_ERRORS}, auth=jwt_auth)
+class ReviewPage(PageOut):
+    results: list[ReviewOut]
+
+
+@router.post("", response={201: ReviewOut}, auth=jwt_auth)
+@raises(NotFound, AlreadyReviewed, BookingNotCompleted, DisputeOpen, ValidationFailed)
 def create_review(request, payload: ReviewIn):
     """The booking's customer reviews a completed booking, once."""
     return Status(201, review_create(customer=request.auth, **payload.dict()))
 
 
-@router.get("", response={200: list[ReviewOut], **ERRORS})
+@router.get("", response={200: ReviewPage})
+@raises(NotFound)
 def list_reviews(request, filters: Query[ReviewListQuery]):
+    """A verified organizer's reviews, newest first."""
     vendor = Vendor.objects.filter(pk=filters.vendor_id, verification_status="verified").first()
     if vendor is None:
         raise NotFound("Organizer not found.")
-    return list(review_list_for_vendor(vendor=vendor)[: filters.limit])
+    return paginate(request, review_list_for_vendor(vendor=vendor), filters)

@@ -10,19 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from marketplace.core.errors import ValidationFailed
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.vendors.documents import vendor_document_upload
 from marketplace.vendors.downloads import vendor_document_response
-from marketplace.vendors.errors import NoVendorProfile
+from marketplace.vendors.errors import NotAVendor, NoVendorProfile, VendorDocumentRefused
 from marketplace.vendors.models import VendorDocument
 from marketplace.vendors.policy import document_state, vendor_today
 from marketplace.vendors.selectors import vendor_document_get_for_user, vendor_document_list_for_vendor, vendor_for_user
 
-from ..schemas import BODY_ERRORS, ERRORS, ObjectId
+from ..contract import raises
+from ..pagination import PageOut, PageQuery, paginate
+from ..schemas import ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"], auth=jwt_auth)
@@ -66,14 +68,20 @@ def _own_vendor(request):
     return vendor
 
 
-@router.get("/me/documents", response={200: list[VendorDocumentOut], **ERRORS})
-def list_documents(request):
+class VendorDocumentPage(PageOut):
+    results: list[VendorDocumentOut]
+
+
+@router.get("/me/documents", response={200: VendorDocumentPage})
+@raises(NoVendorProfile)
+def list_documents(request, page: Query[PageQuery]):
     """Your documents, newest first, each with its review status and its state in words."""
     vendor = _own_vendor(request)
-    return list(vendor_document_list_for_vendor(vendor=vendor))
+    return paginate(request, vendor_document_list_for_vendor(vendor=vendor), page)
 
 
-@router.post("/me/documents", response={201: VendorDocumentOut, **BODY_ERRORS})
+@router.post("/me/documents", response={201: VendorDocumentOut})
+@raises(ValidationFailed, VendorDocumentRefused, NoVendorProfile, NotAVendor)
 def upload_document(
     request,
     kind: Form[str] = "",
@@ -96,7 +104,8 @@ def upload_document(
     return Status(201, vendor_document_get_for_user(user=request.auth, document_id=document.pk))
 
 
-@router.get("/me/documents/{document_id}/file", response={200: None, **ERRORS}, url_name="vendor_document_download")
+@router.get("/me/documents/{document_id}/file", response={200: None}, url_name="vendor_document_download")
+@raises(NotFound)
 def download_document(request, document_id: ObjectId):
     """One of your documents' file (staff who verify organizers may open any); 404 for anyone else's."""
     return vendor_document_response(vendor_document_get_for_user(user=request.auth, document_id=document_id))

@@ -5,6 +5,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from marketplace.accounts.errors import NotPermitted
 from marketplace.availability.models import AvailabilityRule
 from marketplace.availability.selectors import exception_list_upcoming
 from marketplace.availability.services import (
@@ -14,17 +15,19 @@ from marketplace.availability.services import (
     availability_rules_replace,
 )
 from marketplace.bookings.policy import takes_new_bookings
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.payments.errors import NoPayoutAccount, PaymentProviderUnavailable
 from marketplace.payments.payout_accounts import payout_account_for_user, payout_account_link
 from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
 from marketplace.payments.selectors import vendor_earnings
 from marketplace.reviews.selectors import vendor_rating_summary
-from marketplace.vendors.errors import NoVendorProfile
+from marketplace.vendors.errors import NotAVendor, NoVendorProfile, VendorNotVerified
 from marketplace.vendors.models import Vendor, VerificationStatus
 from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
-from ..schemas import BODY_ERRORS, ERRORS, ErrorOut, ObjectId
+from ..contract import raises
+from ..schemas import ObjectId
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"])
@@ -211,27 +214,29 @@ def _own_vendor(request) -> Vendor:
     return vendor
 
 
-@router.post("/profile", response={200: OwnVendorOut, 201: OwnVendorOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.post("/profile", response={200: OwnVendorOut, 201: OwnVendorOut}, auth=jwt_auth)
+@raises(ValidationFailed, NotAVendor)
 def upsert_profile(request, payload: VendorProfileIn):
     """Create (201) or update (200) your organizer profile. New profiles wait for verification."""
     vendor, created = vendor_profile_upsert(user=request.auth, **payload.dict())
     return Status((201 if created else 200), vendor)
 
 
-@router.get("/profile", response={200: OwnVendorOut, **ERRORS}, auth=jwt_auth)
+@router.get("/profile", response={200: OwnVendorOut}, auth=jwt_auth)
+@raises(NoVendorProfile)
 def get_profile(request):
     return _own_vendor(request)
 
 
-@router.get("/me/payout-account", response={200: PayoutAccountOut, **ERRORS}, auth=jwt_auth)
+@router.get("/me/payout-account", response={200: PayoutAccountOut}, auth=jwt_auth)
+@raises(NotAVendor, NoPayoutAccount)
 def get_payout_account(request):
     """Organizers: your payout account as the payment gateway last reported it. 404 until you set one up."""
     return _payout_account_out(request, payout_account_for_user(user=request.auth))
 
 
-@router.post(
-    "/me/payout-account/link", response={200: PayoutAccountLinkOut, 503: ErrorOut, **BODY_ERRORS}, auth=jwt_auth
-)
+@router.post("/me/payout-account/link", response={200: PayoutAccountLinkOut}, auth=jwt_auth)
+@raises(NotAVendor, VendorNotVerified, NoVendorProfile, PaymentProviderUnavailable)
 def create_payout_account_link(request):
     """Verified organizers: a one-time link to set up (or continue) your payout account at the payment gateway.
 
@@ -246,7 +251,8 @@ def create_payout_account_link(request):
     return {"url": url}
 
 
-@router.put("/{vendor_id}/verify", response={200: AdminVendorOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.put("/{vendor_id}/verify", response={200: AdminVendorOut}, auth=jwt_auth)
+@raises(ValidationFailed, NotPermitted, NotFound, InvalidTransition)
 def verify(request, vendor_id: ObjectId, payload: VerifyIn):
     """Admins only: verify, reject, suspend or reinstate an organizer; the organizer is emailed the decision.
 
@@ -258,7 +264,8 @@ def verify(request, vendor_id: ObjectId, payload: VerifyIn):
     return vendor_verify(admin=request.auth, vendor_id=vendor_id, decision=payload.decision, reason=payload.reason)
 
 
-@router.get("/availability", response={200: AvailabilityOut, **ERRORS}, auth=jwt_auth)
+@router.get("/availability", response={200: AvailabilityOut}, auth=jwt_auth)
+@raises(NoVendorProfile)
 def get_availability(request):
     vendor = _own_vendor(request)
     return {
@@ -268,7 +275,8 @@ def get_availability(request):
     }
 
 
-@router.put("/availability", response={200: AvailabilityOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.put("/availability", response={200: AvailabilityOut}, auth=jwt_auth)
+@raises(ValidationFailed, NoVendorProfile)
 def set_weekly_hours(request, payload: WeeklyHoursIn):
     """Replace your weekly hours (wall-clock times in your profile's time zone)."""
     vendor = _own_vendor(request)
@@ -276,7 +284,8 @@ def set_weekly_hours(request, payload: WeeklyHoursIn):
     return get_availability(request)
 
 
-@router.post("/availability/exceptions", response={201: ExceptionOut, **BODY_ERRORS}, auth=jwt_auth)
+@router.post("/availability/exceptions", response={201: ExceptionOut}, auth=jwt_auth)
+@raises(ValidationFailed, NoVendorProfile)
 def add_exception(request, payload: ExceptionIn):
     """Close a day (no times), block a window, or open extra hours (is_available=true).
 
@@ -288,13 +297,15 @@ def add_exception(request, payload: ExceptionIn):
     return Status(201, availability_exception_add(vendor=vendor, on_date=data.pop("date"), **data))
 
 
-@router.delete("/availability/exceptions/{exception_id}", response={204: None, **ERRORS}, auth=jwt_auth)
+@router.delete("/availability/exceptions/{exception_id}", response={204: None}, auth=jwt_auth)
+@raises(NotFound, NoVendorProfile)
 def remove_exception(request, exception_id: ObjectId):
     availability_exception_remove(vendor=_own_vendor(request), exception_id=exception_id)
     return Status(204, None)
 
 
-@router.get("/{vendor_id}", response={200: VendorOut, **ERRORS})
+@router.get("/{vendor_id}", response={200: VendorOut})
+@raises(NotFound)
 def get_vendor(request, vendor_id: ObjectId):
     """A verified organizer's public profile."""
     vendor = Vendor.objects.filter(pk=vendor_id, verification_status=VerificationStatus.VERIFIED).first()

@@ -3,9 +3,17 @@
 from ninja import Header, Router, Schema
 from pydantic import Field
 
+from marketplace.payments.errors import (
+    StripeEventMalformed,
+    StripeEventTypeNotHandled,
+    StripeSignatureExpired,
+    StripeSignatureInvalid,
+    StripeSignatureMissing,
+    StripeWebhookNotConfigured,
+)
 from marketplace.payments.webhooks import EVENT_HANDLERS, stripe_event_receive
 
-from ..schemas import ErrorOut
+from ..contract import raises
 
 router = Router(tags=["webhooks"])  # no authentication: Stripe signs the body instead
 
@@ -20,7 +28,7 @@ class StripeEventReceivedOut(Schema):
 
 @router.post(
     "/stripe",
-    response={200: StripeEventReceivedOut, 400: ErrorOut, 413: ErrorOut},
+    response={200: StripeEventReceivedOut},
     summary="Receive a Stripe webhook event",
     description=(
         "Stripe calls this address with each event (register it in the Stripe dashboard). The raw body must be "
@@ -38,6 +46,14 @@ class StripeEventReceivedOut(Schema):
             "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
         }
     },
+)
+@raises(
+    StripeWebhookNotConfigured,
+    StripeSignatureMissing,
+    StripeSignatureInvalid,
+    StripeSignatureExpired,
+    StripeEventMalformed,
+    StripeEventTypeNotHandled,
 )
 def stripe_webhook(
     request,

@@ -289,11 +289,32 @@ def test_a_malformed_body_is_a_400_that_says_what_is_wrong(api, body, detail):
 def test_text_with_a_nul_character_is_refused_before_it_reaches_the_database(api, customer):
     response = api.as_user(customer).post("bookings", {"service_id": 1, "starts_at": "x", "address": "1 Main\u0000St"})
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {
-        "detail": "address contains a NUL character, which is not allowed.",
-        "code": "validation_failed",
+        "detail": "Invalid input. address: must not contain a NUL character.",
+        "code": "invalid_input",
+        "errors": [{"field": "address", "message": "must not contain a NUL character"}],
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("catalog/search", {"q": "closet\u0000"}), ("reviews", {"vendor_id": "1", "page": "1\u0000"})],
+)
+def test_a_nul_character_in_a_query_string_is_invalid_input_too(api, path, params):
+    response = api.get(path, params)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["errors"][0]["field"] == next(iter(params.keys() - {"vendor_id"}))
+
+
+def test_the_openapi_document_forbids_nul_in_every_string_the_api_reads(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    assert schemas["BookingIn"]["properties"]["address"]["pattern"] == "^[^\\u0000]*$"
+    assert schemas["ReviewIn"]["properties"]["body"]["pattern"] == "^[^\\u0000]*$"
+    assert "pattern" not in schemas["BookingOut"]["properties"]["address"]  # answers are not inputs
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/nope/", "/api/v2/bookings", "/api/v1/bookings/1/refund"])

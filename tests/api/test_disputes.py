@@ -189,12 +189,12 @@ def test_a_file_over_the_size_limit_is_refused(api, worked, settings):
 def test_each_side_lists_and_reads_its_disputes_a_stranger_gets_404(api, worked, customer, vendor, other_customer):
     dispute = opened(worked)
 
-    assert [d["id"] for d in api.as_user(customer).get("disputes").json()] == [dispute.pk]
-    assert [d["id"] for d in api.as_user(vendor.user).get("disputes").json()] == [dispute.pk]
+    assert [d["id"] for d in api.as_user(customer).get("disputes").json()["results"]] == [dispute.pk]
+    assert [d["id"] for d in api.as_user(vendor.user).get("disputes").json()["results"]] == [dispute.pk]
     organizer_view = api.get(f"disputes/{dispute.pk}").json()
     assert (organizer_view["your_side"], organizer_view["actions"]) == ("organizer", ["respond", "add_evidence"])
     assert organizer_view["description"] == "Not done as agreed."
-    assert api.as_user(other_customer).get("disputes").json() == []
+    assert api.as_user(other_customer).get("disputes").json()["results"] == []
     response = api.get(f"disputes/{dispute.pk}")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert api.get("disputes/999999").status_code == 404

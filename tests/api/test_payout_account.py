@@ -95,7 +95,7 @@ def test_a_waiting_payout_says_why_in_the_payouts_and_the_earnings(api, customer
     completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
     api.as_user(newcomer.user)
 
-    [payout] = api.get("payouts").json()
+    [payout] = api.get("payouts").json()["results"]
     earnings = api.get("payments/earnings").json()
 
     assert (payout["state"], payout["amount_minor"], payout["destination"]) == ("waiting", SHARE, "")

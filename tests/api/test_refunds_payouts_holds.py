@@ -24,7 +24,7 @@ def test_an_organizer_sees_their_payouts_and_nobody_elses(api, customer, service
     customers = api.as_user(customer).get("payouts")
 
     assert mine.status_code == 200, mine.content
-    [payout] = mine.json()
+    [payout] = mine.json()["results"]
     assert payout["booking_reference"] == booking.reference
     assert (payout["state"], payout["amount_minor"], payout["vendor_share_minor"], payout["debt_netted_minor"]) == (
         "paid",
@@ -33,7 +33,7 @@ def test_an_organizer_sees_their_payouts_and_nobody_elses(api, customer, service
         0,
     )
     assert payout["gateway_reference"].startswith("tr_local_")
-    assert theirs.json() == []
+    assert theirs.json()["results"] == []
     assert customers.status_code in (403, 404)
     earnings = api.as_user(service.vendor.user).get("payments/earnings").json()
     assert (earnings["paid_out_minor"], earnings["payout_pending_minor"], earnings["debt_minor"]) == (25500, 0, 0)
@@ -70,7 +70,7 @@ def test_a_reversal_the_account_refuses_becomes_debt_netted_from_the_next_payout
 
     completed_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=-2))
 
-    latest = api.as_user(service.vendor.user).get("payouts").json()[0]
+    latest = api.as_user(service.vendor.user).get("payouts").json()["results"][0]
     assert (latest["vendor_share_minor"], latest["debt_netted_minor"], latest["amount_minor"]) == (25500, 8500, 17000)
     assert api.get("payments/earnings").json()["debt_minor"] == 0
     assert_money_invariants()

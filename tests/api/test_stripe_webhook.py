@@ -23,11 +23,12 @@ def test_the_openapi_document_describes_the_webhook(client):
     assert "`charge.dispute.created`" in operation["description"]
     assert "security" not in operation
     assert operation["tags"] == ["webhooks"]
-    assert set(operation["responses"]) == {"200", "400", "413"}
+    # 409 and 422: the Idempotency-Key answers every POST can give (a client signed in sending a key)
+    assert set(operation["responses"]) == {"200", "400", "409", "413", "422"}
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/StripeEventReceivedOut"
     }
-    assert [parameter["name"] for parameter in operation["parameters"]] == ["Stripe-Signature"]
+    assert [parameter["name"] for parameter in operation["parameters"]] == ["Stripe-Signature", "Idempotency-Key"]
     assert operation["requestBody"]["required"] is True
 
 

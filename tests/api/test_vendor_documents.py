@@ -46,7 +46,7 @@ def test_an_organizer_uploads_and_lists_their_documents(api, vendor):
     assert body["download_url"] == f"/api/v1/vendors/me/documents/{document.pk}/file"
 
     listed = api.as_user(vendor.user).get(PATH)
-    assert [item["id"] for item in listed.json()] == [document.pk]
+    assert [item["id"] for item in listed.json()["results"]] == [document.pk]
 
     download = api.as_user(vendor.user).get(f"{PATH}/{document.pk}/file")
     assert download.status_code == 200

@@ -1,0 +1,176 @@
+"""The OpenAPI document is the API's contract: each operation lists what it can answer, and only that.
+
+The whole suite also checks every answer it provokes against the document
+(tests/api_contract.py); these tests pin the rules the document is built from.
+"""
+
+import pytest
+
+from api.contract import error_codes, raises
+from api.errors import API_ERROR_CODES
+from marketplace.core.errors import DomainError, error_catalog
+from tests.api_contract import Answer, violation
+
+pytestmark = pytest.mark.django_db
+
+TOKEN_CODES = ["invalid_token", "not_authenticated", "session_revoked", "token_expired"]
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/v1/openapi.json").json()
+
+
+def operations(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def test_every_documented_code_is_a_real_code_with_the_status_it_is_listed_under(document):
+    statuses = {info.code: info.status for info in error_catalog()} | {c: s for c, s, _ in API_ERROR_CODES}
+    for method, path, operation in operations(document):
+        for status, answer in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            codes = error_codes(answer)
+            assert codes, f"{method} {path} lists {status} with no code"
+            for code in codes:
+                assert statuses[code] == int(status), f"{method} {path}: {code} is a {statuses[code]}, not {status}"
+                assert f"`{code}`" in answer["description"]
+
+
+def test_each_operation_lists_its_own_errors_not_one_shared_set(document):
+    login = document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert "402" not in login and "404" not in login and "403" not in login
+    assert error_codes(login["401"]) == ["invalid_credentials"]  # no token codes: login takes none
+    capture = document["paths"]["/api/v1/payments/capture"]["post"]["responses"]
+    assert {"card_declined", "invalid_payment_method"} <= set(error_codes(capture["402"]))
+    assert "already_paid" in error_codes(capture["409"])
+    health = document["paths"]["/api/v1/health"]["get"]["responses"]
+    assert set(health) == {"200"}
+
+
+def test_every_operation_that_reads_input_lists_422_and_only_those(document):
+    for method, path, operation in operations(document):
+        reads_input = bool(operation.get("requestBody")) or any(
+            parameter["name"] != "Idempotency-Key" for parameter in operation["parameters"]
+        )
+        codes = error_codes(operation["responses"]["422"]) if "422" in operation["responses"] else []
+        assert ("invalid_input" in codes) == reads_input, f"{method} {path}"
+    assert "422" not in document["paths"]["/api/v1/auth/me"]["get"]["responses"]
+    assert "422" not in document["paths"]["/api/v1/payments/earnings"]["get"]["responses"]
+
+
+def test_signed_in_operations_list_the_token_errors_and_public_ones_do_not(document):
+    for method, path, operation in operations(document):
+        answers = operation["responses"]
+        if operation.get("security"):
+            assert set(TOKEN_CODES) <= set(error_codes(answers["401"])), f"{method} {path}"
+        elif "401" in answers:
+            assert not set(TOKEN_CODES) & set(error_codes(answers["401"])), f"{method} {path}"
+    assert "401" not in document["paths"]["/api/v1/catalog/search"]["get"]["responses"]
+
+
+def test_the_headers_the_api_reads_and_sets_are_in_the_document(document):
+    for method, path, operation in operations(document):
+        names = [parameter["name"] for parameter in operation["parameters"]]
+        answers = operation["responses"]
+        successes = [answer for status, answer in answers.items() if status.startswith("2")]
+        if method == "POST":
+            assert "Idempotency-Key" in names, f"{method} {path}"
+            assert all("Idempotent-Replayed" in answer["headers"] for answer in successes), f"{method} {path}"
+            assert "Retry-After" in answers["409"]["headers"]  # idempotency_key_in_use
+        else:
+            assert "Idempotency-Key" not in names, f"{method} {path}"
+        if "429" in answers:
+            assert answers["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    throttled = document["paths"]["/api/v1/catalog/search"]["get"]["responses"]["429"]
+    assert error_codes(throttled) == ["rate_limited"]
+
+
+def test_the_error_envelope_is_one_schema_narrowed_per_operation(document):
+    envelope = document["components"]["schemas"]["Error"]
+    assert envelope["required"] == ["detail", "code"]
+    assert set(envelope["properties"]) == {"detail", "code", "field", "errors"}
+    answer = document["paths"]["/api/v1/bookings"]["post"]["responses"]["409"]
+    schema = answer["content"]["application/json"]["schema"]
+    assert schema["allOf"][0] == {"$ref": "#/components/schemas/Error"}
+    assert {"slot_unavailable", "outside_availability", "idempotency_key_in_use"} <= set(error_codes(answer))
+
+
+def test_creating_operations_link_to_the_operations_that_use_what_they_made(document):
+    ids = {operation["operationId"] for _, _, operation in operations(document)}
+    created = document["paths"]["/api/v1/bookings"]["post"]["responses"]["201"]["links"]
+    assert created["GetBooking"] == {"operationId": "get_booking", "parameters": {"booking_id": "$response.body#/id"}}
+    for _, _, operation in operations(document):
+        for answer in operation["responses"].values():
+            for link in answer.get("links", {}).values():
+                assert link["operationId"] in ids
+
+
+def test_every_list_is_paged_the_same_way(document):
+    schemas = document["components"]["schemas"]
+    lists = []
+    for method, path, operation in operations(document):
+        if method != "GET" or "200" not in operation["responses"]:
+            continue
+        content = operation["responses"]["200"].get("content", {}).get("application/json")
+        if content is None:
+            continue  # a file download
+        schema = content["schema"]
+        assert schema.get("type") != "array", f"GET {path} answers a bare list"
+        body = schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+        if "results" in body.get("properties", {}):
+            lists.append(path)
+            assert {"count", "page", "page_size", "next", "previous", "results"} == set(body["properties"]), path
+            parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+            assert parameters["page_size"]["schema"]["maximum"] == 100, path
+            assert parameters["page"]["schema"]["minimum"] == 1, path
+    assert sorted(lists) == [
+        "/api/v1/bookings",
+        "/api/v1/catalog/categories",
+        "/api/v1/catalog/search",
+        "/api/v1/catalog/services/mine",
+        "/api/v1/disputes",
+        "/api/v1/payouts",
+        "/api/v1/reviews",
+        "/api/v1/vendors/me/documents",
+    ]
+    assert "### Lists" in document["info"]["description"]
+
+
+def test_the_schema_says_what_the_server_enforces(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["CaptureIn"]["properties"]["payment_method"]["minLength"] == 1
+    duration = schemas["BookingIn"]["properties"]["duration_minutes"]["anyOf"][0]
+    assert duration["multipleOf"] == 15
+    search = {p["name"]: p for p in document["paths"]["/api/v1/catalog/search"]["get"]["parameters"]}
+    assert "min_price_minor" in search["max_price_minor"]["description"]
+
+
+# --- The check the whole suite runs (tests/api_contract.py) can fail -------------------------
+
+
+def test_the_suite_s_contract_check_flags_an_undocumented_status_or_code():
+    assert violation(Answer("GET", "/api/v1/bookings/7", 200, None)) is None
+    assert violation(Answer("GET", "/api/v1/bookings/7", 404, "not_found")) is None
+    assert "do not list" in violation(Answer("GET", "/api/v1/bookings/7", 402, "card_declined"))
+    assert "not among" in violation(Answer("GET", "/api/v1/bookings/7", 404, "service_not_found"))
+    assert "not among" in violation(Answer("POST", "/api/v1/auth/login", 401, "token_expired"))
+    # /services/mine is its own operation, not /services/{service_id}
+    assert violation(Answer("GET", "/api/v1/catalog/services/mine", 404, "no_vendor_profile")) is None
+    assert violation(Answer("GET", "/api/v1/no-such-thing", 500, None)) is None  # not an operation
+
+
+def test_raises_takes_only_domain_errors():
+    with pytest.raises(TypeError):
+        raises(ValueError)
+    with pytest.raises(TypeError):
+        raises("not_found")
+
+    @raises(DomainError)
+    def view(request):
+        return None
+
+    assert view.contract_raises == (DomainError,)
