@@ -11,7 +11,9 @@
     python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
-same versions. Extra arguments after `test` go to pytest.
+same versions. Extra arguments after `test` go to pytest: `python3 dev.py test -n 2` runs
+the suite in two processes (pytest-xdist), as CI does. `lint` is the static gates of CI's
+lint step (docs/operations.md, "Quality gates"); it stops at the first that fails.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ from storefront.models import CategoryPage, LandingPage, PortfolioGalleryImage, 
 from tests.payments.invariants import assert_money_invariants
 from tests.snapshots import data_snapshot
 
-pytestmark = pytest.mark.django_db
+# One worker runs the whole module under pytest-xdist (--dist loadgroup), so the demo is loaded once.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_load")]
 
 DEMO_EMAILS = {
     "admin": "admin@tidynest.test",
