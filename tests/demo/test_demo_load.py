@@ -1,7 +1,9 @@
 """manage.py demo_load: a complete, believable marketplace, built through the real services.
 
 The demo is loaded once for this module (it takes a few seconds) inside a transaction
-that is rolled back at the end; each test runs in its own savepoint on top of it.
+that is rolled back at the end; each test runs in its own savepoint on top of it. Under
+pytest-xdist the module stays on one worker (`--dist loadfile`, pyproject.toml), so it is
+loaded once there too.
 """
 
 import io
@@ -36,8 +38,7 @@ from storefront.models import CategoryPage, LandingPage, PortfolioGalleryImage, 
 from tests.payments.invariants import assert_money_invariants
 from tests.snapshots import data_snapshot
 
-# One worker runs the whole module under pytest-xdist (--dist loadgroup), so the demo is loaded once.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_load")]
+pytestmark = pytest.mark.django_db
 
 DEMO_EMAILS = {
     "admin": "admin@tidynest.test",
