@@ -4,14 +4,16 @@
     python3 dev.py demo    run the marketplace with demo data on SQLite at http://127.0.0.1:8000
     python3 dev.py test    run the whole test suite (PostgreSQL if DATABASE_URL is set, else SQLite)
     python3 dev.py setup   create .venv and install the locked dependencies (the others do this first)
-    python3 dev.py lint    ruff, the import-layer contracts and mypy on the Stripe gateway
+    python3 dev.py lint    ruff check and format, the import-layer contracts, mypy on the payment gateways, bandit
     python3 dev.py bench   run the benchmark in bench/ (the API served by gunicorn)
     python3 dev.py bench money   the money benchmark: release and payout of 10,000 bookings (PostgreSQL)
     python3 dev.py bench dashboard   the back office's dashboard over 100,000 bookings (PostgreSQL)
     python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the
-same versions. Extra arguments after `test` go to pytest.
+same versions. Extra arguments after `test` go to pytest: `python3 dev.py test -n 2` runs
+the suite in two processes (pytest-xdist), as CI does. `lint` is the static gates of CI's
+lint step (docs/operations.md, "Quality gates"); it stops at the first that fails.
 """
 
 from __future__ import annotations
@@ -95,8 +97,10 @@ def lint() -> None:
     run(BIN / "ruff", "format", "--check", ".")
     say("import-layer contracts (lint-imports)")
     run(BIN / "lint-imports")
-    say("mypy (the Stripe gateway against the SDK's types: pyproject.toml [tool.mypy])")
+    say("mypy (the payment gateways, Stripe's against the SDK's types: pyproject.toml [tool.mypy])")
     run(BIN / "mypy")
+    say("bandit (security lint; any medium or high finding fails: pyproject.toml [tool.bandit])")
+    run(BIN / "bandit", "-c", "pyproject.toml", "-r", ".", "--severity-level", "medium", "--quiet")
 
 
 def demo_environment(port: str) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import can_accept, status_label
@@ -72,20 +74,44 @@ ICONS = {
 }
 
 
-def _svg(name: str, css_class: str = "") -> str:
-    paths = ICONS.get(name, ICONS["sparkle"])
+# Each icon above is parsed once into its shapes (tag and attributes) and written back out
+# through format_html, so every attribute value is escaped: nothing reaches a page through
+# mark_safe, and a mistyped icon fails at import instead of breaking the markup of every page.
+_SHAPE = re.compile(r'\s*<(path|rect|circle)((?:\s+[a-z-]+="[^"<>&]*")+)\s*/>')
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def _shapes(name: str, markup: str) -> SafeString:
+    shapes, position = [], 0
+    while position < len(markup):
+        match = _SHAPE.match(markup, position)
+        if match is None:
+            raise ValueError(f"icon {name!r}: unexpected markup at {markup[position:]!r}")
+        tag, attributes = match.groups()
+        shapes.append((tag, format_html_join(" ", '{}="{}"', _ATTRIBUTE.findall(attributes))))
+        position = match.end()
+    return format_html_join("", "<{} {}/>", shapes)
+
+
+ICON_SHAPES = {name: _shapes(name, markup) for name, markup in ICONS.items()}
+
+
+def _svg(name: str, css_class: str = "") -> SafeString:
+    """The icon's SVG; ``name`` and ``css_class`` land in its class attribute, escaped."""
     classes = f"icon icon-{name} {css_class}".strip()
-    return (
-        f'<svg class="{classes}" viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" '
-        f'stroke-width="1.75" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">'
-        f"{paths}</svg>"
+    return format_html(
+        '<svg class="{}" viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" '
+        'stroke-width="1.75" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">'
+        "{}</svg>",
+        classes,
+        ICON_SHAPES.get(name, ICON_SHAPES["sparkle"]),
     )
 
 
 @register.simple_tag
-def icon(name: str, css_class: str = ""):
+def icon(name: str, css_class: str = "") -> SafeString:
     """An inline SVG icon: {% icon "home" %}. Decorative: screen readers skip it."""
-    return mark_safe(_svg(name, css_class))  # the markup comes from ICONS above, never from input
+    return _svg(name, css_class)
 
 
 @register.filter
@@ -124,7 +150,7 @@ def stars(average, count=None, size="md", show_value=True):
         "size": size,
         "show_value": show_value,
         "stars": [index < filled for index in range(5)],
-        "star_svg": mark_safe(_svg("star")),
+        "star_svg": _svg("star"),
     }
 
 

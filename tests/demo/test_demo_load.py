@@ -1,7 +1,9 @@
 """manage.py demo_load: a complete, believable marketplace, built through the real services.
 
 The demo is loaded once for this module (it takes a few seconds) inside a transaction
-that is rolled back at the end; each test runs in its own savepoint on top of it.
+that is rolled back at the end; each test runs in its own savepoint on top of it. Under
+pytest-xdist (-n 2) both workers may run some of these tests, and each then loads the demo
+once (pyproject.toml says why the tests are not distributed by file).
 """
 
 import io

@@ -9,6 +9,7 @@ after installing nginx): they start real servers and take a few seconds each.
 from __future__ import annotations
 
 import os
+import random
 import re
 import secrets
 import shutil
@@ -40,10 +41,32 @@ def require_postgresql() -> dict:
     return database
 
 
+_ports_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port free now, for a server started a moment later (nginx, gunicorn).
+
+    The probe is closed before the server binds, so the port must not be taken meanwhile.
+    Port 0 would let the kernel pick from its ephemeral range (32768-60999 on Linux), where
+    every outgoing connection of every process (PostgreSQL, Redis, the other pytest-xdist
+    worker's servers) takes its local port too. So each worker draws from a range of its own
+    below that (20000 + 1000 per worker: gw0 20000-20999, gw1 21000-21999...), in random order
+    (another run on the machine), and never hands out a port twice.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 20000 + 1000 * (int(worker) % 12 if worker.isdigit() else 0)
+    candidates = [port for port in range(first, first + 1000) if port not in _ports_handed_out]
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port between {first} and {first + 999}")
 
 
 def _server_connection(database: dict) -> psycopg.Connection:
@@ -95,7 +118,13 @@ def app_environment(database_url: str, **values: str) -> dict[str, str]:
     return environment
 
 
-def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+# A bound on a release step of a fresh database (migrate, collectstatic): about 30 s of CPU
+# each, which take several times that in wall time while the other pytest-xdist worker (and
+# whatever else the machine runs) shares the CPUs. A bound against a hang, not a benchmark.
+RELEASE_STEP_SECONDS = 300
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = RELEASE_STEP_SECONDS) -> subprocess.CompletedProcess:
     """``manage.py <args>`` as a server runs it; fails the test with its output when it fails."""
     result = subprocess.run(
         [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout

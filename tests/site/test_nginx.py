@@ -94,7 +94,9 @@ def served(tmp_path):
             env=env,
         ) as collectstatic:
             stack.manage("migrate", "--noinput", "--verbosity", "0", env=env)
-            assert collectstatic.wait(timeout=120) == 0, (paths["logs"] / "collectstatic.log").read_text()
+            assert collectstatic.wait(timeout=stack.RELEASE_STEP_SECONDS) == 0, (
+                paths["logs"] / "collectstatic.log"
+            ).read_text()
 
         site_file = tmp_path / "marketplace.conf"
         site_file.write_text(

@@ -24,13 +24,15 @@ happened, the caller does not know), ``"decline"`` refuses for good.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from marketplace.core.money import Money
 from marketplace.payments.errors import (
@@ -113,7 +115,7 @@ def _next_fault(kind: str) -> str | None:
 class LocalGateway:
     name = "local"
 
-    def _record(self, *, kind: str, prefix: str, idempotency_key: str, amount: Money, **fields) -> GatewayResult:
+    def _record(self, *, kind: str, prefix: str, idempotency_key: str, amount: Money, **fields: Any) -> GatewayResult:
         fault = _next_fault(kind)
         if fault == "error":
             raise GatewayUnavailable(f"The local gateway failed before the {kind} (injected fault).")
@@ -140,7 +142,16 @@ class LocalGateway:
             raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
         return _result(operation)
 
-    def charge(self, *, amount, payment_method, transfer_group, idempotency_key, description="", capture=True):
+    def charge(
+        self,
+        *,
+        amount: Money,
+        payment_method: str,
+        transfer_group: str,
+        idempotency_key: str,
+        description: str = "",
+        capture: bool = True,
+    ) -> GatewayResult:
         if not payment_method or not payment_method.startswith(ACCEPTED_PREFIX):
             raise InvalidPaymentMethod("That payment method is not valid.")
         if payment_method in DECLINED_METHODS:
@@ -162,7 +173,9 @@ class LocalGateway:
             capture=capture,
         )
 
-    def _change_charge(self, *, kind: str, payment_reference: str, change) -> GatewayResult:
+    def _change_charge(
+        self, *, kind: str, payment_reference: str, change: Callable[[LocalGatewayOperation], None]
+    ) -> GatewayResult:
         """Lock the charge and apply ``change`` to it, as the processor does in its own transaction."""
         fault = _next_fault(kind)
         if fault == "error":
@@ -183,7 +196,7 @@ class LocalGateway:
             raise GatewayTimeout(f"The local gateway did the {kind} but its answer was lost (injected fault).")
         return _result(operation)
 
-    def capture(self, *, payment_reference, amount, idempotency_key):
+    def capture(self, *, payment_reference: str, amount: Money, idempotency_key: str) -> GatewayResult:
         """Capture an authorisation, all or part of it (the rest is released, as Stripe does). Twice: the same."""
 
         def capture(operation: LocalGatewayOperation) -> None:
@@ -198,7 +211,7 @@ class LocalGateway:
 
         return self._change_charge(kind="capture", payment_reference=payment_reference, change=capture)
 
-    def cancel_authorization(self, *, payment_reference, idempotency_key):
+    def cancel_authorization(self, *, payment_reference: str, idempotency_key: str) -> GatewayResult:
         """Release an authorisation (or a payment still waiting for 3-D Secure). Twice: the same."""
 
         def cancel(operation: LocalGatewayOperation) -> None:
@@ -209,7 +222,7 @@ class LocalGateway:
 
         return self._change_charge(kind="cancel", payment_reference=payment_reference, change=cancel)
 
-    def payment_status(self, *, payment_reference):
+    def payment_status(self, *, payment_reference: str) -> GatewayResult:
         operation = LocalGatewayOperation.objects.filter(kind=Kind.CHARGE, reference=payment_reference).first()
         if operation is None:
             raise ChargeNotFound("The payment does not exist.")
@@ -217,7 +230,9 @@ class LocalGateway:
             raise AuthenticationFailed("Your bank could not confirm the payment; nothing was charged.")
         return _result(operation)
 
-    def transfer(self, *, amount, destination, transfer_group, idempotency_key, source_reference=""):
+    def transfer(
+        self, *, amount: Money, destination: str, transfer_group: str, idempotency_key: str, source_reference: str = ""
+    ) -> GatewayResult:
         if amount.minor <= 0:
             raise AmountTooSmall("Nothing to transfer.")
         account = LocalGatewayAccount.objects.filter(reference=destination).first()
@@ -237,7 +252,16 @@ class LocalGateway:
             transfer_group=transfer_group,
         )
 
-    def _source_with_room(self, *, kind, source_kind, source_reference, amount, idempotency_key, errors):
+    def _source_with_room(
+        self,
+        *,
+        kind: str,
+        source_kind: str,
+        source_reference: str,
+        amount: Money,
+        idempotency_key: str,
+        errors: tuple[Exception, Exception, Exception],
+    ) -> LocalGatewayOperation:
         """The charge a refund returns (or the transfer a reversal takes back), once the amount fits what is left.
 
         ``errors``: the (not found, nothing asked, too much) refusals in this movement's words.
@@ -260,7 +284,7 @@ class LocalGateway:
             raise too_much
         return source
 
-    def refund(self, *, payment_reference, amount, idempotency_key):
+    def refund(self, *, payment_reference: str, amount: Money, idempotency_key: str) -> GatewayResult:
         self._source_with_room(
             kind=Kind.REFUND,
             source_kind=Kind.CHARGE,
@@ -281,7 +305,7 @@ class LocalGateway:
             source_reference=payment_reference,
         )
 
-    def reverse_transfer(self, *, transfer_reference, amount, idempotency_key):
+    def reverse_transfer(self, *, transfer_reference: str, amount: Money, idempotency_key: str) -> GatewayResult:
         transfer = self._source_with_room(
             kind=Kind.REVERSAL,
             source_kind=Kind.TRANSFER,
@@ -305,7 +329,7 @@ class LocalGateway:
 
     # --- Payout accounts (Stripe: Connect Express) -------------------------------------------
 
-    def create_account(self, *, email, country, idempotency_key):
+    def create_account(self, *, email: str, country: str, idempotency_key: str) -> AccountStatus:
         fault = _next_fault("account")
         if fault == "error":
             raise GatewayUnavailable("The local gateway failed before opening the account (injected fault).")
@@ -324,7 +348,7 @@ class LocalGateway:
             account = LocalGatewayAccount.objects.get(idempotency_key=idempotency_key)  # a retry: the same account
         return _account_status(account)
 
-    def account_link(self, *, account_reference, refresh_url, return_url):
+    def account_link(self, *, account_reference: str, refresh_url: str, return_url: str) -> str:
         """The local onboarding page's address, signed so only this account and these URLs can be used."""
         from django.urls import reverse  # the stand-in page is served by the storefront, like Stripe's own site
 
@@ -335,19 +359,19 @@ class LocalGateway:
         )
         return settings.SITE_URL.rstrip("/") + reverse("storefront:local_gateway_onboarding", args=[token])
 
-    def account_status(self, *, account_reference):
+    def account_status(self, *, account_reference: str) -> AccountStatus:
         account = LocalGatewayAccount.objects.filter(reference=account_reference).first()
         if account is None:
             raise PayoutAccountNotFound(f"The payout account {account_reference} does not exist.")
         return _account_status(account)
 
-    def _operations(self, *, created_from, created_to):
+    def _operations(self, *, created_from: datetime, created_to: datetime) -> QuerySet[LocalGatewayOperation]:
         """What moved money: a charge counts once captured (an authorisation moves nothing)."""
         return LocalGatewayOperation.objects.filter(
             created_at__gte=created_from, created_at__lt=created_to, status=Status.SUCCEEDED
         )
 
-    def objects(self, *, created_from, created_to):
+    def objects(self, *, created_from: datetime, created_to: datetime) -> Iterator[GatewayObject]:
         for operation in (
             self._operations(created_from=created_from, created_to=created_to)
             .order_by("created_at", "id")
@@ -361,7 +385,7 @@ class LocalGateway:
                 source_reference=operation.source_reference,
             )
 
-    def count_objects(self, *, created_from, created_to):
+    def count_objects(self, *, created_from: datetime, created_to: datetime) -> int | None:
         return self._operations(created_from=created_from, created_to=created_to).count()
 
 

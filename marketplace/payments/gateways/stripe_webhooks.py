@@ -75,7 +75,7 @@ def stripe_event_verify(*, payload: bytes, signature_header: str | None) -> Veri
         raise StripeWebhookNotConfigured(
             "Stripe webhooks are not accepted here: no signing secret is configured (STRIPE_WEBHOOK_SECRETS)."
         )
-    if not (signature_header or "").strip():
+    if signature_header is None or not signature_header.strip():
         raise StripeSignatureMissing("The Stripe-Signature header is missing: only Stripe may send events here.")
     try:
         body = payload.decode("utf-8")
