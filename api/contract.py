@@ -31,7 +31,9 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from marketplace.accounts.errors import InvalidToken, SessionRevoked, TokenExpired
-from marketplace.core.errors import DomainError, NotAuthenticated
+from marketplace.core.errors import DomainError, NotAuthenticated, error_info
+from marketplace.core.request_id import HEADER as REQUEST_ID
+from marketplace.core.request_id import SANE_REQUEST_ID
 
 from . import errors as api_errors
 
@@ -64,9 +66,8 @@ def _api_code(code: str) -> tuple[int, str, str]:
 
 
 def _domain(error: type[DomainError]) -> tuple[int, str, str]:
-    import inspect
-
-    return error.status, error.code, " ".join((inspect.getdoc(error) or "").split())
+    info = error_info(error)
+    return info.status, info.code, info.meaning
 
 
 def _sources(operation) -> set[str]:
@@ -102,6 +103,12 @@ def operation_errors(operation) -> dict[int, dict[str, str]]:
 
 
 RETRY_AFTER = {"description": "Whole seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 0}}
+REQUEST_ID_HEADER = {
+    "description": "This request's id: the client's own X-Request-ID when it is a sane token, else a new one. "
+    "Quote it when you report a problem: it finds the request's lines in our logs.",
+    "required": True,
+    "schema": {"type": "string", "pattern": f"^{SANE_REQUEST_ID.pattern}$"},
+}
 REPLAYED = {
     "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
     "schema": {"type": "string", "enum": ["true"]},
@@ -177,6 +184,8 @@ class ContractSchema(OpenAPISchema):
                 answer.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED
         for status, codes in operation_errors(operation).items():
             result[status] = error_response(status, codes)
+        for answer in result.values():
+            answer.setdefault("headers", {})[REQUEST_ID] = REQUEST_ID_HEADER
         return result
 
     def operation_parameters(self, operation) -> list:

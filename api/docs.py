@@ -22,7 +22,8 @@ INTRODUCTION = (
     "cents for USD (1250 is $12.50), whole yen for JPY (1250 is ¥1,250), as its ISO exponent says. "
     'Errors are `{"detail": ..., "code": ...}`: `detail` is a sentence for people, `code` is stable '
     "and meant for programs (the table below lists them all). Every POST made while signed in "
-    "accepts an `Idempotency-Key` header, so a retry never books or charges twice."
+    "accepts an `Idempotency-Key` header, so a retry never books or charges twice. Every answer "
+    "carries an `X-Request-ID` (yours, when you send a sane one: letters, digits and `._:-`, up to 64)."
 )
 
 

@@ -132,15 +132,14 @@ def error_catalog() -> list[ErrorCodeInfo]:
     A code is known once the module declaring it is imported; the API imports every
     app's ``errors`` module before it lists them.
     """
-    return sorted(
-        (
-            ErrorCodeInfo(
-                code=cls.code,
-                status=cls.status,
-                meaning=" ".join((inspect.getdoc(cls) or "").split()),
-                app=cls.__module__.split(".")[1] if cls.__module__.startswith("marketplace.") else cls.__module__,
-            )
-            for cls in DomainError._codes.values()
-        ),
-        key=lambda info: (info.status, info.code),
+    return sorted((error_info(cls) for cls in DomainError._codes.values()), key=lambda info: (info.status, info.code))
+
+
+def error_info(cls: type[DomainError]) -> ErrorCodeInfo:
+    """One error class's code, status and meaning (its docstring, on one line)."""
+    return ErrorCodeInfo(
+        code=cls.code,
+        status=cls.status,
+        meaning=" ".join((inspect.getdoc(cls) or "").split()),
+        app=cls.__module__.split(".")[1] if cls.__module__.startswith("marketplace.") else cls.__module__,
     )

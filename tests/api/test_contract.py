@@ -85,8 +85,19 @@ def test_the_headers_the_api_reads_and_sets_are_in_the_document(document):
             assert "Idempotency-Key" not in names, f"{method} {path}"
         if "429" in answers:
             assert answers["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+        assert all(answer["headers"]["X-Request-ID"]["required"] for answer in answers.values()), f"{method} {path}"
     throttled = document["paths"]["/api/v1/catalog/search"]["get"]["responses"]["429"]
     assert error_codes(throttled) == ["rate_limited"]
+
+
+def test_every_answer_carries_the_request_id_the_document_promises(api, customer):
+    from marketplace.core.request_id import SANE_REQUEST_ID
+
+    response = api.as_user(customer).get("bookings", headers={"X-Request-ID": "trace-42"})
+    refused = api.anonymous().get("bookings")
+
+    assert response["X-Request-ID"] == "trace-42"
+    assert refused.status_code == 401 and SANE_REQUEST_ID.fullmatch(refused["X-Request-ID"])
 
 
 def test_the_error_envelope_is_one_schema_narrowed_per_operation(document):
