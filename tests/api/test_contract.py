@@ -185,3 +185,47 @@ def test_raises_takes_only_domain_errors():
         return None
 
     assert view.contract_raises == (DomainError,)
+
+
+# --- What the schema allows, the server takes; what it cannot say is a documented 400 ------------
+
+
+def test_an_empty_payment_method_is_refused_by_the_schema(api, customer, service):
+    from tests.factories.bookings import request_booking
+
+    from ..conftest import local_slot
+
+    booking = request_booking(customer=customer, service=service, starts_at=local_slot(days_ahead=3))
+
+    response = api.as_user(customer).post("payments/capture", {"booking_id": booking.pk, "payment_method": ""})
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["payment_method"]
+
+
+def test_a_duration_off_the_schema_s_step_is_422_and_one_the_service_does_not_offer_is_a_documented_400(
+    api, customer, hourly_service, document
+):
+    from ..conftest import local_slot
+
+    def book(minutes):
+        body = {"service_id": hourly_service.pk, "starts_at": local_slot(days_ahead=3).isoformat(), "address": "1 St"}
+        return api.as_user(customer).post("bookings", {**body, "duration_minutes": minutes})
+
+    off_step = book(130)  # not a multiple of 15: the schema says so
+    not_offered = book(135)  # a multiple of 15, but not 120 + 30k minutes: the service's rule
+
+    assert off_step.status_code == 422
+    assert [error["field"] for error in off_step.json()["errors"]] == ["duration_minutes"]
+    assert not_offered.status_code == 400
+    assert (not_offered.json()["code"], not_offered.json()["field"]) == ("validation_failed", "duration_minutes")
+    listed = document["paths"]["/api/v1/bookings"]["post"]["responses"]["400"]
+    assert "validation_failed" in error_codes(listed)
+
+
+def test_a_minimum_price_above_the_maximum_is_a_documented_400(api, document):
+    response = api.anonymous().get("catalog/search", {"min_price_minor": 500, "max_price_minor": 100})
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("validation_failed", "min_price_minor")
+    assert "validation_failed" in error_codes(document["paths"]["/api/v1/catalog/search"]["get"]["responses"]["400"])
