@@ -4,7 +4,8 @@ Run by bench/run.py against the freshly migrated benchmark database (after the d
 data, when `manage.py demo_load` exists). It adds what the load needs to be
 repeatable: a customer who signs in, and organizers in UTC who are open every day
 00:00-23:45, with 30-minute fixed-price services, so every booking request can get a
-distinct free slot. Prints one JSON object for run.py.
+distinct free slot; and a second customer, the reader, whose few bookings the scale-out
+run's reads look at (bench/scale.py). Prints one JSON object for run.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SLOT_MINUTES = 30
 OPEN_FROM, OPEN_UNTIL = time(0, 0), time(23, 45)
 SLOTS_PER_DAY = 47  # 00:00, 00:30 ... 23:00: the last 30-minute slot that ends by 23:45
 ORGANIZERS = 4
+READ_SERVICES = 5  # the scale-out run's reads go round this many services and their organizers
 SERVICE_TITLES = ["Closet reset", "Garage organizing", "Pantry refresh"]
 
 
@@ -100,6 +102,7 @@ def main() -> None:
             if index == 0:
                 booking_services.append(service)
     user_register(email="bench-customer@bench.test", password=PASSWORD, role="customer", full_name="Bench Customer")
+    user_register(email="bench-reader@bench.test", password=PASSWORD, role="customer", full_name="Bench Reader")
 
     # Slots start the day after tomorrow (UTC), well past the minimum notice.
     first_day = datetime.now(UTC).date() + timedelta(days=2)
@@ -107,7 +110,9 @@ def main() -> None:
     # The pages measured for one service show a demo service when the demo data is there (real
     # texts, reviews and a typical week); the benchmark's all-day organizers are for bookings.
     bench_vendor_ids = {service.vendor_id for service in all_services}
-    detail = service_list_public().exclude(vendor_id__in=bench_vendor_ids).order_by("id").first() or all_services[0]
+    shown = list(service_list_public().exclude(vendor_id__in=bench_vendor_ids).order_by("id")[:READ_SERVICES])
+    shown = shown or all_services[:READ_SERVICES]
+    detail = shown[0]
     print(
         json.dumps(
             {
@@ -120,6 +125,9 @@ def main() -> None:
                 "detail_service": f"{detail.title} ({detail.vendor.business_name})",
                 "service_page_path": _service_page_path(detail),
                 "search_query": "closet",
+                "reader": {"email": "bench-reader@bench.test", "password": PASSWORD},
+                "read_service_ids": [s.pk for s in shown],
+                "read_vendor_ids": sorted({s.vendor_id for s in shown}),
                 "services_total": Service.objects.filter(is_active=True).count(),
             }
         )

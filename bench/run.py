@@ -75,6 +75,8 @@ class Target:
     requests: int
     expect: int = 200
     booking: bool = False
+    mix: Path | None = None  # a schedule of requests for wrk.lua's "mix" mode (bench/scale.py)
+    reader_token: str = ""  # the customer the mix's authenticated reads are made as
 
 
 @dataclass
@@ -283,8 +285,10 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> N
 def run_wrk(port: int, target: Target, *, cap: float, connections: int, threads: int, booking: Booking, offset: int):
     threads = min(threads, connections)
     per_thread = math.ceil(target.requests / threads)
-    args = [str(per_thread), "booking" if target.booking else "get"]
-    if target.booking:
+    args = [str(per_thread), "mix" if target.mix else "booking" if target.booking else "get"]
+    if target.mix:
+        args += [str(target.mix), target.reader_token]
+    if target.booking or target.mix:
         args += [
             booking.token,
             str(threads),
@@ -332,6 +336,7 @@ def run_wrk(port: int, target: Target, *, cap: float, connections: int, threads:
         mean_ms=data["mean_us"] / 1000,
         error_status=data["error_status"],
         socket_errors=data["socket_errors"],
+        statuses=data.get("statuses", {}),
     )
 
 
@@ -431,6 +436,33 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def prepare_data(env: dict, *, demo_data: bool) -> tuple[str, dict]:
+    """Migrate the benchmark database, load the demo data and the benchmark's own (bench/dataset.py).
+
+    Returns how the demo data went and what bench/dataset.py printed.
+    """
+    with open(VAR / "bench-prepare.log", "wb") as prepare_log:
+        manage("migrate", "--noinput", "--verbosity", "0", env=env, log=prepare_log)
+        if not env.get("REDIS_URL"):
+            manage("createcachetable", env=env, log=prepare_log)
+        manage("collectstatic", "--noinput", "--verbosity", "0", env=env, log=prepare_log)
+        demo = "not loaded (--no-demo-data)"
+        if demo_data:
+            if has_command("demo_load", env):
+                help_text = manage("demo_load", "--help", env=env, log=prepare_log).stdout.decode()
+                extra = ["--no-images"] if "--no-images" in help_text else []
+                manage("demo_load", *extra, env=env, log=prepare_log)
+                demo = "loaded (manage.py demo_load)"
+            else:
+                demo = "not available yet (no manage.py demo_load)"
+        result = subprocess.run(
+            [str(BIN / "python"), "bench/dataset.py"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            sys.exit(f"bench/dataset.py failed:\n{result.stdout}\n{result.stderr}")
+    return demo, json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     args = parse_args()
     started = time.monotonic()
@@ -447,27 +479,8 @@ def main() -> None:
     database_url, database = prepare_database(os.environ.get("DATABASE_URL"))
     env = server_environment(database_url, port)
     log_path = VAR / "bench-server.log"
-    with open(VAR / "bench-prepare.log", "wb") as prepare_log:
-        say(f"Preparing the benchmark database: {database}")
-        manage("migrate", "--noinput", "--verbosity", "0", env=env, log=prepare_log)
-        if not env.get("REDIS_URL"):
-            manage("createcachetable", env=env, log=prepare_log)
-        manage("collectstatic", "--noinput", "--verbosity", "0", env=env, log=prepare_log)
-        demo = "not loaded (--no-demo-data)"
-        if not args.no_demo_data:
-            if has_command("demo_load", env):
-                help_text = manage("demo_load", "--help", env=env, log=prepare_log).stdout.decode()
-                extra = ["--no-images"] if "--no-images" in help_text else []
-                manage("demo_load", *extra, env=env, log=prepare_log)
-                demo = "loaded (manage.py demo_load)"
-            else:
-                demo = "not available yet (no manage.py demo_load)"
-        result = subprocess.run(
-            [str(BIN / "python"), "bench/dataset.py"], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            sys.exit(f"bench/dataset.py failed:\n{result.stdout}\n{result.stderr}")
-        dataset = json.loads(result.stdout.strip().splitlines()[-1])
+    say(f"Preparing the benchmark database: {database}")
+    demo, dataset = prepare_data(env, demo_data=not args.no_demo_data)
     prepared = time.monotonic() - started
     print(f"    demo data: {demo}; {dataset['services_total']} active services; prepared in {prepared:.0f} s")
     print(f"    one service's pages: {dataset['detail_service']}")
@@ -656,4 +669,10 @@ def report(args, tool: str, database: str, demo: str, rows: list[dict], elapsed:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["scale"]:  # python3 dev.py bench scale: the scale-out run, built on this file
+        sys.path.insert(0, str(ROOT))
+        from bench.scale import main as scale_main
+
+        scale_main(sys.argv[2:])
+    else:
+        main()
