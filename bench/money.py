@@ -22,7 +22,11 @@ What it does, in about two minutes on this project's 2-core machines:
    share the backlog), and queues a payouts_execute job per PAYMENTS_PAYOUT_BATCH_SIZE
    payouts; here each queued job runs right after the commit that queued it, in the
    same worker (--jobs django-q: through django-q2's sync mode): a gateway transfer per
-   payout, then one transaction books them all. The jobs that come after the backlog
+   payout, then one transaction books them all. With --jobs cluster the jobs go through a
+   real django-q2 cluster instead (`manage.py qcluster`, --workers of them, Redis broker
+   --redis-url): the cluster starts and answers a first job, then one escrow_release_due
+   job per booking is queued, and the clock stops when every payout has succeeded (see
+   run_cluster). The jobs that come after the backlog
    is gone find nothing due and cost one query each; they are timed too. Reported:
    bookings per second for release and payout together, against a target of 200.
 4. Checks the books: every payment released, one payout each and all succeeded, exactly
@@ -57,11 +61,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import drop_database, recreate_database, server_url, verified_organizer  # noqa: E402
+from bench.machine import process_cpu_seconds as backend_cpu_seconds  # noqa: E402
 
 DATABASE = "tidynest_bench_money"
 TARGET_PER_SECOND = 200
 BASELINE_COMMITS = 3000
 RESULTS = ROOT / "bench" / "results" / "money.json"
+CLUSTER_REDIS_URL = "redis://127.0.0.1:6379/14"
+CLUSTER_LOG = ROOT / "var" / "bench-money-cluster.log"
 PASSWORD = "bench-tidy-nest-2026!"
 SLOT = timedelta(hours=4)  # one booking per organizer per slot: the no-overlap constraint holds
 
@@ -80,13 +87,19 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--jobs",
-        choices=("direct", "django-q"),
+        choices=("direct", "django-q", "cluster"),
         default="direct",
         help="how the payout job queued by a release runs: its task function called right after the commit, "
         "as a worker calls it (direct, the default), or through django-q2's sync mode (its worker code, "
-        "signing and result saving)",
+        "signing and result saving), or by a real django-q2 cluster (qcluster with --workers workers, Redis broker)",
     )
-    parser.add_argument("--keep", action="store_true", help=f"keep the database {DATABASE} after the run")
+    parser.add_argument(
+        "--redis-url",
+        default=CLUSTER_REDIS_URL,
+        help=f"--jobs cluster: the Redis database of the broker, emptied first (default {CLUSTER_REDIS_URL})",
+    )
+    parser.add_argument("--database", default=DATABASE, help=f"the database made for the run (default {DATABASE})")
+    parser.add_argument("--keep", action="store_true", help="keep the database after the run")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the results")
     return parser.parse_args()
 
@@ -314,15 +327,6 @@ def baseline(number: int) -> str:
     return "committed"
 
 
-def backend_cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) of a PostgreSQL backend process, when it runs on this machine."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def work_slice(work, items: list[int], barrier, results) -> None:
     """One worker process: ``work`` on each of its items in turn, as a task queue worker would.
 
@@ -387,6 +391,122 @@ def run_workers(work, items: list[int], workers: int) -> dict:
         "per_second": len(items) / seconds,
         "outcomes": dict(outcomes),
         "per_worker_seconds": [round(report["finished"] - report["started"], 2) for report in reports],
+    }
+
+
+def run_cluster(booking_ids: list[int], workers: int) -> dict:
+    """The release and payout of ``booking_ids`` by a real django-q2 cluster of ``workers`` workers.
+
+    One escrow_release_due job per booking (as each completion queues one) is queued first
+    on a list of the broker's own that no cluster reads. Then `manage.py qcluster` starts
+    (its log in var/bench-money-cluster.log) and answers a first job, so its start-up is not
+    timed. The clock starts when the whole backlog is handed to the cluster at once (Redis
+    RENAME of the list, as `run_workers` starts its processes on a barrier) and stops when
+    the cluster's worker ran its last job (bench/money_cluster.py counts them): every payout
+    succeeded, the broker's queue is empty, every job run has its result saved, and no job
+    has run for a second since. That covers the jobs the payouts queue in turn
+    (send_payout_notifications). The time when the last payout succeeded is kept too. The
+    CPU of the cluster's processes (monitor, pusher, workers) and of the database's
+    backends is measured over the same time.
+    """
+    import signal
+    import subprocess
+
+    from django.db import connection
+    from django_q.brokers import get_broker
+    from django_q.models import Failure
+    from django_q.tasks import async_task, fetch
+
+    from bench.machine import cores, cpu_of, cpu_spent, descendant_pids, machine_busy_seconds
+    from bench.money_cluster import EXECUTED, LAST_EXECUTED, SAVED
+    from marketplace.payments.models import MovementState, Payout
+
+    broker, staging = get_broker(), get_broker("bench_money_backlog")
+    staging.delete_queue()
+    started = time.perf_counter()
+    for _ in booking_ids:
+        async_task("marketplace.payments.tasks.escrow_release_due", broker=staging)
+    queued = time.perf_counter() - started
+    CLUSTER_LOG.parent.mkdir(exist_ok=True)
+    with open(CLUSTER_LOG, "wb") as log:
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        probe = async_task("time.time")
+        if fetch(probe, wait=120_000) is None:
+            sys.exit(f"The django-q2 cluster did not run a first job within 120 s; see {CLUSTER_LOG}.")
+        broker = get_broker()
+        processes = descendant_pids(cluster.pid)
+
+        def backends() -> list[int]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return [pid for (pid,) in cursor.fetchall()]
+
+        payouts = Payout.objects.filter(booking_id__in=booking_ids, state=MovementState.SUCCEEDED)
+        counters = broker.connection
+        counters.delete(EXECUTED, LAST_EXECUTED, SAVED)
+        before_cluster, before_pg, before_machine = cpu_of(processes), cpu_of(backends()), machine_busy_seconds()
+        started, started_wall = time.perf_counter(), time.time()
+        broker.connection.rename(staging.list_key, broker.list_key)  # the whole backlog at once
+        paid = queue_empty = None
+        executed, quiet_since = -1, 0.0
+        while True:
+            now = time.perf_counter() - started
+            if paid is None and payouts.count() == len(booking_ids):
+                paid = now
+            if queue_empty is None and broker.queue_size() == 0:
+                queue_empty = now
+            ran, saved = (int(counters.get(key) or 0) for key in (EXECUTED, SAVED))
+            if ran != executed:
+                executed, quiet_since = ran, now
+            elif paid is not None and broker.queue_size() == 0 and saved == ran and now - quiet_since >= 1.0:
+                break
+            if now > 900:
+                sys.exit(f"The cluster had not run every job after 900 s; see {CLUSTER_LOG}.")
+            time.sleep(0.1)
+        cluster_cpu = cpu_spent(before_cluster, cpu_of(descendant_pids(cluster.pid)))
+        pg_cpu = cpu_spent(before_pg, cpu_of(backends()))
+        machine = machine_busy_seconds() - before_machine
+        measured = time.perf_counter() - started
+        seconds = float(counters.get(LAST_EXECUTED)) - started_wall  # when the last job ended
+    finally:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+    n = len(booking_ids)
+    return {
+        "items": n,
+        "workers": workers,
+        "seconds": seconds,
+        "per_second": n / seconds,
+        "paid_seconds": paid,
+        "paid_per_second": n / paid,
+        "queued_seconds": queued,
+        "queue_empty_seconds": queue_empty,
+        "cpu_ms_per_item": cluster_cpu * 1000 / n,
+        "backend_cpu_ms_per_item": pg_cpu * 1000 / n,
+        "cores": {
+            "cluster": cores(cluster_cpu, measured),
+            "postgres": cores(pg_cpu, measured),
+            "machine": cores(machine, measured),
+        },
+        "cores_text": f"{cores(cluster_cpu, measured):.2f} / {cores(pg_cpu, measured):.2f} / "
+        f"{cores(machine, measured):.2f}",
+        "failures": Failure.objects.count(),
+        "outcomes": {"jobs queued": n, "jobs run": executed},
+        "per_worker_seconds": [],
     }
 
 
@@ -591,12 +711,18 @@ def main() -> None:
     began = time.monotonic()
     server = server_url()
     parts = urlsplit(server)
-    say(f"Creating the database {DATABASE} on PostgreSQL {parts.hostname}:{parts.port or 5432}")
-    database_url = recreate_database(server, DATABASE)
+    say(f"Creating the database {args.database} on PostgreSQL {parts.hostname}:{parts.port or 5432}")
+    database_url = recreate_database(server, args.database)
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.money_settings"
-    for name in ("REDIS_URL", "OPENSEARCH_URL"):
+    for name in ("REDIS_URL", "OPENSEARCH_URL", "BENCH_Q_CLUSTER", "Q_WORKERS"):
         os.environ.pop(name, None)  # the ORM broker and the database search: nothing else to start
+    if args.jobs == "cluster":
+        # Redis as cache and broker, as in production; the settings leave sync mode (bench/money_settings.py).
+        os.environ.update(REDIS_URL=args.redis_url, BENCH_Q_CLUSTER="1", Q_WORKERS=str(args.workers))
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
 
     import django
 
@@ -635,8 +761,15 @@ def main() -> None:
             f"Releasing and paying out {args.bookings:,} bookings: {args.workers} worker processes calling "
             "marketplace.payments.tasks.escrow_release_due, then the payouts_execute jobs it queues "
             + ("called at once" if args.jobs == "direct" else "through django-q2's sync mode")
+            if args.jobs != "cluster"
+            else f"Releasing and paying out {args.bookings:,} bookings: a django-q2 cluster of {args.workers} "
+            f"worker{'s' if args.workers > 1 else ''} (Redis broker) runs the {args.bookings:,} escrow_release_due "
+            "jobs queued, and the payouts_execute jobs they queue"
         )
-        run = run_workers(release_job, timed_ids, args.workers)
+        if args.jobs == "cluster":
+            run = run_cluster(timed_ids, args.workers)
+        else:
+            run = run_workers(release_job, timed_ids, args.workers)
         after = server_counters()
         say("Baseline again")
         baseline_after = run_workers(baseline, list(range(BASELINE_COMMITS)), args.workers)
@@ -647,7 +780,11 @@ def main() -> None:
         reconciled = check_reconcile()
     finally:
         if not args.keep:
-            drop_database(server, DATABASE)
+            drop_database(server, args.database)
+        if args.jobs == "cluster":
+            import redis
+
+            redis.Redis.from_url(args.redis_url).flushdb()
 
     per_booking = {name: (after[name] - before[name]) / args.bookings for name in before}
     baseline_rate = (baseline_before["per_second"] + baseline_after["per_second"]) / 2
@@ -668,13 +805,15 @@ def report(args, run, checks, reconciled, profiled, per_booking, built, elapsed)
     ceiling = f"{cores * 1000 / cpu_ms:,.0f}"
     verdict = "meets" if rate >= TARGET_PER_SECOND else "BELOW"
     print()
-    print(f"Money benchmark: PostgreSQL database {DATABASE}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    print(
+        f"Money benchmark: PostgreSQL database {args.database}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}"
+    )
     print(f"{'measure':<52} {'value':>14}")
     print("-" * 67)
     lines = [
         ("bookings released and paid out", f"{run['items']:,}"),
-        ("worker processes", f"{run['workers']}"),
-        ("payout job run", "directly" if args.jobs == "direct" else "by django-q2 (sync)"),
+        ("worker processes" + (" (django-q2 workers)" if args.jobs == "cluster" else ""), f"{run['workers']}"),
+        ("jobs run", {"direct": "directly", "django-q": "by django-q2 (sync)", "cluster": "by a qcluster"}[args.jobs]),
         ("wall time, s", f"{run['seconds']:.1f}"),
         ("bookings/s (release + payout)", f"{rate:,.0f}"),
         (f"target {TARGET_PER_SECOND}/s", verdict),
@@ -690,6 +829,14 @@ def report(args, run, checks, reconciled, profiled, per_booking, built, elapsed)
         ("PostgreSQL transactions per booking (this database)", f"{per_booking['commits']:.1f}"),
         ("bulk set-up of the bookings, s", f"{built:.1f}"),
     ]
+    if args.jobs == "cluster":
+        lines += [
+            ("cluster: every payout succeeded after, s", f"{run['paid_seconds']:.1f}"),
+            ("cluster: broker queue empty after, s", f"{run['queue_empty_seconds']:.1f}"),
+            ("cluster: queueing the jobs (before the clock), s", f"{run['queued_seconds']:.1f}"),
+            ("cluster: CPU cores used (its processes / PG / all)", run["cores_text"]),
+            ("cluster: failed jobs", f"{run['failures']}"),
+        ]
     for name, value in lines:
         print(f"{name:<52} {value:>14}")
     print()
