@@ -249,6 +249,19 @@ def health_between(healths: list[dict], index: int) -> float:
     return (healths[index]["rps"] + healths[index + 1]["rps"]) / 2
 
 
+def cpu_ms_per_request(row: dict) -> dict[str, float]:
+    """CPU milliseconds one request cost the gunicorn workers and PostgreSQL: cores used over req/s.
+
+    Unlike req/s these hardly move when other work shares the cores (it takes cores, not
+    CPU time per request), so they say where the limit is on any machine: PostgreSQL
+    alone on C cores serves at most 1000 * C / pg requests a second.
+    """
+    return {
+        "app": ratio(row["cores"]["app"] * 1000, row["rps"]),
+        "postgres": ratio(row["cores"]["postgres"] * 1000, row["rps"]),
+    }
+
+
 def add_ratios(rounds: list[dict]) -> None:
     """Each mix's req/s against the health runs around it, and against the same mix with the fewest workers."""
     first = rounds[0] if rounds else None
@@ -257,6 +270,7 @@ def add_ratios(rounds: list[dict]) -> None:
             row = round_[mix]
             row["x_health"] = ratio(row["rps"], health_between(round_["health"], index))
             row["x_first"] = ratio(row["rps"], first[mix]["rps"]) if first else 0.0
+            row["cpu_ms_per_request"] = cpu_ms_per_request(row)
         health = sum(h["rps"] for h in round_["health"]) / len(round_["health"])
         round_["health_rps"] = health
         round_["health_x_first"] = ratio(health, first["health_rps"]) if first else 0.0
@@ -267,7 +281,7 @@ def table(rounds: list[dict]) -> list[str]:
     header = (
         f"{'workers':>7} {'measure':<8} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
         f"{'non-2xx':>7} {'x health':>8} {'x 1st':>6} {'app':>5} {'pg':>5} {'wrk':>5} {'other':>5} "
-        f"{'pg conn':>7} {'pg act':>6} {'xact/req':>8}"
+        f"{'pg conn':>7} {'pg act':>6} {'xact/req':>8} {'app ms':>6} {'pg ms':>6}"
     )
     lines = [header, "-" * len(header)]
     for round_ in rounds:
@@ -285,7 +299,12 @@ def table(rounds: list[dict]) -> list[str]:
                 + (f"{row['x_health']:>8.2f} {row['x_first']:>6.2f} " if is_mix else f"{'':>8} {'':>6} ")
                 + f"{row['cores']['app']:>5.2f} {row['cores']['postgres']:>5.2f} {row['cores']['wrk']:>5.2f} "
                 f"{row['cores']['other']:>5.2f} {row['db']['connections_max']:>7} {row['db']['active_mean']:>6.2f} "
-                f"{row['db']['commits_per_request']:>8.2f}"
+                f"{row['db']['commits_per_request']:>8.2f} "
+                + (
+                    f"{row['cpu_ms_per_request']['app']:>6.2f} {row['cpu_ms_per_request']['postgres']:>6.2f}"
+                    if is_mix
+                    else f"{'':>6} {'':>6}"
+                )
             )
     return lines
 
@@ -294,7 +313,8 @@ def summary(rounds: list[dict]) -> list[str]:
     """Per worker count: the mean health and the two mixes' req/s, and what each process holds."""
     header = (
         f"{'workers':>7} {'health/s':>9} {'read/s':>7} {'book/s':>7} {'read x1':>7} {'book x1':>7} "
-        f"{'RSS MiB/worker':>14} {'PSS MiB/worker':>14} {'pg conns':>8} {'redis conns':>11}"
+        f"{'RSS MiB/worker':>14} {'PSS MiB/worker':>14} {'pg conns':>8} {'redis conns':>11} "
+        f"{'read ms app/pg':>14} {'book ms app/pg':>14}"
     )
     lines = [header, "-" * len(header)]
     for round_ in rounds:
@@ -304,7 +324,11 @@ def summary(rounds: list[dict]) -> list[str]:
         lines.append(
             f"{round_['workers']:>7} {round_['health_rps']:>9,.0f} {round_['read']['rps']:>7,.0f} "
             f"{round_['booking']['rps']:>7,.0f} {round_['read']['x_first']:>7.2f} {round_['booking']['x_first']:>7.2f} "
-            f"{rss:>14.0f} {pss:>14.0f} {round_['postgres_connections']:>8} {round_['redis_connections']:>11}"
+            f"{rss:>14.0f} {pss:>14.0f} {round_['postgres_connections']:>8} {round_['redis_connections']:>11} "
+            + " ".join(
+                f"{cpu['app']:>7.1f}/{cpu['postgres']:<6.1f}"
+                for cpu in (round_["read"]["cpu_ms_per_request"], round_["booking"]["cpu_ms_per_request"])
+            )
         )
     return lines
 
@@ -536,7 +560,8 @@ def report(args, database: str, rounds: list[dict], elapsed: float) -> None:
         "measure with the first worker count.\n'app', 'pg', 'wrk', 'other': CPU cores used meanwhile by the "
         "gunicorn workers, this database's PostgreSQL backends, wrk, and everything else on the machine.\n"
         "'pg conn': most connections to the database seen; 'pg act': mean of them running a statement; "
-        "'xact/req': transactions committed per request (approximate: PostgreSQL reports them once a second)."
+        "'xact/req': transactions committed per request (approximate: PostgreSQL reports them once a second).\n"
+        "'app ms', 'pg ms': CPU milliseconds per request in the gunicorn workers and in PostgreSQL (cores / req/s)."
     )
     print()
     print("\n".join(summary(rounds)))

@@ -176,6 +176,7 @@ def test_each_mix_is_compared_with_the_health_runs_around_it_and_with_one_worker
     assert rounds[1]["read"]["x_first"] == pytest.approx(1.6)
     assert rounds[1]["booking"]["x_first"] == pytest.approx(1.5)
     assert rounds[1]["health_x_first"] == pytest.approx(2.0)
+    assert rounds[0]["read"]["cpu_ms_per_request"] == {"app": pytest.approx(9.0), "postgres": pytest.approx(3.0)}
 
 
 def test_the_table_has_five_lines_per_worker_count_and_the_summary_one():
@@ -190,5 +191,9 @@ def test_the_table_has_five_lines_per_worker_count_and_the_summary_one():
     read_line = lines[3].split()
     assert read_line[:4] == ["1", "read", "100", "100"]
     assert read_line[8:10] == ["0.20", "1.00"]
+    assert read_line[-2:] == ["9.00", "3.00"]  # 0.9 and 0.3 cores at 100 req/s
     assert len(lines_summary) == 2 + 2
-    assert lines_summary[3].split() == ["4", "900", "180", "70", "1.80", "1.75", "160", "140", "4", "4"]
+    assert lines_summary[3].split() == [
+        *["4", "900", "180", "70", "1.80", "1.75", "160", "140", "4", "4"],
+        *["5.0/1.7", "12.9/4.3"],  # CPU ms per request: 0.9 and 0.3 cores at 180 and at 70 req/s
+    ]
