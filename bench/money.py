@@ -98,6 +98,12 @@ def parse_args() -> argparse.Namespace:
         default=CLUSTER_REDIS_URL,
         help=f"--jobs cluster: the Redis database of the broker, emptied first (default {CLUSTER_REDIS_URL})",
     )
+    parser.add_argument(
+        "--save-limit",
+        type=int,
+        default=None,
+        help="--jobs cluster: django-q2's save_limit for the run (default: the settings'; -1 keeps no successes)",
+    )
     parser.add_argument("--database", default=DATABASE, help=f"the database made for the run (default {DATABASE})")
     parser.add_argument("--keep", action="store_true", help="keep the database after the run")
     parser.add_argument("--json", type=Path, default=RESULTS, help="where to write the results")
@@ -412,12 +418,13 @@ def run_cluster(booking_ids: list[int], workers: int) -> dict:
     import signal
     import subprocess
 
+    from django.conf import settings
     from django.db import connection
     from django_q.brokers import get_broker
     from django_q.models import Failure
     from django_q.tasks import async_task, fetch
 
-    from bench.machine import cores, cpu_of, cpu_spent, descendant_pids, machine_busy_seconds
+    from bench.machine import cores, cpu_of, cpu_spent, descendant_pids, machine_busy_seconds, memory_kib
     from bench.money_cluster import EXECUTED, LAST_EXECUTED, SAVED
     from marketplace.payments.models import MovementState, Payout
 
@@ -438,7 +445,7 @@ def run_cluster(booking_ids: list[int], workers: int) -> dict:
             start_new_session=True,
         )
     try:
-        probe = async_task("time.time")
+        probe = async_task("time.time", save=True)  # its result kept whatever save_limit says
         if fetch(probe, wait=120_000) is None:
             sys.exit(f"The django-q2 cluster did not run a first job within 120 s; see {CLUSTER_LOG}.")
         broker = get_broker()
@@ -466,15 +473,20 @@ def run_cluster(booking_ids: list[int], workers: int) -> dict:
             if queue_empty is None and broker.queue_size() == 0:
                 queue_empty = now
             ran, saved = (int(counters.get(key) or 0) for key in (EXECUTED, SAVED))
+            if settings.Q_CLUSTER.get("save_limit", 250) < 0:
+                saved = None  # successes are not saved: only the jobs run count
             if ran != executed:
                 executed, quiet_since = ran, now
-            elif paid is not None and broker.queue_size() == 0 and saved == ran and now - quiet_since >= 1.0:
+            elif paid is not None and broker.queue_size() == 0 and saved in (ran, None) and now - quiet_since >= 1.0:
                 break
             if now > 900:
                 sys.exit(f"The cluster had not run every job after 900 s; see {CLUSTER_LOG}.")
             time.sleep(0.1)
-        cluster_cpu = cpu_spent(before_cluster, cpu_of(descendant_pids(cluster.pid)))
-        pg_cpu = cpu_spent(before_pg, cpu_of(backends()))
+        running = descendant_pids(cluster.pid)
+        cluster_cpu = cpu_spent(before_cluster, cpu_of(running))
+        connections = backends()
+        pg_cpu = cpu_spent(before_pg, cpu_of(connections))
+        memory = [memory_kib(pid) for pid in [cluster.pid, *running]]
         machine = machine_busy_seconds() - before_machine
         measured = time.perf_counter() - started
         seconds = float(counters.get(LAST_EXECUTED)) - started_wall  # when the last job ended
@@ -505,6 +517,15 @@ def run_cluster(booking_ids: list[int], workers: int) -> dict:
         "cores_text": f"{cores(cluster_cpu, measured):.2f} / {cores(pg_cpu, measured):.2f} / "
         f"{cores(machine, measured):.2f}",
         "failures": Failure.objects.count(),
+        "save_limit": settings.Q_CLUSTER.get("save_limit", 250),
+        # What the cluster holds: its processes (qcluster, guard, monitor, pusher, workers) and their
+        # memory, and the PostgreSQL connections to the database besides this process's own.
+        "processes": len(memory),
+        "memory_mib": {
+            "rss": round(sum(m.get("rss", 0) for m in memory) / 1024),
+            "pss": round(sum(m.get("pss", 0) for m in memory) / 1024),
+        },
+        "postgres_connections": len(connections),
         "outcomes": {"jobs queued": n, "jobs run": executed},
         "per_worker_seconds": [],
     }
@@ -715,11 +736,13 @@ def main() -> None:
     database_url = recreate_database(server, args.database)
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.money_settings"
-    for name in ("REDIS_URL", "OPENSEARCH_URL", "BENCH_Q_CLUSTER", "Q_WORKERS"):
+    for name in ("REDIS_URL", "OPENSEARCH_URL", "BENCH_Q_CLUSTER", "BENCH_Q_SAVE_LIMIT", "Q_WORKERS"):
         os.environ.pop(name, None)  # the ORM broker and the database search: nothing else to start
     if args.jobs == "cluster":
         # Redis as cache and broker, as in production; the settings leave sync mode (bench/money_settings.py).
         os.environ.update(REDIS_URL=args.redis_url, BENCH_Q_CLUSTER="1", Q_WORKERS=str(args.workers))
+        if args.save_limit is not None:
+            os.environ["BENCH_Q_SAVE_LIMIT"] = str(args.save_limit)
         import redis
 
         redis.Redis.from_url(args.redis_url).flushdb()
@@ -836,6 +859,12 @@ def report(args, run, checks, reconciled, profiled, per_booking, built, elapsed)
             ("cluster: queueing the jobs (before the clock), s", f"{run['queued_seconds']:.1f}"),
             ("cluster: CPU cores used (its processes / PG / all)", run["cores_text"]),
             ("cluster: failed jobs", f"{run['failures']}"),
+            ("cluster: django-q2 save_limit", f"{run['save_limit']}"),
+            (
+                "cluster: processes, RSS / PSS MiB, PG connections",
+                f"{run['processes']}, {run['memory_mib']['rss']} / {run['memory_mib']['pss']}, "
+                f"{run['postgres_connections']}",
+            ),
         ]
     for name, value in lines:
         print(f"{name:<52} {value:>14}")

@@ -18,5 +18,7 @@ from marketplace.settings.production import *  # noqa: F403
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("BENCH_Q_CLUSTER") != "1"}  # noqa: F405
 PAYMENTS_GATEWAY = "local"
+if os.environ.get("BENCH_Q_SAVE_LIMIT"):  # bench/money.py --save-limit
+    Q_CLUSTER["save_limit"] = int(os.environ["BENCH_Q_SAVE_LIMIT"])
 if os.environ.get("BENCH_Q_CLUSTER") == "1":
     INSTALLED_APPS = [*INSTALLED_APPS, "bench.money_cluster.MoneyClusterConfig"]  # noqa: F405 - counts the jobs
