@@ -1,5 +1,5 @@
 # Thin wrappers: everything lives in dev.py so a machine without make works too.
-.PHONY: demo test lint bench bench-money bench-dashboard setup clean ci
+.PHONY: demo test lint bench bench-money bench-dashboard bench-scale setup clean ci
 demo:
 	python3 dev.py demo
 test:
@@ -12,6 +12,8 @@ bench-money:
 	python3 dev.py bench money
 bench-dashboard:
 	python3 dev.py bench dashboard
+bench-scale:
+	python3 dev.py bench scale
 setup:
 	python3 dev.py setup
 clean:

@@ -8,6 +8,7 @@
     python3 dev.py bench   run the benchmark in bench/ (the API served by gunicorn)
     python3 dev.py bench money   the money benchmark: release and payout of 10,000 bookings (PostgreSQL)
     python3 dev.py bench dashboard   the back office's dashboard over 100,000 bookings (PostgreSQL)
+    python3 dev.py bench scale   the API with 1, 2 and 4 gunicorn workers, read and booking mixes (PostgreSQL)
     python3 dev.py clean   delete .venv (the next command creates it again)
 
 Dependencies come from uv.lock (uv sync --frozen), so every install resolves the

@@ -252,6 +252,11 @@ Q_CLUSTER = {
     "retry": 60,
     "max_attempts": 5,
     "catch_up": False,
+    # Successful results are not kept (-1): nothing reads them, and keeping the last 250 made
+    # django-q2's monitor lock and load them for every job, the largest cost of a job in the
+    # money benchmark (docs/operations.md, "Scaling out"). Failures are always kept: the back
+    # office's failed-jobs screen lists and retries them.
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
