@@ -1,10 +1,12 @@
 """Response and request shapes shared by several routers."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from marketplace.catalog.cancellation import terms_lines
 
@@ -13,6 +15,41 @@ from marketplace.catalog.cancellation import terms_lines
 # simply finding nothing.
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+# Dates and times the API reads are text in the one form the schema names. Pydantic alone
+# also takes a number (or a string of digits) as seconds since 1970, and a time with an
+# offset: "start=0" would be 1 January 1970. These refuse anything else with a 422.
+def _written_as(pattern: str, example: str):
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if isinstance(value, str) and compiled.fullmatch(value):
+            return value
+        raise PydanticCustomError("written_as", "must be written like {example}", {"example": example})
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[date, _written_as(r"\d{4}-\d{2}-\d{2}", "2026-12-01")]
+IsoDateTime = Annotated[
+    datetime,
+    _written_as(
+        r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", "2026-12-01T10:00:00-05:00"
+    ),
+]
+WALL_CLOCK_PATTERN = r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?"
+WALL_CLOCK_SCHEMA = {
+    "type": "string",
+    "pattern": f"^{WALL_CLOCK_PATTERN}$",
+    "description": "A wall-clock time in the organizer's time zone, HH:MM or HH:MM:SS, without an offset.",
+}
+WallClockTime = Annotated[time, _written_as(WALL_CLOCK_PATTERN, "08:30"), WithJsonSchema(WALL_CLOCK_SCHEMA)]
+# Answers write wall-clock times HH:MM:SS (JSON Schema's "time" format would need an offset).
+WallClockTimeOut = Annotated[
+    time,
+    WithJsonSchema({**WALL_CLOCK_SCHEMA, "pattern": "^([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d$"}),
+]
 
 
 class ErrorOut(Schema):

@@ -44,6 +44,7 @@ from ..pagination import PageOut, PageQuery, paginate
 from ..schemas import (
     CancellationTermsOut,
     ErrorOut,
+    IsoDateTime,
     ObjectId,
     VendorRef,
     cancellation_terms_out,
@@ -55,7 +56,7 @@ router = Router(tags=["bookings"], auth=jwt_auth)
 
 class BookingIn(Schema):
     service_id: ObjectId
-    starts_at: datetime = Field(description="ISO 8601 with an offset, e.g. 2026-12-01T10:00:00-05:00")
+    starts_at: IsoDateTime = Field(description="RFC 3339 with an offset, e.g. 2026-12-01T10:00:00-05:00")
     address: str = Field(max_length=ADDRESS_MAX_LENGTH)
     duration_minutes: int | None = Field(
         default=None,

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from ninja import Query, Router, Schema, Status
@@ -37,6 +37,7 @@ from ..schemas import (
     CancellationTermsOut,
     CategoryOut,
     CategoryRef,
+    IsoDate,
     ObjectId,
     VendorRef,
     cancellation_terms_out,
@@ -140,7 +141,7 @@ class SearchQuery(PageQuery):
 
 
 class SlotsQuery(Schema):
-    start: date | None = Field(default=None, description="First day, in the organizer's time zone. Default: today.")
+    start: IsoDate | None = Field(default=None, description="First day, in the organizer's time zone. Default: today.")
     days: int = Field(default=7, ge=1, le=31)
     duration_minutes: int | None = Field(
         default=None,

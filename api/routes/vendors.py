@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 
 from django.urls import reverse
@@ -27,7 +27,7 @@ from marketplace.vendors.selectors import vendor_for_user
 from marketplace.vendors.services import vendor_profile_upsert, vendor_verify
 
 from ..contract import raises
-from ..schemas import ObjectId
+from ..schemas import IsoDate, ObjectId, WallClockTime, WallClockTimeOut
 from ..security import jwt_auth
 
 router = Router(tags=["vendors"])
@@ -170,8 +170,8 @@ class AdminVendorOut(OwnVendorOut):
 
 class WindowIn(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start_time: time
-    end_time: time
+    start_time: WallClockTime
+    end_time: WallClockTime
 
 
 class WeeklyHoursIn(Schema):
@@ -180,14 +180,14 @@ class WeeklyHoursIn(Schema):
 
 class WindowOut(Schema):
     weekday: int
-    start_time: time
-    end_time: time
+    start_time: WallClockTimeOut
+    end_time: WallClockTimeOut
 
 
 class ExceptionIn(Schema):
-    date: date
-    start_time: time | None = None
-    end_time: time | None = None
+    date: IsoDate
+    start_time: WallClockTime | None = None
+    end_time: WallClockTime | None = None
     is_available: bool = False
     note: str = Field(default="", max_length=120)
 
@@ -195,8 +195,8 @@ class ExceptionIn(Schema):
 class ExceptionOut(Schema):
     id: int
     date: date
-    start_time: time | None
-    end_time: time | None
+    start_time: WallClockTimeOut | None
+    end_time: WallClockTimeOut | None
     is_available: bool
     note: str
 

@@ -229,3 +229,41 @@ def test_a_minimum_price_above_the_maximum_is_a_documented_400(api, document):
     assert response.status_code == 400
     assert (response.json()["code"], response.json()["field"]) == ("validation_failed", "min_price_minor")
     assert "validation_failed" in error_codes(document["paths"]["/api/v1/catalog/search"]["get"]["responses"]["400"])
+
+
+@pytest.mark.parametrize("start", ["0", "1700000000", "2026-12-1", "01/12/2026", "2026-12-01T00:00:00"])
+def test_a_date_is_only_a_date_written_yyyy_mm_dd(api, service, start):
+    response = api.anonymous().get(f"catalog/services/{service.pk}/slots", {"start": start})
+
+    assert response.status_code == 422, response.content  # pydantic alone took "0" as 1 January 1970
+    assert response.json()["errors"][0]["field"] == "start"
+
+
+@pytest.mark.parametrize("starts_at", [0, "1700000000", "2026-12-04 10:00", "2026-12-04T10:00:00"])
+def test_a_booking_time_is_rfc_3339_with_an_offset(api, customer, service, starts_at):
+    body = {"service_id": service.pk, "starts_at": starts_at, "address": "1 Main St"}
+
+    response = api.as_user(customer).post("bookings", body)
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["starts_at"]
+
+
+@pytest.mark.parametrize("start_time", ["08:00Z", "08:00+01:00", "8:00", "24:00", 28800])
+def test_weekly_hours_are_wall_clock_times_without_an_offset(api, vendor, start_time):
+    body = {"windows": [{"weekday": 0, "start_time": start_time, "end_time": "17:00"}]}
+
+    response = api.as_user(vendor.user).put("vendors/availability", body)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "windows.0.start_time"
+
+
+def test_wall_clock_times_are_answered_as_the_document_says(api, vendor, document):
+    import re
+
+    window = api.as_user(vendor.user).get("vendors/availability").json()["windows"][0]
+    schema = document["components"]["schemas"]["WindowOut"]["properties"]["start_time"]
+
+    assert "format" not in schema  # JSON Schema's "time" needs an offset; these are the organizer's wall clock
+    assert re.fullmatch(schema["pattern"].strip("^$"), window["start_time"])
