@@ -12,6 +12,7 @@ from marketplace.bookings import services as bookings
 from marketplace.bookings.calendar import (
     booking_ics,
     calendar_feed_bookings,
+    calendar_fields_changed,
     google_calendar_link,
     vendor_calendar_feed,
 )
@@ -171,3 +172,24 @@ def test_the_google_calendar_link_encodes_every_part(customer, service):
     }
     assert "&location=5+Rue+%26+Co%2C+Apt+%233%2F4%2C+Zo%C3%AB%27s+%22place%22+100%25" in link
     assert " " not in link
+
+
+@pytest.mark.parametrize(
+    ("fields", "raised"),
+    [
+        (["starts_at", "ends_at", "busy_until"], True),
+        (["address"], True),
+        (["status", "closed_at"], True),
+        (["vendor_note"], False),
+        (["paid_at"], False),
+        (["price_minor", "quoted_at"], False),
+    ],
+)
+def test_only_a_change_a_calendar_shows_raises_the_sequence(customer, service, fields, raised):
+    booking = book(customer, service, datetime(2027, 6, 14, 10, 0, tzinfo=NEW_YORK))
+    sequence = booking.calendar_sequence
+
+    to_save = calendar_fields_changed(booking, fields)
+
+    assert booking.calendar_sequence == sequence + raised
+    assert to_save == ([*fields, "calendar_sequence"] if raised else fields)
