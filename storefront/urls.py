@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import bookings, catalog, disputes, documents, earnings, payouts, vendor_area
+from .views import bookings, calendars, catalog, disputes, documents, earnings, payouts, vendor_area
 
 app_name = "storefront"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     path("account/bookings/<int:booking_id>/confirm/", bookings.booking_confirm, name="booking_confirm"),
     path("account/bookings/<int:booking_id>/cancel/", bookings.booking_cancel_view, name="booking_cancel"),
     path("account/bookings/<int:booking_id>/review/", bookings.booking_review, name="booking_review"),
+    path(
+        "account/bookings/<int:booking_id>/calendar.ics",
+        calendars.booking_ics_download,
+        name="booking_calendar_file",
+    ),
     # The organizer area
     path("vendor/", vendor_area.dashboard, name="vendor_dashboard"),
     path("vendor/profile/", vendor_area.profile, name="vendor_profile"),
@@ -38,6 +43,9 @@ urlpatterns = [
     path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
     path("vendor/documents/", documents.documents, name="vendor_documents"),
     path("vendor/documents/<int:document_id>/file/", documents.document_download, name="vendor_document_file"),
+    path("vendor/calendar/", calendars.vendor_calendar, name="vendor_calendar"),
+    path("vendor/calendar/reset/", calendars.vendor_calendar_reset, name="vendor_calendar_reset"),
+    path("vendor/calendar/turn-off/", calendars.vendor_calendar_turn_off, name="vendor_calendar_turn_off"),
     path("vendor/earnings/", earnings.earnings, name="vendor_earnings"),
     path("vendor/earnings/payouts.csv", earnings.earnings_csv, name="vendor_earnings_csv"),
     path("vendor/payouts/", payouts.payout_account, name="vendor_payout_account"),
@@ -49,6 +57,8 @@ urlpatterns = [
     path("vendor/bookings/<int:booking_id>/decline/", vendor_area.booking_decline_view, name="vendor_booking_decline"),
     path("vendor/bookings/<int:booking_id>/quote/", vendor_area.booking_quote_view, name="vendor_booking_quote"),
     path("vendor/bookings/<int:booking_id>/cancel/", vendor_area.booking_cancel_view, name="vendor_booking_cancel"),
+    # The organizer's calendar feed: no sign-in, the secret in the address is the key (404 unless live)
+    path("calendar/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
     # The local gateway's stand-in for Stripe's hosted onboarding (404 unless PAYMENTS_GATEWAY=local)
     path("local-gateway/onboarding/<str:token>/", payouts.local_gateway_onboarding, name="local_gateway_onboarding"),
     # Disputes, from either side's booking page (file uploads: see the nginx location for these paths)

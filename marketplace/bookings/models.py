@@ -95,6 +95,10 @@ class Booking(TimeStampedModel):
     # The service's cancellation policy as it stood when the booking was made
     # (marketplace.catalog.cancellation): later edits never change a booking's terms.
     cancellation_terms = models.JSONField(default=dict, blank=True)
+    # The iCalendar SEQUENCE of the booking's event: raised by the booking services each time
+    # a field calendars show changes (bookings.calendar.CALENDAR_FIELDS), so a subscribed
+    # calendar replaces its copy instead of keeping the old one.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -38,6 +38,7 @@ from marketplace.payments.policy import payment_of
 from marketplace.payments.selectors import captured_on_acceptance
 from marketplace.vendors.models import Vendor
 
+from .calendar import calendar_fields_changed
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 from .policy import (
@@ -88,6 +89,11 @@ def _lock(booking_id: int) -> Booking:
     return booking
 
 
+def _save(booking: Booking, *fields: str) -> None:
+    """Save the changed fields (and ``updated_at``); a change a calendar shows raises its SEQUENCE."""
+    booking.save(update_fields=calendar_fields_changed(booking, [*fields, "updated_at"]))
+
+
 def _move(
     booking: Booking, to_status: str, *, actor: User | None, reason: str = "", audit_data: dict | None = None, **fields
 ) -> None:
@@ -97,7 +103,7 @@ def _move(
     booking.status = to_status
     for name, value in fields.items():
         setattr(booking, name, value)
-    booking.save(update_fields=["status", "updated_at", *fields])
+    _save(booking, "status", *fields)
     audit_log(
         actor=actor,
         action=f"booking.{to_status}",
@@ -219,7 +225,7 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
         booking.price_minor = price_minor
         booking.vendor_note = note
         booking.quoted_at = timezone.now()
-        booking.save(update_fields=["price_minor", "vendor_note", "quoted_at", "updated_at"])
+        _save(booking, "price_minor", "vendor_note", "quoted_at")
         audit_log(actor=vendor_user, action="booking.quoted", target=booking, data={"price_minor": price_minor})
         _notify(booking, "quoted")
     return booking
@@ -361,7 +367,7 @@ def booking_payment_settled(*, booking_id: int) -> Booking:
         first = booking.paid_at is None and payment.status != TransactionStatus.VOIDED
         if first:
             booking.paid_at = payment.authorized_at or payment.captured_at
-            booking.save(update_fields=["paid_at", "updated_at"])
+            _save(booking, "paid_at")
         if booking.status in CLOSED_STATUSES:  # given back at once (nothing left, if closing already did it)
             payments.escrow_refund(
                 booking_id=booking.pk, actor=None, reason="The booking had closed before the payment went through."
@@ -408,7 +414,7 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
         can_accept(booking, user=vendor_user).require()
         if note:
             booking.vendor_note = note
-            booking.save(update_fields=["vendor_note", "updated_at"])
+            _save(booking, "vendor_note")
         capture = payments.charge_capture_request(booking_id=booking.pk)
         if capture is None:  # captured when paid (before requests were authorised): confirm now
             _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now())

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
+from marketplace.bookings.calendar import booking_ics
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.policy import money_outlook
 from marketplace.core.models import AuditLogEntry
@@ -18,7 +19,6 @@ from marketplace.payments.models import Payout
 from marketplace.payments.policy import payment_of
 from marketplace.vendors.models import Vendor, VendorDocument
 
-from .calendar import booking_ics
 from .events import notify
 from .models import SentNotification
 
@@ -118,7 +118,10 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
         to=[recipient.email],
     )
     if event == "confirmed":
-        message.attach(f"{booking.reference}.ics", booking_ics(booking, site_url=settings.SITE_URL), "text/calendar")
+        ics = booking_ics(
+            booking, site_url=settings.SITE_URL, audience="customer" if audience == "customer" else "organizer"
+        )
+        message.attach(f"{booking.reference}.ics", ics, "text/calendar")
     message.send()
 
 

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,6 +44,11 @@ DECISION_STATUS = {
 # Every decision tells the organizer why, except the first approval, which may carry a note.
 REASON_OPTIONAL = frozenset({VerificationDecision.VERIFIED})
 
+# A calendar feed token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet.
+# Anything else presented as a token is refused before it reaches the database.
+CALENDAR_FEED_TOKEN_BYTES = 32
+CALENDAR_FEED_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
 
 class Vendor(TimeStampedModel):
     """A professional organizer's business on the marketplace."""
@@ -81,6 +88,12 @@ class Vendor(TimeStampedModel):
     # the organizer's services are neither listed nor bookable (vendors.policy.listed_filter,
     # bookings.policy.takes_new_bookings); confirmed bookings go on.
     documents_expired_at = models.DateTimeField(null=True, blank=True)
+    # The secret in the address of the organizer's calendar feed of bookings (/calendar/<token>.ics);
+    # None = no feed. Kept as is, not hashed: the organizer must be able to see and copy the address
+    # again, and it only reads bookings from this same database. Replaced or cleared by
+    # vendors.services.vendor_calendar_feed_reset / _turn_off, which revokes the old address.
+    calendar_feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    calendar_feed_token_created_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["business_name"]

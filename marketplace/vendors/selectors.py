@@ -10,13 +10,20 @@ from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.errors import NotFound
 from marketplace.core.models import AuditLogEntry
 
-from .models import DocumentStatus, Vendor, VendorDocument, VerificationStatus
+from .models import CALENDAR_FEED_TOKEN_PATTERN, DocumentStatus, Vendor, VendorDocument, VerificationStatus
 
 
 def vendor_for_user(*, user: User) -> Vendor | None:
     if not getattr(user, "is_authenticated", False) or not user.is_vendor:
         return None
     return Vendor.objects.select_related("profile").filter(user=user).first()
+
+
+def vendor_for_calendar_feed(*, token: str) -> Vendor | None:
+    """The organizer whose calendar feed this secret opens; None for a revoked, unknown or malformed one."""
+    if not isinstance(token, str) or not CALENDAR_FEED_TOKEN_PATTERN.fullmatch(token):
+        return None
+    return Vendor.objects.filter(calendar_feed_token=token).first()
 
 
 def vendor_list_verified() -> QuerySet[Vendor]:

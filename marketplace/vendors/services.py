@@ -1,7 +1,8 @@
-"""Writes for vendors: profile, verification."""
+"""Writes for vendors: profile, verification, the calendar feed's secret address."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from marketplace.core.validation import clean_text, require_text, validate_time_
 from marketplace.vendors.errors import NotAVendor
 
 from .models import (
+    CALENDAR_FEED_TOKEN_BYTES,
     DECISION_STATUS,
     REASON_OPTIONAL,
     VERIFICATION_DECISIONS,
@@ -210,4 +212,41 @@ def vendor_verify(*, admin: User, vendor_id: int, decision: str, reason: str = "
         enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)
         if decision == VerificationDecision.SUSPENDED:
             enqueue("marketplace.bookings.tasks.bookings_close_for_suspended_vendor", vendor.pk, decision_entry.pk)
+    return vendor
+
+
+def _own_vendor_locked(vendor_user: User) -> Vendor:
+    vendor = Vendor.objects.select_for_update().filter(user=vendor_user).first() if vendor_user.is_vendor else None
+    if vendor is None:
+        raise NotAVendor("Only organizers with a profile have a calendar feed.")
+    return vendor
+
+
+def vendor_calendar_feed_reset(*, vendor_user: User) -> Vendor:
+    """Give the organizer a new secret calendar feed address; the previous one, if any, stops working at once.
+
+    Audited ``vendor.calendar_feed_created`` the first time, ``vendor.calendar_feed_reset`` after
+    (the entry never holds the token itself).
+    """
+    with unit_of_work():
+        vendor = _own_vendor_locked(vendor_user)
+        had_feed = vendor.calendar_feed_token is not None
+        vendor.calendar_feed_token = secrets.token_urlsafe(CALENDAR_FEED_TOKEN_BYTES)
+        vendor.calendar_feed_token_created_at = timezone.now()
+        vendor.save(update_fields=["calendar_feed_token", "calendar_feed_token_created_at", "updated_at"])
+        action = "vendor.calendar_feed_reset" if had_feed else "vendor.calendar_feed_created"
+        audit_log(actor=vendor_user, action=action, target=vendor)
+    return vendor
+
+
+def vendor_calendar_feed_turn_off(*, vendor_user: User) -> Vendor:
+    """Revoke the organizer's calendar feed address without a new one. Safe to call twice (audited once)."""
+    with unit_of_work():
+        vendor = _own_vendor_locked(vendor_user)
+        if vendor.calendar_feed_token is None:
+            return vendor
+        vendor.calendar_feed_token = None
+        vendor.calendar_feed_token_created_at = None
+        vendor.save(update_fields=["calendar_feed_token", "calendar_feed_token_created_at", "updated_at"])
+        audit_log(actor=vendor_user, action="vendor.calendar_feed_turned_off", target=vendor)
     return vendor

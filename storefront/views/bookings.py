@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.bookings import policy
+from marketplace.bookings.calendar import google_calendar_link, offers_calendar_event
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import WaitingFor
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
@@ -142,6 +143,8 @@ def _detail_context(request, booking, **forms) -> dict:
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "review_form": forms.get("review_form") or ReviewForm(),
         "payment_window_minutes": settings.BOOKING_PAYMENT_WINDOW_MINUTES,
+        "calendar_links": offers_calendar_event(booking),
+        "google_calendar_url": google_calendar_link(booking, site_url=settings.SITE_URL),
         **dispute_context(user, booking, area=ACCOUNT),
     }
 
