@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import bookings, catalog, disputes, documents, earnings, payouts, vendor_area
+from .views import bookings, calendars, catalog, disputes, documents, earnings, payouts, vendor_area
 
 app_name = "storefront"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("vendor/services/new/", vendor_area.service_new, name="vendor_service_new"),
     path("vendor/services/<int:service_id>/edit/", vendor_area.service_edit, name="vendor_service_edit"),
     path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
+    path("vendor/calendars/", calendars.calendars, name="vendor_calendars"),
+    path("vendor/calendars/<int:calendar_id>/refresh/", calendars.calendar_refresh, name="vendor_calendar_refresh"),
+    path("vendor/calendars/<int:calendar_id>/remove/", calendars.calendar_remove, name="vendor_calendar_remove"),
     path("vendor/documents/", documents.documents, name="vendor_documents"),
     path("vendor/documents/<int:document_id>/file/", documents.document_download, name="vendor_document_file"),
     path("vendor/earnings/", earnings.earnings, name="vendor_earnings"),
