@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
+from django_q.models import Schedule
 
-from marketplace.availability.calendar_fetch import normalise_url
+from marketplace.availability.calendar_fetch import is_public, normalise_url
 from marketplace.availability.calendar_parse import CUT_OFF, NOT_ICALENDAR, WEB_PAGE
 from marketplace.availability.calendars import (
     calendar_state,
@@ -247,3 +248,37 @@ def test_webcal_addresses_are_read_over_https():
     assert normalise_url(" webcal://p01-caldav.icloud.com/published/2/abc ") == (
         "https://p01-caldav.icloud.com/published/2/abc"
     )
+
+
+def test_the_refresh_job_is_scheduled_every_five_minutes():
+    schedule = Schedule.objects.get(name="availability: external calendars refresh")
+
+    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        "marketplace.availability.tasks.external_calendars_refresh_due",
+        Schedule.MINUTES,
+        5,
+        -1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("::ffff:8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("::ffff:192.168.1.1", False),
+        ("::", False),
+    ],
+)
+def test_only_public_addresses_are_public(address, public):
+    assert is_public(address) is public
