@@ -2,6 +2,8 @@
 Google's and Outlook's exports give exactly the busy times they mean; each broken read is shown with
 its reason and keeps the last good busy times; a 304 keeps them; private addresses are refused."""
 
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -282,3 +284,38 @@ def test_the_refresh_job_is_scheduled_every_five_minutes():
 )
 def test_only_public_addresses_are_public(address, public):
     assert is_public(address) is public
+
+
+@pytest.fixture
+def localhost_certificate(tmp_path) -> tuple[str, str]:
+    """A self-signed certificate for "localhost" (made with the openssl command)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return str(cert), str(key)
+
+
+def test_https_calendars_are_read_from_the_checked_address_under_the_host_s_name_with_a_verified_certificate(
+    settings, monkeypatch, vendor, localhost_certificate
+):
+    settings.CALENDAR_FETCH_ALLOW_PRIVATE = True
+    monkeypatch.setenv("SSL_CERT_FILE", localhost_certificate[0])  # trust it as if a public CA had signed it
+    with calendar_server(tls=localhost_certificate) as server:
+        url = server.serve("/cal.ics", google_export(local_day(3))).replace("127.0.0.1", "localhost")
+
+        calendar = external_calendar_add(vendor=vendor, name="Secure", url=url)
+
+        assert busy(calendar) == google_busy(local_day(3))
+        assert server.requests[-1]["host"] == url.split("/")[2]
+        monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate is refused
+        assert external_calendar_refresh(calendar_id=calendar.pk) == "failed"
+        calendar.refresh_from_db()
+        assert calendar.last_error == "A secure connection to the calendar's server could not be made."

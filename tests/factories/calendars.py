@@ -6,6 +6,7 @@ the booking horizon whenever the test runs.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -260,10 +261,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def calendar_server() -> Iterator[CalendarServer]:
+def calendar_server(tls: tuple[str, str] | None = None) -> Iterator[CalendarServer]:
+    """Serve calendars on 127.0.0.1 (over TLS with ``tls`` = (certificate file, key file))."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
-    calendar = CalendarServer(base=f"http://127.0.0.1:{httpd.server_address[1]}", routes={}, requests=[])
+    scheme = "http"
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        scheme = "https"
+    calendar = CalendarServer(base=f"{scheme}://127.0.0.1:{httpd.server_address[1]}", routes={}, requests=[])
     httpd.calendar = calendar  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
