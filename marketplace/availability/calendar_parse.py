@@ -11,8 +11,9 @@
   out of office (OOF) and working elsewhere, since offering a slot the organizer may not
   keep is worse than hiding one they could.
 - An all-day event blocks the organizer's whole local days (their IANA zone), from its
-  start date to the day before its end date. A time without a zone ("floating") is the
-  organizer's local time; a TZID is honoured; UTC is UTC.
+  start date to the day before its end date. A time without a zone ("floating") is in the
+  calendar's own zone when it names one (Google's X-WR-TIMEZONE), else the organizer's local
+  time; a TZID is honoured; UTC is UTC.
 """
 
 from __future__ import annotations

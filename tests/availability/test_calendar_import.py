@@ -4,7 +4,7 @@ its reason and keeps the last good busy times; a 304 keeps them; private address
 
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from marketplace.availability.calendar_fetch import is_public, normalise_url
-from marketplace.availability.calendar_parse import CUT_OFF, NOT_ICALENDAR, WEB_PAGE
+from marketplace.availability.calendar_parse import CUT_OFF, NOT_ICALENDAR, UTC, WEB_PAGE, busy_ranges_from_ics
 from marketplace.availability.calendars import (
     calendar_state,
     external_calendar_add,
@@ -319,3 +319,17 @@ def test_https_calendars_are_read_from_the_checked_address_under_the_host_s_name
         assert external_calendar_refresh(calendar_id=calendar.pk) == "failed"
         calendar.refresh_from_db()
         assert calendar.last_error == "A secure connection to the calendar's server could not be made."
+
+
+def test_a_floating_time_is_in_the_calendar_s_own_zone_when_it_names_one_else_the_organizer_s():
+    window = {"start": datetime(2027, 6, 1, tzinfo=UTC), "end": datetime(2027, 7, 1, tzinfo=UTC)}
+    event = b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20270612T120000\r\nDTEND:20270612T130000\r\nEND:VEVENT\r\n"
+    berlin = b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n" + event + b"END:VCALENDAR\r\n"
+    unnamed = b"BEGIN:VCALENDAR\r\n" + event + b"END:VCALENDAR\r\n"
+
+    assert busy_ranges_from_ics(berlin, time_zone="America/New_York", **window) == [
+        (datetime(2027, 6, 12, 10, tzinfo=UTC), datetime(2027, 6, 12, 11, tzinfo=UTC))
+    ]
+    assert busy_ranges_from_ics(unnamed, time_zone="America/New_York", **window) == [
+        (datetime(2027, 6, 12, 16, tzinfo=UTC), datetime(2027, 6, 12, 17, tzinfo=UTC))
+    ]
