@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import bookings, calendars, catalog, disputes, documents, earnings, payouts, vendor_area
+from .views import bookings, catalog, disputes, documents, earnings, external_calendars, payouts, vendor_area
 
 app_name = "storefront"
 
@@ -36,12 +36,21 @@ urlpatterns = [
     path("vendor/services/new/", vendor_area.service_new, name="vendor_service_new"),
     path("vendor/services/<int:service_id>/edit/", vendor_area.service_edit, name="vendor_service_edit"),
     path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
-    path("vendor/calendars/", calendars.calendars, name="vendor_calendars"),
-    path("vendor/calendars/<int:calendar_id>/refresh/", calendars.calendar_refresh, name="vendor_calendar_refresh"),
-    path("vendor/calendars/<int:calendar_id>/remove/", calendars.calendar_remove, name="vendor_calendar_remove"),
     path("vendor/documents/", documents.documents, name="vendor_documents"),
     path("vendor/documents/<int:document_id>/file/", documents.document_download, name="vendor_document_file"),
     path("vendor/earnings/", earnings.earnings, name="vendor_earnings"),
+    # Busy times from the organizer's own calendars (availability.calendars)
+    path("vendor/external-calendars/", external_calendars.external_calendars, name="vendor_external_calendars"),
+    path(
+        "vendor/external-calendars/<int:calendar_id>/refresh/",
+        external_calendars.external_calendar_refresh,
+        name="vendor_external_calendar_refresh",
+    ),
+    path(
+        "vendor/external-calendars/<int:calendar_id>/remove/",
+        external_calendars.external_calendar_remove_view,
+        name="vendor_external_calendar_remove",
+    ),
     path("vendor/earnings/payouts.csv", earnings.earnings_csv, name="vendor_earnings_csv"),
     path("vendor/payouts/", payouts.payout_account, name="vendor_payout_account"),
     path("vendor/payouts/setup/", payouts.payout_account_setup, name="vendor_payout_account_setup"),

@@ -23,7 +23,7 @@ from .vendor_area import with_vendor
 
 @with_vendor
 @require_http_methods(["GET", "POST"])
-def calendars(request, vendor):
+def external_calendars(request, vendor):
     form = ExternalCalendarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -34,38 +34,38 @@ def calendars(request, vendor):
             show_domain_error(form, error)
         else:
             messages.success(request, f"{calendar.name} is added: its busy times now block your slots.")
-            return redirect("storefront:vendor_calendars")
+            return redirect("storefront:vendor_external_calendars")
     rows = [
         (calendar, mask_url(calendar.url), calendar_state(calendar))
         for calendar in external_calendar_list_for_vendor(vendor=vendor)
     ]
     return render(
         request,
-        "storefront/vendor/calendars.html",
-        {"vendor": vendor, "nav": "calendars", "form": form, "rows": rows},
+        "storefront/vendor/external_calendars.html",
+        {"vendor": vendor, "nav": "external_calendars", "form": form, "rows": rows},
         status=400 if form.is_bound and form.errors else 200,
     )
 
 
 @with_vendor
 @require_POST
-def calendar_refresh(request, vendor, calendar_id: int):
+def external_calendar_refresh(request, vendor, calendar_id: int):
     try:
         calendar = external_calendar_refresh_request(vendor=vendor, calendar_id=calendar_id)
     except DomainError as error:
         not_found_from(error)
         raise
     messages.info(request, f"{calendar.name} is being read again; its status changes when the read is done.")
-    return redirect("storefront:vendor_calendars")
+    return redirect("storefront:vendor_external_calendars")
 
 
 @with_vendor
 @require_POST
-def calendar_remove(request, vendor, calendar_id: int):
+def external_calendar_remove_view(request, vendor, calendar_id: int):
     try:
         external_calendar_remove(vendor=vendor, calendar_id=calendar_id, actor=request.user)
     except DomainError as error:
         not_found_from(error)
         raise
     messages.success(request, "The calendar is removed: its busy times no longer block your slots.")
-    return redirect("storefront:vendor_calendars")
+    return redirect("storefront:vendor_external_calendars")

@@ -14,7 +14,7 @@ from .conftest import messages_of
 
 pytestmark = pytest.mark.django_db
 
-URL = "/vendor/calendars/"
+URL = "/vendor/external-calendars/"
 SECRET = "/private-0a1b2c3d4e5f/basic.ics"
 
 
@@ -48,14 +48,14 @@ def test_an_organizer_adds_a_calendar_sees_its_status_refreshes_and_removes_it(b
     assert f'data-calendar="{calendar.pk}" data-state="ok"' in html
 
     server.serve(SECRET, status=500, body=b"down")
-    response = browser.post(reverse("storefront:vendor_calendar_refresh", args=[calendar.pk]), follow=True)
+    response = browser.post(reverse("storefront:vendor_external_calendar_refresh", args=[calendar.pk]), follow=True)
     html = response.content.decode()
     assert f'data-calendar="{calendar.pk}" data-state="error"' in html
     assert "The calendar&#x27;s server had an error (HTTP 500); it is read again later." in html
     assert "Last good read: " in html
     assert BusyTime.objects.count() == 1
 
-    response = browser.post(reverse("storefront:vendor_calendar_remove", args=[calendar.pk]), follow=True)
+    response = browser.post(reverse("storefront:vendor_external_calendar_remove", args=[calendar.pk]), follow=True)
     assert messages_of(response) == ["The calendar is removed: its busy times no longer block your slots."]
     assert not ExternalCalendar.objects.exists()
 
@@ -83,6 +83,6 @@ def test_another_organizer_cannot_remove_or_refresh_a_calendar(browser_as, serve
     calendar = ExternalCalendar.objects.get()
 
     stranger = browser_as(other_vendor.user)
-    assert stranger.post(reverse("storefront:vendor_calendar_remove", args=[calendar.pk])).status_code == 404
-    assert stranger.post(reverse("storefront:vendor_calendar_refresh", args=[calendar.pk])).status_code == 404
+    assert stranger.post(reverse("storefront:vendor_external_calendar_remove", args=[calendar.pk])).status_code == 404
+    assert stranger.post(reverse("storefront:vendor_external_calendar_refresh", args=[calendar.pk])).status_code == 404
     assert ExternalCalendar.objects.count() == 1
