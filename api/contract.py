@@ -275,6 +275,10 @@ LINKS = {
         "AddEvidence": ("add_evidence", {"dispute_id": "$response.body#/id"}),
         "Withdraw": ("withdraw", {"dispute_id": "$response.body#/id"}),
     },
+    "add_calendar": {
+        "RefreshCalendar": ("refresh_calendar", {"calendar_id": "$response.body#/id"}),
+        "RemoveCalendar": ("remove_calendar", {"calendar_id": "$response.body#/id"}),
+    },
     "upload_document": {"DownloadDocument": ("download_document", {"document_id": "$response.body#/id"})},
     "upsert_profile": {"GetVendor": ("get_vendor", {"vendor_id": "$response.body#/id"})},
 }

@@ -6,7 +6,18 @@ from .contract import ContractAPI
 from .docs import api_description
 from .errors import API_ERROR_CODES, install_error_handlers
 from .parser import StrictJSONParser
-from .routes import accounts, bookings, catalog, disputes, payments, reviews, vendor_documents, vendors, webhooks
+from .routes import (
+    accounts,
+    bookings,
+    catalog,
+    disputes,
+    payments,
+    reviews,
+    vendor_calendars,
+    vendor_documents,
+    vendors,
+    webhooks,
+)
 
 api = ContractAPI(
     title="Tidy Nest marketplace API",
@@ -27,6 +38,7 @@ def health(request):
 api.add_router("/auth", accounts.router)
 api.add_router("/vendors", vendors.router)
 api.add_router("/vendors", vendor_documents.router)
+api.add_router("/vendors", vendor_calendars.router)
 api.add_router("/catalog", catalog.router)
 api.add_router("/bookings", bookings.router)
 api.add_router("/bookings", disputes.booking_router)

@@ -530,3 +530,16 @@ class EarningsFilterForm(forms.Form):
             "released_from": datetime.combine(start, time.min, tzinfo=zone) if start else None,
             "released_before": datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None,
         }
+
+
+class ExternalCalendarForm(forms.Form):
+    """Add an external calendar: a name and its secret iCal address (checked by ``external_calendar_add``)."""
+
+    name = forms.CharField(label="Name", max_length=80, help_text="What you call it, e.g. Work or Family.")
+    url = forms.CharField(
+        label="Secret iCal address",
+        max_length=2000,
+        help_text="From your calendar's sharing settings: Google Calendar's \u201csecret address in iCal format\u201d, "
+        "Outlook's published calendar ICS link, or an iCloud public calendar (webcal://).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "url"}),
+    )

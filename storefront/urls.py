@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from .views import bookings, calendars, catalog, disputes, documents, earnings, payouts, vendor_area
+from .views import (
+    bookings,
+    calendars,
+    catalog,
+    disputes,
+    documents,
+    earnings,
+    external_calendars,
+    payouts,
+    vendor_area,
+)
 
 app_name = "storefront"
 
@@ -47,6 +57,18 @@ urlpatterns = [
     path("vendor/calendar/reset/", calendars.vendor_calendar_reset, name="vendor_calendar_reset"),
     path("vendor/calendar/turn-off/", calendars.vendor_calendar_turn_off, name="vendor_calendar_turn_off"),
     path("vendor/earnings/", earnings.earnings, name="vendor_earnings"),
+    # Busy times from the organizer's own calendars (availability.calendars)
+    path("vendor/external-calendars/", external_calendars.external_calendars, name="vendor_external_calendars"),
+    path(
+        "vendor/external-calendars/<int:calendar_id>/refresh/",
+        external_calendars.external_calendar_refresh,
+        name="vendor_external_calendar_refresh",
+    ),
+    path(
+        "vendor/external-calendars/<int:calendar_id>/remove/",
+        external_calendars.external_calendar_remove_view,
+        name="vendor_external_calendar_remove",
+    ),
     path("vendor/earnings/payouts.csv", earnings.earnings_csv, name="vendor_earnings_csv"),
     path("vendor/payouts/", payouts.payout_account, name="vendor_payout_account"),
     path("vendor/payouts/setup/", payouts.payout_account_setup, name="vendor_payout_account_setup"),

@@ -16,7 +16,8 @@ class OutsideAvailability(Conflict):
 
 
 class SlotUnavailable(Conflict):
-    """The requested time overlaps another booking of the organizer (or the break the organizer keeps after it)."""
+    """The requested time overlaps another booking of the organizer (or the break the organizer keeps after it),
+    or a busy time in one of the organizer's own calendars."""
 
     code = "slot_unavailable"
 

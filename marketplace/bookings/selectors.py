@@ -12,6 +12,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
+from marketplace.availability.calendars import calendar_busy_ranges
 from marketplace.availability.limits import horizon
 from marketplace.availability.selectors import slot_list
 from marketplace.catalog.models import PricingModel, Service
@@ -69,7 +70,8 @@ class ServiceSlots:
 def service_slots(
     *, service: Service, first_day: date | None = None, days: int = 7, duration_minutes: int | None = None
 ) -> ServiceSlots:
-    """Free start times for a service over ``days`` local dates: the vendor's hours minus their bookings.
+    """Free start times for a service over ``days`` local dates: the vendor's hours minus their bookings
+    and the busy times of their external calendars.
 
     An hourly service may be asked for a longer booking (one of ``service.booking_lengths()``);
     other services always use their set length. Every face that shows slots calls this,
@@ -87,9 +89,10 @@ def service_slots(
     if first_day > last_bookable_day or first_day + timedelta(days=days) < today:
         return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=[])
     window_start = datetime.combine(first_day, time.min, tzinfo=zone)
-    busy = busy_ranges_for_vendor(
-        vendor_id=vendor.pk, start=window_start - timedelta(days=1), end=window_start + timedelta(days=days + 1)
-    )
+    busy_from, busy_to = window_start - timedelta(days=1), window_start + timedelta(days=days + 1)
+    # Their bookings and the busy times of their own calendars (availability.calendars).
+    busy = busy_ranges_for_vendor(vendor_id=vendor.pk, start=busy_from, end=busy_to)
+    busy += calendar_busy_ranges(vendor_id=vendor.pk, start=busy_from, end=busy_to)
     slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
     return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)
 

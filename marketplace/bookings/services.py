@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.availability.calendars import calendar_busy_ranges
 from marketplace.availability.limits import earliest_bookable_start, latest_bookable_start, notice_text, on_start_grid
 from marketplace.availability.selectors import is_within_availability
 from marketplace.catalog.cancellation import cancellation_terms
@@ -157,7 +158,8 @@ def booking_request(
     """A customer asks for a service at a time.
 
     The time must lie inside the vendor's availability and overlap none of the
-    vendor's active bookings (including the vendor's buffer after each). The slot
+    vendor's active bookings (including the vendor's buffer after each) and none of
+    the busy times of their external calendars (with the buffer after the booking). The slot
     is held while the request is open; an unpaid request expires after the payment
     window.
     """
@@ -185,6 +187,8 @@ def booking_request(
             vendor=vendor, status__in=ACTIVE_STATUSES, starts_at__lt=busy_until, busy_until__gt=starts_at
         ).exists():
             raise SlotUnavailable("That time is already booked. Please choose another slot.")
+        if calendar_busy_ranges(vendor_id=vendor.pk, start=starts_at, end=busy_until):
+            raise SlotUnavailable("The organizer is busy at that time. Please choose another slot.")
         try:
             with transaction.atomic():
                 booking = Booking.objects.create(

@@ -18,6 +18,13 @@ LONGEST_RESPONSE_WINDOW_HOURS = 5 * 24
 # reminder earlier than this is forgotten by the time it matters.
 MAX_UPLOAD_MB = 50
 MAX_REMINDER_DAYS = 90
+# External calendars: a read must end well inside a job's timeout (Q_CLUSTER["timeout"], 30 s);
+# a calendar larger than this is not an organizer's diary; reading more often than every
+# 5 minutes would hammer the calendar providers.
+MAX_CALENDAR_FETCH_SECONDS = 25
+MAX_CALENDAR_BYTES = 20 * 1024 * 1024
+MIN_CALENDAR_REFRESH_MINUTES = 5
+MAX_CALENDAR_REFRESH_MINUTES = 24 * 60
 
 
 @register()
@@ -73,6 +80,40 @@ def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
                 f"and {MAX_REMINDER_DAYS}.",
                 hint="How many days before a document expires its organizer is reminded (default 14).",
                 id="marketplace.E005",
+            )
+        )
+    return errors
+
+
+@register()
+def check_calendar_settings(app_configs, **kwargs) -> list[Error]:
+    """External calendars: how long one read may take, how large it may be, how often it is read."""
+    errors = []
+    if not 1 <= settings.CALENDAR_FETCH_TIMEOUT_SECONDS <= MAX_CALENDAR_FETCH_SECONDS:
+        errors.append(
+            Error(
+                f"CALENDAR_FETCH_TIMEOUT_SECONDS is {settings.CALENDAR_FETCH_TIMEOUT_SECONDS}; it must be between 1 "
+                f"and {MAX_CALENDAR_FETCH_SECONDS}.",
+                hint="A calendar is read inside a job that the worker stops after 30 seconds (default 15).",
+                id="marketplace.E006",
+            )
+        )
+    if not 1024 <= settings.CALENDAR_MAX_BYTES <= MAX_CALENDAR_BYTES:
+        errors.append(
+            Error(
+                f"CALENDAR_MAX_BYTES is {settings.CALENDAR_MAX_BYTES}; it must be between 1024 and "
+                f"{MAX_CALENDAR_BYTES}.",
+                hint="The largest calendar file read, in bytes (default 2 MB).",
+                id="marketplace.E007",
+            )
+        )
+    if not MIN_CALENDAR_REFRESH_MINUTES <= settings.CALENDAR_REFRESH_MINUTES <= MAX_CALENDAR_REFRESH_MINUTES:
+        errors.append(
+            Error(
+                f"CALENDAR_REFRESH_MINUTES is {settings.CALENDAR_REFRESH_MINUTES}; it must be between "
+                f"{MIN_CALENDAR_REFRESH_MINUTES} and {MAX_CALENDAR_REFRESH_MINUTES}.",
+                hint="How often each organizer's external calendar is read again (default 30).",
+                id="marketplace.E008",
             )
         )
     return errors

@@ -328,6 +328,14 @@ BOOKING_RESPONSE_WINDOW_HOURS = env.int("BOOKING_RESPONSE_WINDOW_HOURS", default
 BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
 # How far ahead a customer may book.
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=180)
+# Organizers' external calendars (availability.calendars): each is read again every
+# CALENDAR_REFRESH_MINUTES; one read may take CALENDAR_FETCH_TIMEOUT_SECONDS in all and
+# CALENDAR_MAX_BYTES of calendar. Addresses that resolve to private, loopback, link-local or
+# reserved networks are refused unless CALENDAR_FETCH_ALLOW_PRIVATE (tests, local demos).
+CALENDAR_REFRESH_MINUTES = env.int("CALENDAR_REFRESH_MINUTES", default=30)
+CALENDAR_FETCH_TIMEOUT_SECONDS = env.int("CALENDAR_FETCH_TIMEOUT_SECONDS", default=15)
+CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=2 * 1024 * 1024)
+CALENDAR_FETCH_ALLOW_PRIVATE = env.bool("CALENDAR_FETCH_ALLOW_PRIVATE", default=False)
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
 # Stripe (PAYMENTS_GATEWAY=stripe): the platform's secret key; STRIPE_API_BASE points the SDK
 # elsewhere than api.stripe.com (tests: a localstripe server on 127.0.0.1).

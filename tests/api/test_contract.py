@@ -146,6 +146,7 @@ def test_every_list_is_paged_the_same_way(document):
         "/api/v1/disputes",
         "/api/v1/payouts",
         "/api/v1/reviews",
+        "/api/v1/vendors/me/calendars",
         "/api/v1/vendors/me/documents",
     ]
     assert "### Lists" in document["info"]["description"]

@@ -83,6 +83,7 @@ def test_reviews_come_in_pages_too(api, customer, service):
         ("customer", "disputes", {}),
         ("organizer", "payouts", {}),
         ("organizer", "vendors/me/documents", {}),
+        ("organizer", "vendors/me/calendars", {}),
         ("organizer", "catalog/services/mine", {}),
         ("anonymous", "catalog/categories", {}),
         ("anonymous", "catalog/search", {}),

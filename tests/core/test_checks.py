@@ -5,7 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from marketplace.core.checks import check_marketplace_money_settings, check_vendor_document_settings
+from marketplace.core.checks import (
+    check_calendar_settings,
+    check_marketplace_money_settings,
+    check_vendor_document_settings,
+)
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR", "JPY"])
@@ -68,4 +72,19 @@ def test_document_settings_out_of_range_are_errors():
     assert [(error.id, error.msg) for error in errors] == [
         ("marketplace.E004", "VENDOR_DOCUMENT_MAX_MB is 0; it must be above 0 and at most 50."),
         ("marketplace.E005", "VENDOR_DOCUMENT_REMINDER_DAYS is 120; it must be between 1 and 90."),
+    ]
+
+
+def test_calendar_settings_by_default_pass():
+    assert check_calendar_settings(None) == []
+
+
+def test_calendar_settings_out_of_range_are_errors():
+    with override_settings(CALENDAR_FETCH_TIMEOUT_SECONDS=60, CALENDAR_MAX_BYTES=10, CALENDAR_REFRESH_MINUTES=1):
+        errors = check_calendar_settings(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("marketplace.E006", "CALENDAR_FETCH_TIMEOUT_SECONDS is 60; it must be between 1 and 25."),
+        ("marketplace.E007", "CALENDAR_MAX_BYTES is 10; it must be between 1024 and 20971520."),
+        ("marketplace.E008", "CALENDAR_REFRESH_MINUTES is 1; it must be between 5 and 1440."),
     ]
