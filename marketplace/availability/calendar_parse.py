@@ -9,7 +9,9 @@
   (TRANSP:TRANSPARENT, "show as free") or Outlook's "free" (X-MICROSOFT-CDO-BUSYSTATUS:FREE).
   Everything else blocks: busy, tentative (STATUS:TENTATIVE, busy status TENTATIVE),
   out of office (OOF) and working elsewhere, since offering a slot the organizer may not
-  keep is worse than hiding one they could.
+  keep is worse than hiding one they could. The marketplace's own events (UID
+  ``…@tidynest``: a booking's .ics added to their calendar) never block: the booking does,
+  while it stands (``core.ical``).
 - An all-day event blocks the organizer's whole local days (their IANA zone), from its
   start date to the day before its end date. A time without a zone ("floating") is in the
   calendar's own zone when it names one (Google's X-WR-TIMEZONE), else the organizer's local
@@ -23,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+
+from marketplace.core.ical import is_marketplace_event
 
 UTC = ZoneInfo("UTC")
 # More busy ranges than this in the window is not an organizer's diary (a feed of every
@@ -59,6 +63,8 @@ def _check_shape(data: bytes) -> None:
 
 
 def _blocks(event) -> bool:
+    if is_marketplace_event(event.get("UID")):
+        return False  # our own booking, copied into their calendar: the booking itself blocks
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return False
     if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":

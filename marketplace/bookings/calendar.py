@@ -26,12 +26,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event, vDuration
 
+from marketplace.core.ical import UID_DOMAIN
 from marketplace.vendors.models import Vendor
 
 from .models import Booking, BookingStatus
 
 PRODID = "-//Tidy Nest//Bookings//EN"
-UID_DOMAIN = "tidynest"
 
 # The fields a calendar event shows: changing any of them raises the booking's SEQUENCE.
 CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "status", "address"})

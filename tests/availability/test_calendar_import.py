@@ -333,3 +333,17 @@ def test_a_floating_time_is_in_the_calendar_s_own_zone_when_it_names_one_else_th
     assert busy_ranges_from_ics(unnamed, time_zone="America/New_York", **window) == [
         (datetime(2027, 6, 12, 16, tzinfo=UTC), datetime(2027, 6, 12, 17, tzinfo=UTC))
     ]
+
+
+def test_the_marketplace_s_own_bookings_copied_into_a_calendar_never_block():
+    window = {"start": datetime(2027, 6, 1, tzinfo=UTC), "end": datetime(2027, 7, 1, tzinfo=UTC)}
+
+    def calendar(uid: bytes) -> bytes:
+        return (
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:" + uid + b"\r\nDTSTART:20270612T120000Z\r\n"
+            b"DTEND:20270612T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+
+    assert busy_ranges_from_ics(calendar(b"TN-7K2Q@tidynest"), time_zone="UTC", **window) == []
+    assert busy_ranges_from_ics(calendar(b"TN-7K2Q@TidyNest"), time_zone="UTC", **window) == []
+    assert len(busy_ranges_from_ics(calendar(b"dentist@google.com"), time_zone="UTC", **window)) == 1
