@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -100,6 +101,16 @@ def install_request_id_on_records() -> None:
     logging.setLogRecordFactory(factory)
 
 
+# Addresses whose path is itself a secret (an organizer's calendar feed, /calendar/<token>.ics):
+# the token is never written to a log line, whoever logs the path (gunicorn's access log,
+# Django's "Not Found", a traceback).
+SECRET_PATH = re.compile(r"(/calendar/)[^/\s?\"]+(\.ics)")
+
+
+def redact(text: str) -> str:
+    return SECRET_PATH.sub(r"\1[secret]\2", text)
+
+
 def utc_timestamp(seconds: float) -> str:
     """ISO 8601 in UTC with milliseconds and a Z: 2026-11-30T16:51:23.754Z."""
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -114,7 +125,7 @@ class UTCFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request_id = _with_request_id(record)
         record.request_id_part = f" {request_id}" if request_id else ""
-        return super().format(record)
+        return redact(super().format(record))
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return utc_timestamp(record.created)
@@ -143,4 +154,4 @@ class JSONFormatter(logging.Formatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return redact(json.dumps(entry, ensure_ascii=False, default=str))

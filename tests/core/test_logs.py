@@ -123,3 +123,21 @@ def test_gunicorn_error_and_access_logs_have_the_same_utc_lines(gunicorn_logger,
         f'2026-07-01T16:05:09.042Z INFO gunicorn.access[{pid}]: 127.0.0.1 - - "GET /search/?q=closet HTTP/1.1" '
         '200 1234 "-" "curl/8.0"'
     ]
+
+
+@pytest.mark.parametrize("formatter", ["UTCFormatter", "JSONFormatter"])
+def test_a_calendar_feed_s_secret_address_is_never_written_to_a_log_line(formatter):
+    import marketplace.core.logs as logs
+
+    token = "Zk3vQ9_secret-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, '"GET /calendar/%s.ics HTTP/1.1" 404', (token,), None
+    )
+
+    line = getattr(logs, formatter)().format(record)
+
+    assert token not in line
+    assert "/calendar/[secret].ics" in line
+    assert (
+        logs.redact("/calendar/abc.ics?x=1 and /vendor/calendar/") == "/calendar/[secret].ics?x=1 and /vendor/calendar/"
+    )
