@@ -74,6 +74,7 @@ def test_the_openapi_document_lists_the_413_on_every_route_that_takes_a_body(cli
         if method in ("post", "put", "patch")
     }
     assert (
-        len(writes) == 31
-    )  # incl. the Stripe webhook, the payment confirmation, the payout link, 5 dispute routes, the document upload
+        len(writes) == 33
+    )  # incl. the Stripe webhook, the payment confirmation, the payout link, 5 dispute routes, the document upload,
+    # adding an external calendar and refreshing one
     assert set(map(tuple, writes.values())) == {("payload_too_large",)}
