@@ -42,9 +42,15 @@ def recreate_database(url: str, name: str) -> str:
 def drop_database(url: str, name: str) -> None:
     """Close Django's connections, then drop ``name``."""
     from django.db import connections
-    from psycopg import sql
 
     connections.close_all()
+    drop_unused_database(url, name)
+
+
+def drop_unused_database(url: str, name: str) -> None:
+    """Drop ``name`` from a process that holds no connection to it (one that never set up Django)."""
+    from psycopg import sql
+
     with maintenance(url) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 

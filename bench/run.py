@@ -53,6 +53,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.databases import drop_unused_database, recreate_database  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 VAR = ROOT / "var"
 RESULTS = ROOT / "bench" / "results"
@@ -139,20 +143,6 @@ def free_port(preferred: int | None) -> int:
     sys.exit(f"No free port ({'port ' + str(preferred) if preferred else '8300-8399'}); pass --port.")
 
 
-def _maintenance_connection(url):
-    """An autocommit connection to the server's "postgres" database, to create and drop others."""
-    import psycopg
-
-    return psycopg.connect(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username or "postgres",
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
 def prepare_database(source_url: str | None) -> tuple[str, str]:
     """A fresh, empty benchmark database. Returns (DATABASE_URL, description)."""
     if not source_url:
@@ -163,27 +153,16 @@ def prepare_database(source_url: str | None) -> tuple[str, str]:
     url = urlsplit(source_url)
     if url.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit(f"The benchmark runs on SQLite or PostgreSQL, not {url.scheme}.")
-    from psycopg import sql
-
     name = f"{url.path.lstrip('/') or 'marketplace'}_bench"
-    with _maintenance_connection(url) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    bench_url = url._replace(path=f"/{name}").geturl()
+    bench_url = recreate_database(source_url, name)
     return bench_url, f"PostgreSQL ({url.hostname}:{url.port or 5432}/{name})"
 
 
 def drop_database(database_url: str) -> None:
     """Drop the PostgreSQL benchmark database after the run (the SQLite file stays in var/)."""
     url = urlsplit(database_url)
-    if url.scheme == "sqlite":
-        return
-    from psycopg import sql
-
-    with _maintenance_connection(url) as connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.path.lstrip("/")))
-        )
+    if url.scheme != "sqlite":
+        drop_unused_database(database_url, url.path.lstrip("/"))
 
 
 def server_environment(database_url: str, port: int) -> dict:
@@ -670,7 +649,6 @@ def report(args, tool: str, database: str, demo: str, rows: list[dict], elapsed:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["scale"]:  # python3 dev.py bench scale: the scale-out run, built on this file
-        sys.path.insert(0, str(ROOT))
         from bench.scale import main as scale_main
 
         scale_main(sys.argv[2:])
