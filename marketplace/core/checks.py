@@ -27,6 +27,14 @@ MIN_CALENDAR_REFRESH_MINUTES = 5
 MAX_CALENDAR_REFRESH_MINUTES = 24 * 60
 
 
+def _between(name: str, low: int, high: int, *, hint: str, id: str) -> list[Error]:
+    """The error for a whole-number setting outside [low, high], or none."""
+    value = getattr(settings, name)
+    if low <= value <= high:
+        return []
+    return [Error(f"{name} is {value}; it must be between {low} and {high}.", hint=hint, id=id)]
+
+
 @register()
 def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
     errors = []
@@ -47,16 +55,14 @@ def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
                 id="marketplace.E002",
             )
         )
-    if not 1 <= settings.BOOKING_RESPONSE_WINDOW_HOURS <= LONGEST_RESPONSE_WINDOW_HOURS:
-        errors.append(
-            Error(
-                f"BOOKING_RESPONSE_WINDOW_HOURS is {settings.BOOKING_RESPONSE_WINDOW_HOURS}; it must be between 1 "
-                f"and {LONGEST_RESPONSE_WINDOW_HOURS}.",
-                hint="A request's payment is only authorised on the customer's card, and card networks release "
-                "an authorisation after 7 days: a request must expire well before.",
-                id="marketplace.E003",
-            )
-        )
+    errors += _between(
+        "BOOKING_RESPONSE_WINDOW_HOURS",
+        1,
+        LONGEST_RESPONSE_WINDOW_HOURS,
+        hint="A request's payment is only authorised on the customer's card, and card networks release "
+        "an authorisation after 7 days: a request must expire well before.",
+        id="marketplace.E003",
+    )
     return errors
 
 
@@ -73,47 +79,39 @@ def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
                 id="marketplace.E004",
             )
         )
-    if not 1 <= settings.VENDOR_DOCUMENT_REMINDER_DAYS <= MAX_REMINDER_DAYS:
-        errors.append(
-            Error(
-                f"VENDOR_DOCUMENT_REMINDER_DAYS is {settings.VENDOR_DOCUMENT_REMINDER_DAYS}; it must be between 1 "
-                f"and {MAX_REMINDER_DAYS}.",
-                hint="How many days before a document expires its organizer is reminded (default 14).",
-                id="marketplace.E005",
-            )
-        )
+    errors += _between(
+        "VENDOR_DOCUMENT_REMINDER_DAYS",
+        1,
+        MAX_REMINDER_DAYS,
+        hint="How many days before a document expires its organizer is reminded (default 14).",
+        id="marketplace.E005",
+    )
     return errors
 
 
 @register()
 def check_calendar_settings(app_configs, **kwargs) -> list[Error]:
     """External calendars: how long one read may take, how large it may be, how often it is read."""
-    errors = []
-    if not 1 <= settings.CALENDAR_FETCH_TIMEOUT_SECONDS <= MAX_CALENDAR_FETCH_SECONDS:
-        errors.append(
-            Error(
-                f"CALENDAR_FETCH_TIMEOUT_SECONDS is {settings.CALENDAR_FETCH_TIMEOUT_SECONDS}; it must be between 1 "
-                f"and {MAX_CALENDAR_FETCH_SECONDS}.",
-                hint="A calendar is read inside a job that the worker stops after 30 seconds (default 15).",
-                id="marketplace.E006",
-            )
-        )
-    if not 1024 <= settings.CALENDAR_MAX_BYTES <= MAX_CALENDAR_BYTES:
-        errors.append(
-            Error(
-                f"CALENDAR_MAX_BYTES is {settings.CALENDAR_MAX_BYTES}; it must be between 1024 and "
-                f"{MAX_CALENDAR_BYTES}.",
-                hint="The largest calendar file read, in bytes (default 2 MB).",
-                id="marketplace.E007",
-            )
-        )
-    if not MIN_CALENDAR_REFRESH_MINUTES <= settings.CALENDAR_REFRESH_MINUTES <= MAX_CALENDAR_REFRESH_MINUTES:
-        errors.append(
-            Error(
-                f"CALENDAR_REFRESH_MINUTES is {settings.CALENDAR_REFRESH_MINUTES}; it must be between "
-                f"{MIN_CALENDAR_REFRESH_MINUTES} and {MAX_CALENDAR_REFRESH_MINUTES}.",
-                hint="How often each organizer's external calendar is read again (default 30).",
-                id="marketplace.E008",
-            )
-        )
-    return errors
+    return [
+        *_between(
+            "CALENDAR_FETCH_TIMEOUT_SECONDS",
+            1,
+            MAX_CALENDAR_FETCH_SECONDS,
+            hint="A calendar is read inside a job that the worker stops after 30 seconds (default 15).",
+            id="marketplace.E006",
+        ),
+        *_between(
+            "CALENDAR_MAX_BYTES",
+            1024,
+            MAX_CALENDAR_BYTES,
+            hint="The largest calendar file read, in bytes (default 2 MB).",
+            id="marketplace.E007",
+        ),
+        *_between(
+            "CALENDAR_REFRESH_MINUTES",
+            MIN_CALENDAR_REFRESH_MINUTES,
+            MAX_CALENDAR_REFRESH_MINUTES,
+            hint="How often each organizer's external calendar is read again (default 30).",
+            id="marketplace.E008",
+        ),
+    ]
