@@ -163,7 +163,7 @@ def calendar_fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetc
                 "GET", target, headers=headers, redirect=False, retries=False, preload_content=False
             )
         except urllib3.exceptions.TimeoutError:
-            raise CalendarFetchFailed(f"The calendar's server did not answer within {seconds} seconds.") from None
+            raise CalendarFetchFailed(_no_answer(seconds)) from None
         except urllib3.exceptions.SSLError:
             raise CalendarFetchFailed("A secure connection to the calendar's server could not be made.") from None
         except urllib3.exceptions.HTTPError:
@@ -203,12 +203,16 @@ def _read_limited(response, *, limit: int, deadline: float, seconds: int) -> byt
                 raise CalendarFetchFailed(f"The calendar took longer than {seconds} seconds to download.")
             chunks.append(chunk)
     except urllib3.exceptions.TimeoutError:
-        raise CalendarFetchFailed(f"The calendar's server did not answer within {seconds} seconds.") from None
+        raise CalendarFetchFailed(_no_answer(seconds)) from None
     except urllib3.exceptions.ProtocolError:
         raise CalendarFetchFailed("The download of the calendar was cut off before its end.") from None
     except urllib3.exceptions.DecodeError:
         raise CalendarFetchFailed("The calendar's server sent a damaged (badly compressed) file.") from None
     return b"".join(chunks)
+
+
+def _no_answer(seconds: int) -> str:
+    return f"The calendar's server did not answer within {seconds} seconds."
 
 
 def _too_large(limit: int) -> str:
