@@ -49,7 +49,7 @@ CHECKS_SKIPPED = "positive_data_acceptance,object_level_authorization"
 
 @pytest.fixture
 def marketplace(settings, vendor, customer, admin_user):
-    """A small marketplace: two services open for booking, a booking of each kind of state the customer can see."""
+    """A small marketplace: two services open for booking (fixed and hourly), one requested booking, staff."""
     from marketplace.bookings.services import booking_request
 
     settings.API_RATE_LIMITS = {"auth": "100000/min", "search": "100000/min", "booking": "100000/min"}
