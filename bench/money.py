@@ -205,6 +205,7 @@ def build_bookings(count: int, *, services, customers) -> list[int]:
                     status=BookingStatus.COMPLETED,
                     starts_at=starts_at,
                     ends_at=ends_at,
+                    busy_from=starts_at,
                     busy_until=ends_at,
                     price_minor=service.base_price_minor,
                     currency=service.currency,

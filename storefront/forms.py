@@ -312,13 +312,6 @@ class VendorProfileForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone", initial="America/New_York", help_text="Your weekly hours are in this time zone."
     )
-    buffer_minutes = forms.IntegerField(
-        label="Break between bookings (minutes)",
-        min_value=0,
-        max_value=240,
-        initial=0,
-        help_text="Kept free after each booking for travel and reset.",
-    )
     phone = forms.CharField(max_length=32, required=False, label="Phone")
     website = forms.URLField(max_length=200, required=False, label="Website", assume_scheme="https")
     years_in_business = forms.IntegerField(min_value=0, max_value=100, required=False, label="Years in business")

@@ -1,14 +1,14 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from marketplace.bookings import selectors as bookings
+from marketplace.bookings.selectors import SLOT_WINDOW_MAX_DAYS
 from marketplace.catalog.cancellation import DEFAULT_POLICY, CancellationPolicy, cancellation_terms
 from marketplace.catalog.limits import (
     HOURLY_BOOKING_MAX_MINUTES,
-    HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
@@ -141,23 +141,41 @@ class SearchQuery(PageQuery):
 
 
 class SlotsQuery(Schema):
-    start: IsoDate | None = Field(default=None, description="First day, in the organizer's time zone. Default: today.")
-    days: int = Field(default=7, ge=1, le=31)
+    from_: IsoDate | None = Field(
+        default=None, alias="from", description="First day, in the time zone `tz`. Default: today there."
+    )
+    to: IsoDate | None = Field(
+        default=None,
+        description=f"Last day, included, in `tz`. Default: 6 days after `from`. At most {SLOT_WINDOW_MAX_DAYS} "
+        "days from `from` to `to`; `to` before `from` or a longer window is refused with 400 `validation_failed`.",
+    )
+    tz: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone (e.g. Europe/Paris) the days are read in and the slots given in. Default: the "
+        "organizer's. An unknown zone is refused with 400 `validation_failed`.",
+    )
     duration_minutes: int | None = Field(
         default=None,
         ge=SERVICE_DURATION_MIN_MINUTES,
         le=HOURLY_BOOKING_MAX_MINUTES,
         multiple_of=SERVICE_DURATION_STEP_MINUTES,
-        description="Hourly services: booking length (the service's minimum plus multiples of "
-        f"{HOURLY_BOOKING_STEP_MINUTES} minutes; another is refused with 400 `validation_failed`).",
+        description="Hourly services: booking length (one the service allows; another is refused with 400 "
+        "`validation_failed`).",
     )
 
 
 class SlotsOut(Schema):
     service_id: int
-    time_zone: str
+    time_zone: str = Field(description="The zone the days were read in and the slots are written in (`tz`).")
+    organizer_time_zone: str = Field(description="The organizer's zone: their hours and days off are in it.")
     duration_minutes: int
-    slots: list[datetime]
+    from_: date = Field(alias="from")
+    to: date
+    slots: list[datetime] = Field(
+        description="Bookable start times, in time order, with the offset of `time_zone`; each is accepted by "
+        "POST /api/v1/bookings until someone else takes it."
+    )
 
 
 @router.post("/services", response={201: ServiceOut}, auth=jwt_auth)
@@ -196,20 +214,28 @@ def update_service(request, service_id: ObjectId, payload: ServicePatch):
     return service_update(user=request.auth, service_id=service_id, **changes)
 
 
-@router.get("/services/{service_id}/slots", response={200: SlotsOut})
+@router.get("/services/{service_id}/slots", response={200: SlotsOut}, by_alias=True)
 @raises(NotFound, ValidationFailed)
 def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
-    """Free start times for a service, in UTC, computed from the organizer's hours and bookings."""
+    """Bookable start times of a service from the organizer's hours and booking rules, minus their bookings
+    (with buffers) and the busy times of their own calendars, on the days `from`..`to` of `tz`."""
     service = service_get_public(service_id=service_id)
     if service is None:
         raise NotFound("Service not found.")
     found = bookings.service_slots(
-        service=service, first_day=filters.start, days=filters.days, duration_minutes=filters.duration_minutes
+        service=service,
+        first_day=filters.from_,
+        last_day=filters.to,
+        time_zone=filters.tz,
+        duration_minutes=filters.duration_minutes,
     )
     return {
         "service_id": service.pk,
         "time_zone": found.time_zone,
+        "organizer_time_zone": found.organizer_time_zone,
         "duration_minutes": found.duration_minutes,
+        "from": found.first_day,
+        "to": found.last_day,
         "slots": found.slots,
     }
 

@@ -43,7 +43,6 @@ class VendorProfileIn(Schema):
     bio: str = Field(default="", max_length=5000)
     service_radius_km: int = Field(default=25, ge=1, le=500)
     service_area_geojson: dict | None = None
-    buffer_minutes: int = Field(default=0, ge=0, le=240)
     phone: str = Field(default="", max_length=32)
     website: str = Field(default="", max_length=200)
     years_in_business: int | None = Field(default=None, ge=0, le=100)
@@ -67,7 +66,6 @@ class VendorOut(Schema):
     service_radius_km: int
     service_area_geojson: dict | None
     time_zone: str
-    buffer_minutes: int
     verification_status: str
     verified_at: datetime | None
     taking_new_bookings: bool = Field(

@@ -33,7 +33,7 @@ from marketplace.vendors.models import Vendor
 from .calendar_fetch import CalendarFetchFailed, calendar_fetch, check_address
 from .calendar_parse import CalendarUnreadable, busy_ranges_from_ics
 from .errors import CalendarAddressRefused, CalendarNotFound
-from .limits import horizon
+from .limits import MAX_HORIZON_DAYS
 from .models import BusyTime, ExternalCalendar
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ def external_calendar_refresh(*, calendar_id: int, now: datetime | None = None) 
                 result.body,
                 time_zone=calendar.vendor.time_zone,
                 start=now - timedelta(days=1),
-                end=now + horizon() + timedelta(days=2),
+                end=now + timedelta(days=MAX_HORIZON_DAYS + 2),  # the longest horizon an organizer may set
             )
     except (CalendarFetchFailed, CalendarUnreadable) as error:
         return _refresh_failed(calendar_id, fields, error.reason)

@@ -1,4 +1,4 @@
-"""Reads for availability: open windows and bookable slots, DST-correct.
+"""Reads for availability: open windows, DST-correct (the slots themselves: ``availability.schedule``).
 
 Rules are wall-clock times in the vendor's time zone. Each local date is turned
 into UTC windows with zoneinfo, so "Mondays 9:00-17:00" means 9:00-17:00 local on
@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from marketplace.vendors.models import Vendor
 
-from .limits import SLOT_STEP_MINUTES, earliest_bookable_start, latest_bookable_start
 from .models import AvailabilityException, AvailabilityRule
 
 
@@ -82,37 +81,3 @@ def exception_list_upcoming(*, vendor: Vendor) -> list[AvailabilityException]:
     """The vendor's dated exceptions from today on, where "today" is the vendor's own date."""
     today = timezone.now().astimezone(ZoneInfo(vendor.time_zone)).date()
     return list(AvailabilityException.objects.filter(vendor=vendor, date__gte=today))
-
-
-def is_within_availability(*, vendor: Vendor, starts_at: datetime, ends_at: datetime) -> bool:
-    zone = ZoneInfo(vendor.time_zone)
-    first = starts_at.astimezone(zone).date() - timedelta(days=1)
-    last = ends_at.astimezone(zone).date()
-    return any(
-        w.start <= starts_at and ends_at <= w.end for w in open_windows(vendor=vendor, first_day=first, last_day=last)
-    )
-
-
-def slot_list(
-    *, vendor: Vendor, duration_minutes: int, first_day: date, days: int, busy: list[tuple[datetime, datetime]]
-) -> list[datetime]:
-    """Start times (UTC) of free slots of ``duration_minutes`` on local dates from first_day.
-
-    ``busy`` holds the [start, busy_until) ranges of the vendor's active bookings; a
-    slot also keeps the vendor's buffer free after it.
-    """
-    length = timedelta(minutes=duration_minutes)
-    buffer = timedelta(minutes=vendor.buffer_minutes)
-    step = timedelta(minutes=SLOT_STEP_MINUTES)
-    not_before, last_start = earliest_bookable_start(), latest_bookable_start()
-    slots = []
-    for window in open_windows(vendor=vendor, first_day=first_day, last_day=first_day + timedelta(days=days - 1)):
-        start = window.start
-        while start + length <= window.end:
-            end_busy = start + length + buffer
-            if not_before <= start <= last_start and not any(
-                b_start < end_busy and start < b_end for b_start, b_end in busy
-            ):
-                slots.append(start)
-            start += step
-    return slots

@@ -13,7 +13,7 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.validation import clean_text
 from marketplace.vendors.models import Vendor
 
-from .limits import OPENING_MIN_MINUTES, exception_dates, on_start_grid
+from .limits import OPENING_MIN_MINUTES, booking_rules, clean_rule_values, exception_dates, on_start_grid
 from .models import AvailabilityException, AvailabilityRule, Weekday
 
 NOTE_MAX_LENGTH = 120
@@ -100,7 +100,7 @@ def availability_exception_add(
         raise ValidationFailed("Give both a start and an end time, or neither to close the whole day.")
     if start_time is None and is_available:
         raise ValidationFailed("Extra opening hours need a start and an end time.")
-    first, last = exception_dates(vendor.time_zone)
+    first, last = exception_dates(vendor)
     if not first <= on_date <= last:
         raise ValidationFailed(
             f"Choose a date from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past and "
@@ -124,3 +124,44 @@ def availability_exception_remove(*, vendor: Vendor, exception_id: int) -> None:
         if not deleted:
             raise NotFound("Availability exception not found.")
         audit_log(actor=vendor.user, action="availability.exception_removed", target=vendor, data={"id": exception_id})
+
+
+# The organizer's booking rules, as Vendor fields (see availability.limits.BookingRules).
+BOOKING_RULE_FIELDS = (
+    "min_notice_minutes",
+    "horizon_days",
+    "slot_step_minutes",
+    "daily_cap",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+)
+
+
+def booking_rules_update(*, vendor: Vendor, actor=None, **changes) -> Vendor:
+    """Change some of the organizer's booking rules; a rule set to None follows the platform's default again.
+
+    Each value is checked (``limits.clean_rule_values``), then the rules as they would stand:
+    the notice must be shorter than the horizon. Bookings already made keep their times and
+    buffers; the new rules apply to the slots offered and the bookings made from now on.
+    """
+    cleaned = clean_rule_values(changes)
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        before = {field: getattr(vendor, field) for field in cleaned}
+        for field, value in cleaned.items():
+            setattr(vendor, field, value)
+        rules = booking_rules(vendor)
+        if rules.min_notice >= rules.horizon:
+            raise ValidationFailed(
+                f"The minimum notice ({rules.notice_text}) must be shorter than how far ahead customers may "
+                f"book ({rules.horizon_days} days).",
+                field="min_notice_minutes",
+            )
+        vendor.save(update_fields=[*cleaned, "updated_at"])
+        audit_log(
+            actor=actor or vendor.user,
+            action="availability.booking_rules_changed",
+            target=vendor,
+            data={"from": before, "to": cleaned},
+        )
+    return vendor

@@ -57,8 +57,10 @@ def new_booking_reference() -> str:
 class Booking(TimeStampedModel):
     """A customer's booking of one service, for one time window, with one vendor.
 
-    ``busy_until`` is the end plus the vendor's buffer: the window [starts_at,
-    busy_until) is what may not overlap another active booking of the vendor. On
+    ``busy_from`` is the start less the organizer's buffer before a job and ``busy_until`` the
+    end plus their buffer after: the window [busy_from, busy_until) is what may not overlap
+    another active booking of the vendor (so two jobs in a row are the first's buffer after
+    plus the second's buffer before apart). On
     PostgreSQL an exclusion constraint enforces it (migration 0003); on SQLite the
     booking service checks it inside an IMMEDIATE transaction.
     """
@@ -73,6 +75,8 @@ class Booking(TimeStampedModel):
 
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # The start less the organizer's buffer before a job, and the end plus their buffer after.
+    busy_from = models.DateTimeField()
     busy_until = models.DateTimeField()
 
     # None only while a quote request waits for the vendor's price.
@@ -112,6 +116,7 @@ class Booking(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"),
             models.CheckConstraint(condition=Q(busy_until__gte=F("ends_at")), name="booking_busy_until_after_end"),
+            models.CheckConstraint(condition=Q(busy_from__lte=F("starts_at")), name="booking_busy_from_before_start"),
             models.CheckConstraint(
                 condition=Q(price_minor__isnull=True) | Q(price_minor__gte=0), name="booking_price_non_negative"
             ),

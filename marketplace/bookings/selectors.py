@@ -1,7 +1,8 @@
 """Reads for bookings, always scoped to what the user may see, and the free slots left between them."""
 
+from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,14 +14,16 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
 from marketplace.availability.calendars import calendar_busy_ranges
-from marketplace.availability.limits import horizon
-from marketplace.availability.selectors import slot_list
-from marketplace.catalog.models import PricingModel, Service
+from marketplace.availability.limits import booking_rules
+from marketplace.availability.schedule import Job, Schedule
+from marketplace.availability.selectors import open_windows
+from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log_for, audit_log_for_many
-from marketplace.core.errors import NotFound
+from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money
 from marketplace.core.periods import site_zone
+from marketplace.core.validation import validate_time_zone
 from marketplace.payments.models import Payout
 from marketplace.vendors.models import Vendor
 
@@ -52,49 +55,112 @@ def booking_get_for_user(*, user: User, booking_id: int) -> Booking:
     return booking
 
 
-def busy_ranges_for_vendor(*, vendor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    return list(
-        Booking.objects.filter(
-            vendor_id=vendor_id, status__in=ACTIVE_STATUSES, starts_at__lt=end, busy_until__gt=start
-        ).values_list("starts_at", "busy_until")
-    )
+# The longest run of days one call may ask slots for (the slots API refuses more).
+SLOT_WINDOW_MAX_DAYS = 62
+
+
+def vendor_schedule(
+    *, vendor: Vendor, first_day: date, last_day: date, now: datetime | None = None, moving: Booking | None = None
+) -> Schedule:
+    """The organizer's bookable time over their local days first_day..last_day (``availability.schedule``).
+
+    Reads their open windows, the time their active bookings hold and the busy times of their
+    own calendars: four queries, however many days. Days before their today or past their
+    horizon have no windows. ``moving``: a booking being moved, whose own time does not count.
+    """
+    now = now or timezone.now()
+    rules = booking_rules(vendor)
+    first_day, last_day = max(first_day, rules.today(now)), min(last_day, rules.last_day(now))
+    if first_day > last_day:
+        return Schedule(rules=rules, windows=[], jobs=[], busy=[], now=now)
+    windows = open_windows(vendor=vendor, first_day=first_day, last_day=last_day)
+    zone = rules.zone
+    # Whole local days (for the daily cap) and every window with its buffers.
+    buffers = rules.buffer_after + rules.buffer_before
+    start = datetime.combine(first_day, time.min, tzinfo=zone) - buffers
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone) + buffers
+    taken = Booking.objects.filter(vendor=vendor, status__in=ACTIVE_STATUSES, busy_from__lt=end, busy_until__gt=start)
+    if moving is not None:
+        taken = taken.exclude(pk=moving.pk)
+    jobs = [Job(*row) for row in taken.values_list("starts_at", "busy_from", "busy_until")]
+    busy = calendar_busy_ranges(vendor_id=vendor.pk, start=start, end=end)
+    return Schedule(rules=rules, windows=windows, jobs=jobs, busy=busy, now=now)
+
+
+def schedule_for_start(
+    *, vendor: Vendor, starts_at: datetime, now: datetime | None = None, moving: Booking | None = None
+) -> Schedule:
+    """The organizer's schedule on the local day of ``starts_at``: what a booking or a move to it must pass.
+
+    A time outside the bookable range is looked up on the nearest bookable day: the
+    schedule refuses it as past or too far ahead all the same, and a year like 1 or 9999
+    never reaches the time-zone arithmetic.
+    """
+    now = now or timezone.now()
+    rules = booking_rules(vendor)
+    day = min(max(starts_at, now), rules.latest_start(now)).astimezone(rules.zone).date()
+    return vendor_schedule(vendor=vendor, first_day=day, last_day=day, now=now, moving=moving)
 
 
 @dataclass(frozen=True)
 class ServiceSlots:
-    time_zone: str  # the vendor's: days and times are meant to be shown in it
+    time_zone: str  # the zone the days were read in and the slots are given in
+    organizer_time_zone: str  # the organizer's: their hours are in it
     duration_minutes: int
-    slots: list[datetime]  # aware, UTC
+    first_day: date
+    last_day: date
+    slots: list[datetime]  # aware, in time_zone
 
 
 def service_slots(
-    *, service: Service, first_day: date | None = None, days: int = 7, duration_minutes: int | None = None
+    *,
+    service: Service,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    duration_minutes: int | None = None,
+    time_zone: str | None = None,
 ) -> ServiceSlots:
-    """Free start times for a service over ``days`` local dates: the vendor's hours minus their bookings
-    and the busy times of their external calendars.
+    """Bookable start times of a service on the dates first_day..last_day of ``time_zone``.
 
-    An hourly service may be asked for a longer booking (one of ``service.booking_lengths()``);
-    other services always use their set length. Every face that shows slots calls this,
-    so the storefront and the API offer the same times, and booking accepts each of them.
+    ``time_zone`` (an IANA name; default the organizer's) is where the dates are read and
+    the slots given: a customer in another zone sees their own days. The slots come from the
+    organizer's schedule (``vendor_schedule``): their hours and rules, minus their bookings with
+    buffers and the busy times of their calendars. Default dates: today and the 6 days after;
+    at most SLOT_WINDOW_MAX_DAYS days. An hourly service may be asked for a longer booking (one
+    of ``service.booking_lengths()``); other services always use their set length. Every face
+    that shows slots calls this, and booking accepts each start it gives.
     """
     vendor = service.vendor
-    requested = duration_minutes if service.pricing_model == PricingModel.HOURLY else None
-    duration = service.booking_length(requested)
-    zone = ZoneInfo(vendor.time_zone)
-    today = timezone.now().astimezone(zone).date()
-    first_day = first_day or today
+    duration = service.booking_length(duration_minutes)
+    zone = ZoneInfo(validate_time_zone(time_zone or vendor.time_zone, field="tz"))
+    now = timezone.now()
+    first_day = first_day or now.astimezone(zone).date()
+    last_day = last_day or first_day + timedelta(days=6)
+    if last_day < first_day:
+        raise ValidationFailed("The last day (to) cannot be before the first (from).", field="to")
+    if (last_day - first_day).days >= SLOT_WINDOW_MAX_DAYS:
+        raise ValidationFailed(f"Ask for at most {SLOT_WINDOW_MAX_DAYS} days of slots at a time.", field="to")
+    found = ServiceSlots(
+        time_zone=zone.key,
+        organizer_time_zone=vendor.time_zone,
+        duration_minutes=duration,
+        first_day=first_day,
+        last_day=last_day,
+        slots=[],
+    )
+    rules = booking_rules(vendor)
     # Nothing is bookable before today or past the horizon; answering early also keeps
     # dates like 0001-01-01 or 9999-12-31 from overflowing the date arithmetic below.
-    last_bookable_day = today + horizon() + timedelta(days=1)
-    if first_day > last_bookable_day or first_day + timedelta(days=days) < today:
-        return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=[])
-    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
-    busy_from, busy_to = window_start - timedelta(days=1), window_start + timedelta(days=days + 1)
-    # Their bookings and the busy times of their own calendars (availability.calendars).
-    busy = busy_ranges_for_vendor(vendor_id=vendor.pk, start=busy_from, end=busy_to)
-    busy += calendar_busy_ranges(vendor_id=vendor.pk, start=busy_from, end=busy_to)
-    slots = slot_list(vendor=vendor, duration_minutes=duration, first_day=first_day, days=days, busy=busy)
-    return ServiceSlots(time_zone=vendor.time_zone, duration_minutes=duration, slots=slots)
+    if first_day > rules.last_day(now) + timedelta(days=1) or last_day < rules.today(now) - timedelta(days=1):
+        return found
+    begin = datetime.combine(first_day, time.min, tzinfo=zone)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    # The organizer's local days that overlap the asked ones (a day or so either side in another zone).
+    organizer_days = (begin.astimezone(rules.zone).date(), end.astimezone(rules.zone).date())
+    schedule = vendor_schedule(vendor=vendor, first_day=organizer_days[0], last_day=organizer_days[1], now=now)
+    starts = schedule.free_starts(timedelta(minutes=duration))
+    lo, hi = bisect_left(starts, begin), bisect_left(starts, end)
+    return replace(found, slots=[start.astimezone(zone) for start in starts[lo:hi]])
 
 
 # --- Cancellations counted against an organizer ------------------------------------------

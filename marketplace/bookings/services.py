@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.availability.calendars import calendar_busy_ranges
-from marketplace.availability.limits import earliest_bookable_start, latest_bookable_start, notice_text, on_start_grid
-from marketplace.availability.selectors import is_within_availability
+from marketplace.availability.limits import BookingRules, duration_text
+from marketplace.availability.schedule import Refusal
 from marketplace.catalog.cancellation import cancellation_terms
 from marketplace.catalog.errors import ServiceNotFound
 from marketplace.catalog.limits import MAX_PRICE_MINOR
 from marketplace.catalog.models import PricingModel, Service
 from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
-from marketplace.core.errors import NotFound, PaymentFailed, ValidationFailed
+from marketplace.core.errors import DomainError, NotFound, PaymentFailed, ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.metrics import record_booking_requested
 from marketplace.core.models import AuditLogEntry
@@ -41,7 +39,7 @@ from marketplace.vendors.models import Vendor
 
 from .calendar import calendar_fields_changed
 from .errors import CustomersOnly, OutsideAvailability, SlotUnavailable
-from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
+from .models import Booking, BookingStatus, CancelledBy
 from .policy import (
     CLOSED_STATUSES,
     SUSPENSION_CUSTOMER_REASON,
@@ -61,6 +59,7 @@ from .policy import (
     takes_new_bookings,
     transition_verdict,
 )
+from .selectors import schedule_for_start
 
 ADDRESS_MAX_LENGTH = 255
 NOTE_MAX_LENGTH = 2000
@@ -123,27 +122,54 @@ def booking_price_minor(*, service: Service, duration_minutes: int) -> int | Non
     return None
 
 
-def _validate_times(
-    *, service: Service, vendor: Vendor, starts_at: datetime, duration_minutes: int | None
-) -> tuple[datetime, int]:
+def _refused(refusal: Refusal, rules: BookingRules) -> DomainError:
+    """The error a person reads when the organizer's schedule refuses a start (``Schedule.refusal``)."""
+    field = {"field": "starts_at"}
+    match refusal:
+        case Refusal.PAST:
+            return ValidationFailed("That time is in the past.", **field)
+        case Refusal.NOTICE:
+            return ValidationFailed(f"This organizer needs at least {rules.notice_text} of notice.", **field)
+        case Refusal.HORIZON:
+            return ValidationFailed(f"This organizer takes bookings up to {rules.horizon_days} days ahead.", **field)
+        case Refusal.OUTSIDE_HOURS:
+            return OutsideAvailability("The organizer is not available at that time.")
+        case Refusal.OFF_STEP:
+            step = duration_text(int(rules.step.total_seconds() // 60))
+            return ValidationFailed(
+                f"Bookings with this organizer start every {step} from the start of their hours: "
+                "choose one of the times offered.",
+                **field,
+            )
+        case Refusal.DAY_FULL:
+            return SlotUnavailable(
+                f"The organizer takes at most {rules.daily_cap} job{'' if rules.daily_cap == 1 else 's'} a day and "
+                "that day is full. Please choose another day."
+            )
+        case Refusal.BOOKED:
+            return SlotUnavailable("That time is already booked. Please choose another slot.")
+        case Refusal.BUSY:
+            return SlotUnavailable("The organizer is busy at that time. Please choose another slot.")
+    raise AssertionError(refusal)
+
+
+def _aware(starts_at: datetime) -> datetime:
     if timezone.is_naive(starts_at):
         raise ValidationFailed(
             "starts_at must include a time zone offset, e.g. 2026-12-01T10:00:00-05:00.", field="starts_at"
         )
-    duration = service.booking_length(duration_minutes)
-    # The range checks come first: a time far outside it (year 1, year 9999) cannot even
-    # be converted to the vendor's time zone without overflowing.
-    if starts_at < timezone.now():
-        raise ValidationFailed("That time is in the past.", field="starts_at")
-    if starts_at < earliest_bookable_start():
-        raise ValidationFailed(f"Bookings need at least {notice_text()} notice.", field="starts_at")
-    if starts_at > latest_bookable_start():
-        raise ValidationFailed(
-            f"Bookings can be made up to {settings.BOOKING_HORIZON_DAYS} days ahead.", field="starts_at"
-        )
-    if not on_start_grid(starts_at.astimezone(ZoneInfo(vendor.time_zone)).timetz()):
-        raise ValidationFailed("Bookings start on the quarter hour (e.g. 10:00, 10:15).", field="starts_at")
-    return starts_at, duration
+    return starts_at
+
+
+def _check_start(
+    *, vendor: Vendor, starts_at: datetime, length: timedelta, moving: Booking | None = None
+) -> BookingRules:
+    """Refuse, with the reason, a start the organizer's schedule does not offer now; their rules if it does."""
+    schedule = schedule_for_start(vendor=vendor, starts_at=starts_at, moving=moving)
+    refusal = schedule.refusal(starts_at, length)
+    if refusal is not None:
+        raise _refused(refusal, schedule.rules)
+    return schedule.rules
 
 
 def booking_request(
@@ -157,14 +183,15 @@ def booking_request(
 ) -> Booking:
     """A customer asks for a service at a time.
 
-    The time must lie inside the vendor's availability and overlap none of the
-    vendor's active bookings (including the vendor's buffer after each) and none of
-    the busy times of their external calendars (with the buffer after the booking). The slot
-    is held while the request is open; an unpaid request expires after the payment
-    window.
+    The start must be one the organizer's schedule offers now (``bookings.selectors.
+    vendor_schedule``): inside their hours, on their slot step, within their notice and
+    horizon, on a day below their daily cap, and, with the buffers before and after, clear of
+    their active bookings and the busy times of their own calendars. The slot is held while
+    the request is open; an unpaid request expires after the payment window.
     """
     if not customer.is_customer:
         raise CustomersOnly("Only customer accounts can book services.")
+    _aware(starts_at)
     if not (address or "").strip():
         raise ValidationFailed("The address where the work takes place is required.", field="address")
     address = clean_text(address, field="address", label="The address", max_length=ADDRESS_MAX_LENGTH)
@@ -176,19 +203,9 @@ def booking_request(
         # Serialize bookings of one vendor (PostgreSQL); SQLite's IMMEDIATE transaction already does.
         vendor = Vendor.objects.select_for_update().get(pk=service.vendor_id)
         takes_new_bookings(vendor).require()
-        starts_at, duration = _validate_times(
-            service=service, vendor=vendor, starts_at=starts_at, duration_minutes=duration_minutes
-        )
+        duration = service.booking_length(duration_minutes)
+        rules = _check_start(vendor=vendor, starts_at=starts_at, length=timedelta(minutes=duration))
         ends_at = starts_at + timedelta(minutes=duration)
-        busy_until = ends_at + timedelta(minutes=vendor.buffer_minutes)
-        if not is_within_availability(vendor=vendor, starts_at=starts_at, ends_at=ends_at):
-            raise OutsideAvailability("The organizer is not available at that time.")
-        if Booking.objects.filter(
-            vendor=vendor, status__in=ACTIVE_STATUSES, starts_at__lt=busy_until, busy_until__gt=starts_at
-        ).exists():
-            raise SlotUnavailable("That time is already booked. Please choose another slot.")
-        if calendar_busy_ranges(vendor_id=vendor.pk, start=starts_at, end=busy_until):
-            raise SlotUnavailable("The organizer is busy at that time. Please choose another slot.")
         try:
             with transaction.atomic():
                 booking = Booking.objects.create(
@@ -197,7 +214,8 @@ def booking_request(
                     service=service,
                     starts_at=starts_at,
                     ends_at=ends_at,
-                    busy_until=busy_until,
+                    busy_from=starts_at - rules.buffer_before,
+                    busy_until=ends_at + rules.buffer_after,
                     price_minor=booking_price_minor(service=service, duration_minutes=duration),
                     currency=service.currency,
                     address=address,

@@ -27,7 +27,7 @@ MIN_CALENDAR_REFRESH_MINUTES = 5
 MAX_CALENDAR_REFRESH_MINUTES = 24 * 60
 
 
-def _between(name: str, low: int, high: int, *, hint: str, id: str) -> list[Error]:
+def setting_between(name: str, low: int, high: int, *, hint: str, id: str) -> list[Error]:
     """The error for a whole-number setting outside [low, high], or none."""
     value = getattr(settings, name)
     if low <= value <= high:
@@ -55,7 +55,7 @@ def check_marketplace_money_settings(app_configs, **kwargs) -> list[Error]:
                 id="marketplace.E002",
             )
         )
-    errors += _between(
+    errors += setting_between(
         "BOOKING_RESPONSE_WINDOW_HOURS",
         1,
         LONGEST_RESPONSE_WINDOW_HOURS,
@@ -79,7 +79,7 @@ def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
                 id="marketplace.E004",
             )
         )
-    errors += _between(
+    errors += setting_between(
         "VENDOR_DOCUMENT_REMINDER_DAYS",
         1,
         MAX_REMINDER_DAYS,
@@ -93,21 +93,21 @@ def check_vendor_document_settings(app_configs, **kwargs) -> list[Error]:
 def check_calendar_settings(app_configs, **kwargs) -> list[Error]:
     """External calendars: how long one read may take, how large it may be, how often it is read."""
     return [
-        *_between(
+        *setting_between(
             "CALENDAR_FETCH_TIMEOUT_SECONDS",
             1,
             MAX_CALENDAR_FETCH_SECONDS,
             hint="A calendar is read inside a job that the worker stops after 30 seconds (default 15).",
             id="marketplace.E006",
         ),
-        *_between(
+        *setting_between(
             "CALENDAR_MAX_BYTES",
             1024,
             MAX_CALENDAR_BYTES,
             hint="The largest calendar file read, in bytes (default 2 MB).",
             id="marketplace.E007",
         ),
-        *_between(
+        *setting_between(
             "CALENDAR_REFRESH_MINUTES",
             MIN_CALENDAR_REFRESH_MINUTES,
             MAX_CALENDAR_REFRESH_MINUTES,

@@ -324,10 +324,13 @@ VENDOR_DOCUMENT_REMINDER_DAYS = env.int("VENDOR_DOCUMENT_REMINDER_DAYS", default
 BOOKING_PAYMENT_WINDOW_MINUTES = env.int("BOOKING_PAYMENT_WINDOW_MINUTES", default=30)
 # A paid request the vendor does not answer within this many hours expires and is refunded.
 BOOKING_RESPONSE_WINDOW_HOURS = env.int("BOOKING_RESPONSE_WINDOW_HOURS", default=48)
-# Minimum notice for a booking, in minutes.
+# The default booking rules of organizers who do not set their own (availability.limits.booking_rules):
+# the minimum notice in minutes, how many days ahead a customer may book, how far apart offered
+# starts are (15, 30, 45, 60, 90 or 120 minutes), and the most jobs starting on one day (0 = no cap).
 BOOKING_MIN_NOTICE_MINUTES = env.int("BOOKING_MIN_NOTICE_MINUTES", default=120)
-# How far ahead a customer may book.
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=180)
+BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=30)
+BOOKING_DAILY_CAP = env.int("BOOKING_DAILY_CAP", default=0)
 # Organizers' external calendars (availability.calendars): each is read again every
 # CALENDAR_REFRESH_MINUTES; one read may take CALENDAR_FETCH_TIMEOUT_SECONDS in all and
 # CALENDAR_MAX_BYTES of calendar. Addresses that resolve to private, loopback, link-local or

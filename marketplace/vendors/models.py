@@ -65,8 +65,17 @@ class Vendor(TimeStampedModel):
     service_radius_km = models.PositiveIntegerField(default=25)
     service_area_geojson = models.JSONField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="America/New_York")
-    # Minutes kept free after each booking (travel, reset); part of the no-overlap rule.
-    buffer_minutes = models.PositiveIntegerField(default=0)
+    # Booking rules (availability.limits.booking_rules, set with availability.services.booking_rules_update):
+    # minutes kept free before and after each job (travel, reset), part of the no-overlap rule;
+    # and the organizer's own notice, horizon, slot step and daily cap, None = the platform's
+    # default setting (BOOKING_MIN_NOTICE_MINUTES, BOOKING_HORIZON_DAYS, BOOKING_SLOT_STEP_MINUTES,
+    # BOOKING_DAILY_CAP), so a changed default reaches everyone who kept it. A daily cap of 0 = none.
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    min_notice_minutes = models.PositiveIntegerField(null=True, blank=True)
+    horizon_days = models.PositiveIntegerField(null=True, blank=True)
+    slot_step_minutes = models.PositiveIntegerField(null=True, blank=True)
+    daily_cap = models.PositiveSmallIntegerField(null=True, blank=True)
 
     verification_status = models.CharField(
         max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING, db_index=True
@@ -106,7 +115,15 @@ class Vendor(TimeStampedModel):
                 condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="vendor_coordinates_range",
             ),
-            models.CheckConstraint(condition=Q(buffer_minutes__lte=24 * 60), name="vendor_buffer_range"),
+            models.CheckConstraint(
+                condition=Q(buffer_before_minutes__lte=24 * 60, buffer_after_minutes__lte=24 * 60),
+                name="vendor_buffer_range",
+            ),
+            models.CheckConstraint(
+                condition=(Q(horizon_days__isnull=True) | Q(horizon_days__gte=1))
+                & (Q(slot_step_minutes__isnull=True) | Q(slot_step_minutes__gte=15)),
+                name="vendor_booking_rules_range",
+            ),
             models.CheckConstraint(
                 condition=Q(new_bookings_paused_at__isnull=True, new_bookings_paused_reason="")
                 | (Q(new_bookings_paused_at__isnull=False) & ~Q(new_bookings_paused_reason="")),

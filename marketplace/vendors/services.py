@@ -84,7 +84,6 @@ def vendor_profile_upsert(
     bio: str = "",
     service_radius_km: int = 25,
     service_area_geojson: dict | None = None,
-    buffer_minutes: int = 0,
     phone: str = "",
     website: str = "",
     years_in_business: int | None = None,
@@ -104,8 +103,6 @@ def vendor_profile_upsert(
     validate_time_zone(time_zone)
     if not 1 <= int(service_radius_km) <= 500:
         raise ValidationFailed("service_radius_km must be between 1 and 500.", field="service_radius_km")
-    if not 0 <= int(buffer_minutes) <= 240:
-        raise ValidationFailed("buffer_minutes must be between 0 and 240.", field="buffer_minutes")
     if years_in_business is not None and not 0 <= years_in_business <= 100:
         raise ValidationFailed("years_in_business must be between 0 and 100.", field="years_in_business")
     certifications = [c.strip() for c in (certifications or []) if c and c.strip()]
@@ -125,7 +122,6 @@ def vendor_profile_upsert(
         "bio": (bio or "").strip(),
         "service_radius_km": int(service_radius_km),
         "service_area_geojson": polygon,
-        "buffer_minutes": int(buffer_minutes),
     }
     profile_values = {
         "phone": (phone or "").strip(),

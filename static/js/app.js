@@ -8,6 +8,17 @@
 
   document.documentElement.classList.add("js");
 
+  // The browser's time zone, for pages that show times to visitors who are not signed in
+  // (storefront.views.common.visitor_time_zone); the server ignores a zone it does not know.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + zone) === -1) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (ignored) {
+    // No Intl time zones: times stay in the organizer's zone.
+  }
+
   // Selects marked data-autosubmit submit their form on change (e.g. an hourly booking's length).
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {

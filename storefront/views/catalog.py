@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -31,7 +31,7 @@ from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_
 from marketplace.vendors.selectors import vendor_list_verified
 
 from ..forms import BookingForm, SearchForm, SlotLengthForm
-from .common import paginate, show_domain_error
+from .common import paginate, show_domain_error, visitor_time_zone
 
 SLOT_DAYS = 14
 SEARCH_PAGE_SIZE = 12
@@ -70,7 +70,7 @@ def _group_slots_by_day(slots, *, zone: ZoneInfo, first_day, days: int) -> list[
     by_day: dict = {}
     for slot in slots:
         local = slot.astimezone(zone)
-        by_day.setdefault(local.date(), []).append({"value": slot.isoformat(), "local": local})
+        by_day.setdefault(local.date(), []).append({"value": slot.astimezone(UTC).isoformat(), "local": local})
     result = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -142,12 +142,15 @@ def service_detail(request, service_id: int, slug: str):
             duration = posted
         elif length_form.is_bound and length_form.is_valid() and length_form.cleaned_data["duration"]:
             duration = length_form.cleaned_data["duration"]
-    zone = ZoneInfo(vendor.time_zone)
+    # Shown in the customer's own time zone, the organizer's noted beside it.
+    zone = ZoneInfo(visitor_time_zone(request, default=vendor.time_zone))
     first_day = timezone.now().astimezone(zone).date()
+    last_day = first_day + timedelta(days=SLOT_DAYS - 1)
+    window = {"service": service, "first_day": first_day, "last_day": last_day, "time_zone": zone.key}
     try:
-        found = service_slots(service=service, first_day=first_day, days=SLOT_DAYS, duration_minutes=duration)
+        found = service_slots(**window, duration_minutes=duration)
     except ValidationFailed:
-        found = service_slots(service=service, first_day=first_day, days=SLOT_DAYS)
+        found = service_slots(**window)
     duration = found.duration_minutes
     slot_days = _group_slots_by_day(found.slots, zone=zone, first_day=first_day, days=SLOT_DAYS)
 
@@ -169,6 +172,7 @@ def service_detail(request, service_id: int, slug: str):
             "selected_slot": form.data.get("starts_at", "") if form.is_bound else "",
             "open_day": _open_day(slot_days, form),
             "time_zone": found.time_zone,
+            "organizer_time_zone": found.organizer_time_zone,
             "rating": vendor_rating_summary(vendor=vendor),
             "cancellation_summary": policy_summary(service.cancellation_policy),
             "cancellation_lines": terms_lines(cancellation_terms(service.cancellation_policy)),

@@ -10,7 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError, NotFound, ValidationFailed
+from marketplace.core.validation import validate_time_zone
 
 
 def paginate(request, items, *, per_page: int = 12):
@@ -84,3 +85,22 @@ def not_found_from(error: DomainError) -> None:
     """Other people's objects do not exist for you: a NotFound from a service is a 404 page."""
     if isinstance(error, NotFound):
         raise Http404(error.message) from error
+
+
+# The visitor's time zone as their browser reports it (static/js/app.js sets the cookie).
+TIME_ZONE_COOKIE = "tz"
+
+
+def visitor_time_zone(request, *, default: str) -> str:
+    """The zone to show times in: a signed-in person's own, else their browser's, else ``default``.
+
+    The cookie is the browser's word and anyone can write it: an unknown zone is ignored.
+    """
+    user = request.user
+    if user.is_authenticated and user.time_zone:
+        return user.time_zone
+    reported = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    try:
+        return validate_time_zone(reported)
+    except ValidationFailed:
+        return default

@@ -228,7 +228,7 @@ def booking_cancel_view(request, vendor, booking_id: int):
 
 def _profile_initial(vendor) -> dict:
     if vendor is None:
-        return {"time_zone": "America/New_York", "service_radius_km": 25, "buffer_minutes": 0}
+        return {"time_zone": "America/New_York", "service_radius_km": 25}
     profile = getattr(vendor, "profile", None)
     return {
         "business_name": vendor.business_name,
@@ -239,7 +239,6 @@ def _profile_initial(vendor) -> dict:
         "longitude": vendor.longitude,
         "service_radius_km": vendor.service_radius_km,
         "time_zone": vendor.time_zone,
-        "buffer_minutes": vendor.buffer_minutes,
         "phone": profile.phone if profile else "",
         "website": profile.website if profile else "",
         "years_in_business": profile.years_in_business if profile else None,

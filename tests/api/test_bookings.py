@@ -150,8 +150,9 @@ def test_nobody_acts_on_a_booking_that_is_not_theirs(
 
 
 def test_a_booking_overlapping_another_including_the_buffer_is_refused(api, customer, other_customer, service):
-    # given the organizer keeps 30 minutes free after each booking, and is booked 10:00-13:00
-    service.vendor.buffer_minutes = 30
+    # given the organizer keeps 30 minutes free after each booking (starts every quarter hour), booked 10:00-13:00
+    service.vendor.buffer_after_minutes = 30
+    service.vendor.slot_step_minutes = 15
     service.vendor.save()
     request_booking(customer=other_customer, service=service, starts_at=local_slot(days_ahead=3))
     api.as_user(customer)
@@ -173,7 +174,8 @@ def test_a_booking_overlapping_another_including_the_buffer_is_refused(api, cust
 
 
 def test_a_booking_before_another_must_leave_the_buffer_free(api, customer, other_customer, service):
-    service.vendor.buffer_minutes = 30
+    service.vendor.buffer_after_minutes = 30
+    service.vendor.slot_step_minutes = 15
     service.vendor.save()
     request_booking(customer=other_customer, service=service, starts_at=local_slot(days_ahead=3, at=time(14, 0)))
 

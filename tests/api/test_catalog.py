@@ -1,6 +1,6 @@
 """POST catalog/services (only verified organizers publish), GET catalog/search and slots."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -158,8 +158,8 @@ def test_search_survives_query_syntax_characters(api, service, query):
 
 
 def test_slots_far_in_the_past_or_future_are_simply_empty(api, service):
-    for start in ("0001-01-01", "9999-12-31"):
-        response = api.get(f"catalog/services/{service.pk}/slots", {"start": start})
+    for start in ("0001-01-01", "9999-12-25"):
+        response = api.get(f"catalog/services/{service.pk}/slots", {"from": start})
 
         assert response.status_code == 200, response.content
         assert response.json()["slots"] == []
@@ -173,7 +173,7 @@ def _local_times(slots: list[str]) -> list[str]:
 def test_slots_leave_out_a_booked_time(api, customer, service):
     # given an organizer open 08:00-20:00 and a 3-hour service
     starts_at = local_slot(days_ahead=3)
-    query = {"start": starts_at.date().isoformat(), "days": 1}
+    query = {"from": starts_at.date().isoformat(), "to": starts_at.date().isoformat()}
     free_before = api.get(f"catalog/services/{service.pk}/slots", query).json()["slots"]
 
     # when 10:00-13:00 is booked
@@ -183,3 +183,55 @@ def test_slots_leave_out_a_booked_time(api, customer, service):
     # then every start whose three hours would touch 10:00-13:00 is gone
     assert _local_times(free_before) == [f"{h:02d}:{m:02d}" for h in range(8, 18) for m in (0, 30)][:-1]
     assert _local_times(free_after) == ["13:00", "13:30", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30", "17:00"]
+
+
+def test_slots_are_given_in_the_zone_asked_for_on_its_days(api, service):
+    day = local_slot(days_ahead=3).date()
+    response = api.get(
+        f"catalog/services/{service.pk}/slots", {"from": day.isoformat(), "to": day.isoformat(), "tz": "Asia/Tokyo"}
+    )
+
+    body = response.json()
+    assert response.status_code == 200, response.content
+    assert (body["time_zone"], body["organizer_time_zone"]) == ("Asia/Tokyo", "America/New_York")
+    assert (body["from"], body["to"]) == (day.isoformat(), day.isoformat())
+    tokyo = [datetime.fromisoformat(s) for s in body["slots"]]
+    assert tokyo and all(s.utcoffset() == timedelta(hours=9) and s.date() == day for s in tokyo)
+    # Tokyo's day is the New York evening before and morning of: 08:00 New York is 21:00 or 22:00 in Tokyo
+    assert {s.astimezone(ZoneInfo("America/New_York")).date() for s in tokyo} <= {day - timedelta(days=1), day}
+
+
+def test_slots_default_to_a_week_from_today_in_the_organizer_s_zone(api, service):
+    body = api.get(f"catalog/services/{service.pk}/slots").json()
+
+    today = local_slot(days_ahead=0).date()
+    assert (body["from"], body["to"]) == (today.isoformat(), (today + timedelta(days=6)).isoformat())
+    assert body["time_zone"] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "detail"),
+    [
+        ({"tz": "Mars/Olympus_Mons"}, "tz", "'Mars/Olympus_Mons' is not a known time zone"),
+        ({"tz": "../../etc/passwd"}, "tz", "is not a known time zone"),
+        ({"from": "2027-03-10", "to": "2027-03-09"}, "to", "The last day (to) cannot be before the first (from)."),
+        ({"from": "2027-03-01", "to": "2027-05-02"}, "to", "Ask for at most 62 days of slots at a time."),
+        ({"duration_minutes": 240}, "duration_minutes", "This service has a set length of 180 minutes."),
+    ],
+)
+def test_bad_slot_queries_are_refused_with_what_is_wrong(api, service, query, field, detail):
+    response = api.get(f"catalog/services/{service.pk}/slots", query)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    assert detail in response.json()["detail"]
+
+
+def test_sixty_two_days_of_slots_may_be_asked_for_at_once(api, service):
+    first = local_slot(days_ahead=1).date()
+    last = first + timedelta(days=61)
+    response = api.get(f"catalog/services/{service.pk}/slots", {"from": first.isoformat(), "to": last.isoformat()})
+
+    assert response.status_code == 200
+    days = {datetime.fromisoformat(s).date() for s in response.json()["slots"]}
+    assert min(days) == first and max(days) == last

@@ -29,14 +29,14 @@ def server(settings):
 
 
 def local_slots(service, day) -> list[str]:
-    slots = service_slots(service=service, first_day=day, days=1).slots
+    slots = service_slots(service=service, first_day=day, last_day=day).slots
     return [slot.astimezone(NEW_YORK).strftime("%H:%M") for slot in slots]
 
 
 def expected_slots(vendor, service, busy_from: time, busy_to: time) -> list[str]:
     """Starts 08:00..(20:00 - length) every 30 minutes whose booking and buffer miss [busy_from, busy_to)."""
     day = datetime(2027, 1, 4)  # any date: wall-clock arithmetic only
-    length = timedelta(minutes=service.duration_minutes + vendor.buffer_minutes)
+    length = timedelta(minutes=service.duration_minutes + vendor.buffer_after_minutes)
     starts, at = [], day.replace(hour=8)
     while at + timedelta(minutes=service.duration_minutes) <= day.replace(hour=20):
         if not (at < day.replace(hour=busy_to.hour) and at + length > day.replace(hour=busy_from.hour)):

@@ -3,7 +3,8 @@
 US daylight saving time in 2027 starts on Sunday 14 March and ends on Sunday 7 November.
 """
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -56,7 +57,7 @@ def test_nine_to_five_maps_to_the_right_utc_instants_around_the_changes(nine_to_
 )
 def test_each_days_first_slot_is_nine_local(nine_to_five, today, first_day, first_slots):
     with time_machine.travel(today, tick=False):
-        found = service_slots(service=nine_to_five, first_day=first_day, days=3)
+        found = service_slots(service=nine_to_five, first_day=first_day, last_day=first_day + timedelta(days=2))
 
     firsts = {}
     for slot in found.slots:
@@ -93,3 +94,71 @@ def test_bookings_are_checked_against_local_hours_across_the_change(api, custome
         assert not Booking.objects.exists()
     else:
         assert Booking.objects.get().starts_at == datetime.fromisoformat(starts_at)
+
+
+@pytest.fixture
+def night_owl(category):
+    """Open 00:00-04:00 every night: the hours the clocks jump through (02:00 in New York)."""
+    vendor = with_weekly_hours(VendorFactory(time_zone="America/New_York"), start=time(0), end=time(4))
+    return ServiceFactory(vendor=vendor, category=category, duration_minutes=60, base_price_minor=9000)
+
+
+def _night_slots(service, day: date, *, tz: str | None = None) -> list[str]:
+    with time_machine.travel(
+        datetime(2027, 3, 1, 12, tzinfo=UTC) if day.month == 3 else datetime(2027, 11, 1, 12, tzinfo=UTC), tick=False
+    ):
+        found = service_slots(service=service, first_day=day, last_day=day, time_zone=tz)
+    return [slot.isoformat() for slot in found.slots]
+
+
+def test_on_the_spring_forward_night_the_missing_hour_offers_nothing(night_owl):
+    # 00:00-04:00 local holds only three real hours: 02:00-03:00 does not exist that night
+    assert _night_slots(night_owl, date(2027, 3, 14)) == [
+        "2027-03-14T00:00:00-05:00",
+        "2027-03-14T00:30:00-05:00",
+        "2027-03-14T01:00:00-05:00",
+        "2027-03-14T01:30:00-05:00",  # 01:30 EST + 1 hour = 03:30 EDT
+        "2027-03-14T03:00:00-04:00",  # 03:00 EDT, the next half hour of real time
+    ]
+
+
+def test_on_the_fall_back_night_the_repeated_hour_is_offered_twice(night_owl):
+    # 00:00-04:00 local holds five real hours: 01:00-02:00 happens once in EDT and again in EST
+    assert _night_slots(night_owl, date(2027, 11, 7)) == [
+        "2027-11-07T00:00:00-04:00",
+        "2027-11-07T00:30:00-04:00",
+        "2027-11-07T01:00:00-04:00",
+        "2027-11-07T01:30:00-04:00",
+        "2027-11-07T01:00:00-05:00",
+        "2027-11-07T01:30:00-05:00",
+        "2027-11-07T02:00:00-05:00",
+        "2027-11-07T02:30:00-05:00",
+        "2027-11-07T03:00:00-05:00",
+    ]
+
+
+def test_both_1_30s_of_the_fall_back_night_can_be_booked(api, customer, other_customer, night_owl):
+    with time_machine.travel(datetime(2027, 11, 1, 12, tzinfo=UTC), tick=False):
+        for who, start in ((customer, "2027-11-07T01:30:00-04:00"), (other_customer, "2027-11-07T01:30:00-05:00")):
+            response = api.as_user(who).post(
+                "bookings", {"service_id": night_owl.pk, "starts_at": start, "address": "1 Main St"}
+            )
+            assert response.status_code == 201, response.content
+
+    assert Booking.objects.count() == 2
+
+
+def test_a_customer_in_another_zone_sees_the_same_instants_on_their_own_days(nine_to_five):
+    day = date(2027, 3, 14)
+    with time_machine.travel(datetime(2027, 3, 10, 12, tzinfo=UTC), tick=False):
+        organizer = service_slots(service=nine_to_five, first_day=day, last_day=day)
+        paris = service_slots(service=nine_to_five, first_day=day, last_day=day, time_zone="Europe/Paris")
+
+    assert paris.time_zone == "Europe/Paris" and paris.organizer_time_zone == "America/New_York"
+    # 09:00 EDT is 14:00 in Paris (still on winter time until 28 March): the offsets differ by 5 hours that week
+    assert paris.slots[0].isoformat() == "2027-03-14T14:00:00+01:00"
+    # Paris's 14 March ends at 19:00 New York time: anything later would be on Paris's 15 March
+    assert [s.astimezone(ZoneInfo("America/New_York")) for s in paris.slots] == [
+        s for s in organizer.slots if s.astimezone(ZoneInfo("Europe/Paris")).date() == day
+    ]
+    assert len(paris.slots) == len(organizer.slots)  # 09:00-16:00 EDT is all within Paris's 14 March

@@ -52,6 +52,8 @@ def test_many_customers_booking_one_slot_at_once_get_exactly_one_booking(service
 @racing
 def test_overlapping_but_different_starts_also_yield_one_booking(service):
     # 10:00, 10:15 ... 11:45 all overlap a 3-hour booking from any of them
+    service.vendor.slot_step_minutes = 15
+    service.vendor.save(update_fields=["slot_step_minutes"])
     tokens = [api_session_start(user=CustomerFactory()).access for _ in range(RACERS)]
     start = local_slot(days_ahead=3)
 

@@ -25,6 +25,7 @@ def _raw_booking(customer, service, starts_at, *, status=BookingStatus.REQUESTED
         status=status,
         starts_at=starts_at,
         ends_at=ends_at,
+        busy_from=starts_at,
         busy_until=ends_at + timedelta(minutes=buffer_minutes),
         price_minor=30000,
         currency="USD",

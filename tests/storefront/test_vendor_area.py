@@ -27,7 +27,6 @@ PROFILE = {
     "longitude": "-73.7949",
     "service_radius_km": "30",
     "time_zone": "America/New_York",
-    "buffer_minutes": "15",
     "phone": "+1 718 555 0199",
     "website": "https://neat.example.com",
     "years_in_business": "10",
@@ -66,7 +65,7 @@ def test_organizer_creates_a_profile_that_waits_for_review(browser_as, unverifie
     vendor = Vendor.objects.get(user=unverified_vendor_user)
     assert response.redirect_chain[-1][0] == reverse("storefront:vendor_dashboard")
     assert (vendor.business_name, vendor.city, vendor.verification_status) == ("Neat by Nora", "Queens, NY", "pending")
-    assert (vendor.service_radius_km, vendor.buffer_minutes) == (30, 15)
+    assert vendor.service_radius_km == 30
     assert vendor.profile.certifications == ["NAPO member", "KonMari consultant"]
     assert vendor.profile.years_in_business == 10
     assert "Your profile is waiting for review" in response.content.decode()

@@ -39,7 +39,7 @@ from django.utils.text import slugify
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.permissions import FINANCE, SUPPORT
 from marketplace.accounts.services import user_register
-from marketplace.availability.services import WeeklyWindow, availability_rules_replace
+from marketplace.availability.services import WeeklyWindow, availability_rules_replace, booking_rules_update
 from marketplace.bookings.models import Booking, BookingStatus
 from marketplace.bookings.services import (
     booking_accept,
@@ -444,7 +444,7 @@ class DemoLoader:
             self.vendor_data[entry["email"]] = entry
             self.calendars[vendor.pk] = VendorCalendar(
                 zone=ZoneInfo(vendor.time_zone),
-                buffer=timedelta(minutes=vendor.buffer_minutes),
+                buffer=timedelta(minutes=vendor.buffer_after_minutes),
                 hours=defaultdict(list),
             )
             for window in weekly_windows(entry["hours"]):
@@ -517,12 +517,12 @@ class DemoLoader:
             tagline=entry["tagline"],
             bio=entry["bio"],
             service_radius_km=entry["service_radius_km"],
-            buffer_minutes=entry["buffer_minutes"],
             phone=entry["phone"],
             website=entry["website"],
             years_in_business=entry["years_in_business"],
             certifications=entry["certifications"],
         )
+        vendor = booking_rules_update(vendor=vendor, buffer_after_minutes=entry["buffer_after_minutes"])
         availability_rules_replace(vendor=vendor, windows=weekly_windows(entry["hours"]))
         return vendor
 
