@@ -26,6 +26,8 @@ from marketplace.catalog.cancellation import (
     terms_lines,
 )
 from marketplace.catalog.limits import (
+    HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
@@ -336,6 +338,11 @@ def _service_duration_choices():
     return [(minutes, duration_label(minutes)) for minutes in lengths]
 
 
+def _hourly_length_choices():
+    lengths = range(HOURLY_BOOKING_STEP_MINUTES, HOURLY_BOOKING_MAX_MINUTES + 1, HOURLY_BOOKING_STEP_MINUTES)
+    return [(minutes, duration_label(minutes)) for minutes in lengths]
+
+
 class ServiceForm(forms.Form):
     title = forms.CharField(max_length=SERVICE_TITLE_MAX_LENGTH, label="Title")
     category = forms.ChoiceField(label="Category")
@@ -363,6 +370,14 @@ class ServiceForm(forms.Form):
         choices=_service_duration_choices(),
         help_text="Fixed and quote: the expected length. Hourly: the shortest booking.",
     )
+    allowed_durations = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Lengths customers may choose",
+        choices=_hourly_length_choices(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-grid"}),
+        help_text="Hourly services only. None ticked: any length from the shortest booking up, in half hours.",
+    )
     instant_booking = forms.BooleanField(
         required=False,
         initial=True,
@@ -385,7 +400,16 @@ class ServiceForm(forms.Form):
         required=False, initial=True, label="Published", help_text="Off hides the service from customers."
     )
 
-    field_order = ["title", "category", "summary", "description", "pricing_model", "price", "duration_minutes"]
+    field_order = [
+        "title",
+        "category",
+        "summary",
+        "description",
+        "pricing_model",
+        "price",
+        "duration_minutes",
+        "allowed_durations",
+    ]
 
     def __init__(self, *args, currency: str, categories=(), editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -429,6 +453,7 @@ class ServiceForm(forms.Form):
             "pricing_model": data["pricing_model"],
             "base_price_minor": data["price"],
             "duration_minutes": data["duration_minutes"],
+            "allowed_durations": data["allowed_durations"],
             "instant_booking": data["instant_booking"],
         }
         if data.get("cancellation_policy"):

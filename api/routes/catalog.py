@@ -9,6 +9,7 @@ from marketplace.bookings.selectors import SLOT_WINDOW_MAX_DAYS
 from marketplace.catalog.cancellation import DEFAULT_POLICY, CancellationPolicy, cancellation_terms
 from marketplace.catalog.limits import (
     HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
@@ -60,6 +61,13 @@ POLICY_DESCRIPTION = (
 )
 
 
+ALLOWED_DURATIONS_DESCRIPTION = (
+    "Hourly services only: the lengths, in minutes, a customer may book (each a multiple of "
+    f"{HOURLY_BOOKING_STEP_MINUTES} from the minimum to {HOURLY_BOOKING_MAX_MINUTES}). Empty: any such length."
+)
+ALLOWED_DURATIONS_MAX_ITEMS = HOURLY_BOOKING_MAX_MINUTES // HOURLY_BOOKING_STEP_MINUTES
+
+
 class ServiceIn(Schema):
     category_id: ObjectId
     title: str = Field(max_length=SERVICE_TITLE_MAX_LENGTH)
@@ -77,6 +85,9 @@ class ServiceIn(Schema):
         json_schema_extra=DURATION_SCHEMA,
         description="Fixed/quote: expected length. Hourly: minimum booking.",
     )
+    allowed_durations: list[int] = Field(
+        default_factory=list, max_length=ALLOWED_DURATIONS_MAX_ITEMS, description=ALLOWED_DURATIONS_DESCRIPTION
+    )
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     instant_booking: bool = True
     cancellation_policy: CancellationPolicy = Field(default=DEFAULT_POLICY, description=POLICY_DESCRIPTION)
@@ -90,6 +101,9 @@ class ServicePatch(Schema):
     pricing_model: Literal["fixed", "hourly", "quote"] | None = None
     base_price_minor: int | None = Field(default=None, ge=0, json_schema_extra={"maximum": MAX_PRICE_MINOR})
     duration_minutes: int | None = Field(default=None, ge=1, json_schema_extra=DURATION_SCHEMA)
+    allowed_durations: list[int] | None = Field(
+        default=None, max_length=ALLOWED_DURATIONS_MAX_ITEMS, description=ALLOWED_DURATIONS_DESCRIPTION
+    )
     instant_booking: bool | None = None
     cancellation_policy: CancellationPolicy | None = Field(default=None, description=POLICY_DESCRIPTION)
     is_active: bool | None = None
@@ -106,6 +120,11 @@ class ServiceOut(Schema):
     currency: str
     price_display: str
     duration_minutes: int
+    allowed_durations: list[int] = Field(description=ALLOWED_DURATIONS_DESCRIPTION)
+    booking_lengths: list[int] = Field(
+        description="The lengths, in minutes, a booking may have; the first is the default "
+        "(fixed and quote: the one set length)."
+    )
     instant_booking: bool
     cancellation_policy: str = Field(description="flexible, moderate or strict.")
     cancellation_terms: CancellationTermsOut = Field(
@@ -118,6 +137,10 @@ class ServiceOut(Schema):
     @staticmethod
     def resolve_price_display(obj) -> str:
         return price_description(obj)
+
+    @staticmethod
+    def resolve_booking_lengths(obj) -> list[int]:
+        return obj.booking_lengths()
 
     @staticmethod
     def resolve_cancellation_terms(obj) -> dict:

@@ -19,6 +19,12 @@ SERVICE_DURATION_STEP_MINUTES = 15
 HOURLY_BOOKING_STEP_MINUTES = 30
 HOURLY_BOOKING_MAX_MINUTES = 12 * 60
 
+
+def hourly_shortest_booking(duration_minutes: int) -> int:
+    """The shortest booking of an hourly service: its minimum, rounded up to the hourly step."""
+    return duration_minutes + (-duration_minutes % HOURLY_BOOKING_STEP_MINUTES)
+
+
 # Single-line texts (titles, names) and the longer ones, in characters.
 SERVICE_TITLE_MAX_LENGTH = 120
 SERVICE_SUMMARY_MAX_LENGTH = 240

@@ -15,6 +15,7 @@ from .limits import (
     SERVICE_DURATION_MAX_MINUTES,
     SERVICE_DURATION_MIN_MINUTES,
     SERVICE_TITLE_MAX_LENGTH,
+    hourly_shortest_booking,
 )
 
 
@@ -84,6 +85,9 @@ class Service(index.Indexed, TimeStampedModel):
     currency = models.CharField(max_length=3, default=marketplace_currency)
     # Fixed and quote: the expected length. Hourly: the minimum booking.
     duration_minutes = models.PositiveIntegerField()
+    # Hourly only: the lengths a customer may choose, in minutes, ascending (catalog.services
+    # checks them). Empty: any multiple of the hourly step from the minimum to the maximum.
+    allowed_durations = models.JSONField(default=list, blank=True)
     # Instant booking confirms a paid request without waiting for the vendor. Never for quotes.
     instant_booking = models.BooleanField(default=True)
     # Copied onto each booking when it is made (Booking.cancellation_terms): see catalog.cancellation.
@@ -151,14 +155,16 @@ class Service(index.Indexed, TimeStampedModel):
     def booking_lengths(self) -> list[int]:
         """The lengths, in minutes, a booking of this service may have; the first is the default.
 
-        Fixed and quote services have one set length. An hourly service is booked for a
-        multiple of the hourly step, from its minimum (rounded up to the step) to the maximum.
+        Fixed and quote services have one set length. An hourly service is booked for one of
+        the lengths its organizer allows, or, when they chose none, for a multiple of the
+        hourly step from its minimum (rounded up to the step) to the maximum.
         """
         if self.pricing_model != PricingModel.HOURLY:
             return [self.duration_minutes]
-        step = HOURLY_BOOKING_STEP_MINUTES
-        shortest = self.duration_minutes + (-self.duration_minutes % step)
-        return list(range(shortest, HOURLY_BOOKING_MAX_MINUTES + 1, step))
+        if self.allowed_durations:
+            return sorted(self.allowed_durations)
+        shortest = hourly_shortest_booking(self.duration_minutes)
+        return list(range(shortest, HOURLY_BOOKING_MAX_MINUTES + 1, HOURLY_BOOKING_STEP_MINUTES))
 
     def booking_length(self, requested: int | None = None) -> int:
         """The length of a booking that asks for ``requested`` minutes (None: the default), or a clear refusal."""
@@ -169,6 +175,9 @@ class Service(index.Indexed, TimeStampedModel):
             return requested
         if len(lengths) == 1:
             raise ValidationFailed(f"This service has a set length of {lengths[0]} minutes.", field="duration_minutes")
+        if self.allowed_durations:
+            offered = ", ".join(str(minutes) for minutes in lengths[:-1]) + f" or {lengths[-1]}"
+            raise ValidationFailed(f"This service can be booked for {offered} minutes.", field="duration_minutes")
         raise ValidationFailed(
             f"duration_minutes must be a multiple of {HOURLY_BOOKING_STEP_MINUTES} "
             f"between {lengths[0]} and {lengths[-1]}.",

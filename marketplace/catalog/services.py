@@ -20,6 +20,8 @@ from marketplace.vendors.models import Vendor
 from .cancellation import DEFAULT_POLICY, CancellationPolicy
 from .limits import (
     CATEGORY_NAME_MAX_LENGTH,
+    HOURLY_BOOKING_MAX_MINUTES,
+    HOURLY_BOOKING_STEP_MINUTES,
     MAX_PRICE_MINOR,
     SERVICE_DESCRIPTION_MAX_LENGTH,
     SERVICE_DURATION_MAX_MINUTES,
@@ -27,6 +29,7 @@ from .limits import (
     SERVICE_DURATION_STEP_MINUTES,
     SERVICE_SUMMARY_MAX_LENGTH,
     SERVICE_TITLE_MAX_LENGTH,
+    hourly_shortest_booking,
 )
 from .models import Category, PricingModel, Service
 from .selectors import category_list
@@ -222,6 +225,34 @@ def _validate_pricing(*, pricing_model: str, base_price_minor: int, duration_min
         )
 
 
+def _clean_allowed_durations(*, pricing_model: str, duration_minutes: int, allowed_durations) -> list[int]:
+    """The lengths an hourly service allows, ascending and each once, or a clear refusal.
+
+    Each is a multiple of the hourly step from the service's minimum to the longest booking.
+    Only hourly services offer a choice: a fixed or quote service has its one set length.
+    """
+    if not allowed_durations:
+        return []
+    if pricing_model != PricingModel.HOURLY:
+        raise ValidationFailed(
+            "Only hourly services offer a choice of lengths; a fixed or quote service has one set length.",
+            field="allowed_durations",
+        )
+    if not isinstance(allowed_durations, list | tuple) or not all(
+        isinstance(minutes, int) and not isinstance(minutes, bool) for minutes in allowed_durations
+    ):
+        raise ValidationFailed("allowed_durations must be a list of whole minutes.", field="allowed_durations")
+    shortest = hourly_shortest_booking(duration_minutes)
+    for minutes in allowed_durations:
+        if minutes % HOURLY_BOOKING_STEP_MINUTES or not shortest <= minutes <= HOURLY_BOOKING_MAX_MINUTES:
+            raise ValidationFailed(
+                f"Each allowed length must be a multiple of {HOURLY_BOOKING_STEP_MINUTES} minutes between the "
+                f"service's minimum ({shortest}) and {HOURLY_BOOKING_MAX_MINUTES}; {minutes} is not.",
+                field="allowed_durations",
+            )
+    return sorted(set(allowed_durations))
+
+
 def _validate_cancellation_policy(policy: str) -> str:
     if policy not in CancellationPolicy.values:
         names = ", ".join(CancellationPolicy.values)
@@ -263,6 +294,7 @@ def service_create(
     currency: str | None = None,
     instant_booking: bool = True,
     cancellation_policy: str = DEFAULT_POLICY,
+    allowed_durations: list[int] | None = None,
 ) -> Service:
     """Publish a service. Only a verified organizer may; quotes are never instant."""
     vendor = _verified_vendor(user)
@@ -280,6 +312,9 @@ def service_create(
         duration_minutes=duration_minutes,
         currency=currency,
     )
+    allowed_durations = _clean_allowed_durations(
+        pricing_model=pricing_model, duration_minutes=duration_minutes, allowed_durations=allowed_durations
+    )
     category = _category(category_id)
     with transaction.atomic():
         service = Service.objects.create(
@@ -290,6 +325,7 @@ def service_create(
             base_price_minor=base_price_minor,
             currency=currency,
             duration_minutes=duration_minutes,
+            allowed_durations=allowed_durations,
             instant_booking=instant_booking and pricing_model != PricingModel.QUOTE,
             cancellation_policy=cancellation_policy,
             **texts,
@@ -305,6 +341,7 @@ EDITABLE_FIELDS = {
     "pricing_model",
     "base_price_minor",
     "duration_minutes",
+    "allowed_durations",
     "instant_booking",
     "cancellation_policy",
     "is_active",
@@ -335,6 +372,14 @@ def service_update(*, user: User, service_id: int, **changes) -> Service:
             base_price_minor=service.base_price_minor,
             duration_minutes=service.duration_minutes,
             currency=service.currency,
+        )
+        if service.pricing_model != PricingModel.HOURLY and "allowed_durations" not in changes:
+            # Leaving hourly pricing leaves its choice of lengths behind.
+            service.allowed_durations = []
+        service.allowed_durations = _clean_allowed_durations(
+            pricing_model=service.pricing_model,
+            duration_minutes=service.duration_minutes,
+            allowed_durations=service.allowed_durations,
         )
         if service.pricing_model == PricingModel.QUOTE:
             service.instant_booking = False

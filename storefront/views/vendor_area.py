@@ -328,6 +328,7 @@ def service_edit(request, vendor, service_id: int):
         "pricing_model": service.pricing_model,
         "price": to_major_units(service.base_price_minor, service.currency),
         "duration_minutes": service.duration_minutes,
+        "allowed_durations": service.allowed_durations,
         "instant_booking": service.instant_booking,
         "cancellation_policy": service.cancellation_policy,
         "is_active": service.is_active,
