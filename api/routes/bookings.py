@@ -8,11 +8,13 @@ from marketplace.bookings.errors import (
     AwaitingPayment,
     BookingStarted,
     CustomersOnly,
+    NoProposal,
     NotStarted,
     OutsideAvailability,
+    RescheduleClosed,
     SlotUnavailable,
 )
-from marketplace.bookings.policy import booking_actions, cancellation_preview, waiting_for
+from marketplace.bookings.policy import booking_actions, cancellation_preview, reschedule_deadline, waiting_for
 from marketplace.bookings.selectors import booking_get_for_user, booking_list_for_user
 from marketplace.bookings.services import (
     ADDRESS_MAX_LENGTH,
@@ -23,6 +25,9 @@ from marketplace.bookings.services import (
     booking_decline,
     booking_quote,
     booking_request,
+    booking_reschedule,
+    booking_reschedule_answer,
+    booking_reschedule_propose,
 )
 from marketplace.catalog.errors import ServiceNotFound
 from marketplace.catalog.limits import (
@@ -127,8 +132,17 @@ class BookingOut(Schema):
     )
     actions: list[str] = Field(
         description="What you may do with this booking now: pay, quote, accept, decline, cancel, "
-        "confirm_completion, review, dispute (POST /bookings/{id}/dispute). Every other move is refused."
+        "confirm_completion, reschedule, propose_reschedule, answer_proposal, review, dispute "
+        "(POST /bookings/{id}/dispute). Every other move is refused."
     )
+    reschedule_until: datetime = Field(
+        description="Until when the customer may move the booking (POST .../reschedule): the reschedule "
+        "window of its cancellation terms before the start."
+    )
+    proposed_starts_at: datetime | None = Field(
+        description="A new start the organizer proposed, waiting for the customer's answer; null when none."
+    )
+    proposal_note: str = Field(description="The organizer's note with their proposed time.")
     reviewed: bool
     cancellation_terms: CancellationTermsOut = Field(
         description="The service's cancellation policy as it stood when the booking was made: "
@@ -159,6 +173,10 @@ class BookingOut(Schema):
         # in the layers, so their verdicts are added here, where the face meets them.
         actions = booking_actions(obj, user=user) + (["review"] if can_review(obj, user=user) else [])
         return actions + (["dispute"] if can_open_dispute(obj, user=user) else [])
+
+    @staticmethod
+    def resolve_reschedule_until(obj) -> datetime:
+        return reschedule_deadline(obj)
 
     @staticmethod
     def resolve_reviewed(obj) -> bool:
@@ -216,6 +234,25 @@ class NoteIn(Schema):
 
 class ReasonIn(Schema):
     reason: str = Field(default="", max_length=NOTE_MAX_LENGTH)
+
+
+class RescheduleIn(Schema):
+    starts_at: IsoDateTime = Field(
+        description="The new start, RFC 3339 with an offset: one of the service's slots "
+        "(GET /catalog/services/{id}/slots with the booking's duration_minutes)."
+    )
+    reason: str = Field(
+        default="", max_length=NOTE_MAX_LENGTH, description="Why it moves; required when support staff move it."
+    )
+
+
+class ProposalIn(Schema):
+    starts_at: IsoDateTime = Field(description="The proposed start, RFC 3339 with an offset: a free slot.")
+    note: str = Field(default="", max_length=NOTE_MAX_LENGTH, description="A word to the customer.")
+
+
+class ProposalAnswerIn(Schema):
+    accept: bool = Field(description="true moves the booking to the proposed time; false keeps it where it is.")
 
 
 class BookingPage(PageOut):
@@ -322,6 +359,39 @@ def cancel(request, booking_id: ObjectId, payload: ReasonIn | None = None):
     """
     reason = payload.reason if payload else ""
     return _fresh(request, booking_cancel(user=request.auth, booking_id=booking_id, reason=reason))
+
+
+@router.post("/{booking_id}/reschedule", response={200: BookingOut})
+@raises(ValidationFailed, NotFound, RescheduleClosed, BookingStarted, OutsideAvailability, SlotUnavailable)
+def reschedule(request, booking_id: ObjectId, payload: RescheduleIn):
+    """Customer, until the booking's reschedule window closes (support staff, until it starts, with a reason):
+    move a confirmed booking to another free slot.
+
+    The length, price and payment stay as they are. Both sides are emailed, with the calendar
+    event updated (same UID, higher SEQUENCE). A time that is not free is refused and nothing moves.
+    """
+    moved = booking_reschedule(
+        user=request.auth, booking_id=booking_id, starts_at=payload.starts_at, reason=payload.reason
+    )
+    return _fresh(request, moved)
+
+
+@router.post("/{booking_id}/reschedule-proposal", response={200: BookingOut})
+@raises(ValidationFailed, NotFound, RescheduleClosed, BookingStarted, OutsideAvailability, SlotUnavailable)
+def propose_reschedule(request, booking_id: ObjectId, payload: ProposalIn):
+    """Organizer: propose another free time for a confirmed booking; it moves only when the customer accepts."""
+    proposed = booking_reschedule_propose(
+        vendor_user=request.auth, booking_id=booking_id, starts_at=payload.starts_at, note=payload.note
+    )
+    return _fresh(request, proposed)
+
+
+@router.post("/{booking_id}/reschedule-proposal/answer", response={200: BookingOut})
+@raises(NotFound, NoProposal, RescheduleClosed, BookingStarted, ValidationFailed, OutsideAvailability, SlotUnavailable)
+def answer_reschedule_proposal(request, booking_id: ObjectId, payload: ProposalAnswerIn):
+    """Customer: accept the organizer's proposed time (if it is still free) or decline it."""
+    answered = booking_reschedule_answer(customer=request.auth, booking_id=booking_id, accept=payload.accept)
+    return _fresh(request, answered)
 
 
 @router.post("/{booking_id}/confirm_completion", response={200: BookingOut})

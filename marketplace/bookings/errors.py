@@ -44,3 +44,15 @@ class NotStarted(Conflict):
     """The appointment has not started yet, so the work cannot be confirmed."""
 
     code = "not_started"
+
+
+class RescheduleClosed(Conflict):
+    """The booking can no longer be moved: its policy's reschedule window has passed, or it is not confirmed."""
+
+    code = "reschedule_closed"
+
+
+class NoProposal(Conflict):
+    """The organizer has not proposed a new time for this booking (or it was already answered)."""
+
+    code = "no_proposal"

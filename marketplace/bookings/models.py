@@ -103,6 +103,10 @@ class Booking(TimeStampedModel):
     # a field calendars show changes (bookings.calendar.CALENDAR_FIELDS), so a subscribed
     # calendar replaces its copy instead of keeping the old one.
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # A new start the organizer proposed, waiting for the customer's answer (bookings.services
+    # booking_reschedule_propose); cleared when the customer accepts or declines, or the booking moves.
+    proposed_starts_at = models.DateTimeField(null=True, blank=True)
+    proposal_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

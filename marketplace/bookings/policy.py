@@ -18,7 +18,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
-from marketplace.catalog.cancellation import hours_text, refund_percent
+from marketplace.catalog.cancellation import cancellation_terms, hours_text, refund_percent
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import DomainError, InvalidTransition, NotFound
 from marketplace.core.money import Money
@@ -38,7 +38,7 @@ from marketplace.payments.policy import (
 from marketplace.vendors.errors import VendorDocumentsExpired, VendorNewBookingsPaused, VendorUnavailable
 from marketplace.vendors.models import Vendor
 
-from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NotStarted
+from .errors import AwaitingPayment, AwaitingQuote, BookingStarted, NoProposal, NotStarted, RescheduleClosed
 from .models import ACTIVE_STATUSES, Booking, BookingStatus, CancelledBy
 
 # The verb for each status in "This booking is <status> and cannot be <verb>."
@@ -300,6 +300,70 @@ def can_confirm_completion(booking: Booking, *, user: User, now: datetime | None
     return transition_verdict(booking, BookingStatus.COMPLETED)
 
 
+# --- Moving a booking to another time ---------------------------------------------------------
+
+
+def reschedule_hours(booking: Booking) -> int:
+    """How many hours before the start the customer may still move the booking (its policy's window).
+
+    The terms are the ones the booking was made on; a booking made before terms were kept
+    on bookings follows its service's policy as it stands.
+    """
+    terms = booking.cancellation_terms or cancellation_terms(booking.service.cancellation_policy)
+    return terms["reschedule_hours"]
+
+
+def reschedule_deadline(booking: Booking) -> datetime:
+    """Until when the customer may move the booking."""
+    return booking.starts_at - timedelta(hours=reschedule_hours(booking))
+
+
+def _confirmed_and_ahead(booking: Booking, now: datetime | None) -> Verdict:
+    if booking.status != BookingStatus.CONFIRMED:
+        words = TRANSITION_WORDS.get(booking.status, "waiting for payment or an answer")
+        return _refused(RescheduleClosed(f"Only a confirmed booking can be moved; this one is {words}."))
+    if booking.starts_at <= _now(now):
+        return _refused(BookingStarted("This booking has already started and can no longer be moved."))
+    return ALLOWED
+
+
+def can_reschedule(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The customer moves a confirmed booking until its policy's window closes; booking staff, until it starts.
+
+    The organizer does not move a booking by themselves: they propose a time the customer answers.
+    """
+    is_admin = has_permission(user, Perm.MANAGE_BOOKINGS)
+    if booking.customer_id != user.pk and not is_admin:
+        return _not_yours()
+    verdict = _confirmed_and_ahead(booking, now)
+    if verdict and not is_admin and reschedule_deadline(booking) < _now(now):
+        window = hours_text(reschedule_hours(booking))
+        return _refused(
+            RescheduleClosed(
+                f"This booking can be moved up to {window} before it starts, and that time has passed. "
+                "Ask the organizer, or cancel under the booking's policy."
+            )
+        )
+    return verdict
+
+
+def can_propose_reschedule(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The organizer proposes another time for a confirmed booking that has not started."""
+    if booking.vendor.user_id != user.pk:
+        return _not_yours()
+    return _confirmed_and_ahead(booking, now)
+
+
+def can_answer_proposal(booking: Booking, *, user: User, now: datetime | None = None) -> Verdict:
+    """The customer accepts or declines the organizer's proposed time while it is open."""
+    if booking.customer_id != user.pk:
+        return _not_yours()
+    verdict = _confirmed_and_ahead(booking, now)
+    if verdict and booking.proposed_starts_at is None:
+        return _refused(NoProposal("The organizer has not proposed a new time for this booking."))
+    return verdict
+
+
 # The moves a user may ask for on a booking, by the name the API uses for each.
 BOOKING_ACTIONS = {
     "pay": can_pay,
@@ -308,6 +372,9 @@ BOOKING_ACTIONS = {
     "decline": can_decline,
     "cancel": can_cancel,
     "confirm_completion": can_confirm_completion,
+    "reschedule": can_reschedule,
+    "propose_reschedule": can_propose_reschedule,
+    "answer_proposal": can_answer_proposal,
 }
 
 

@@ -45,12 +45,15 @@ from .policy import (
     SUSPENSION_CUSTOMER_REASON,
     SuspensionStep,
     can_accept,
+    can_answer_proposal,
     can_cancel,
     can_confirm_completion,
     can_confirm_payment,
     can_decline,
     can_pay,
+    can_propose_reschedule,
     can_quote,
+    can_reschedule,
     cancellation_refund,
     confirms_on_payment,
     is_due_for_automatic_completion,
@@ -65,8 +68,12 @@ ADDRESS_MAX_LENGTH = 255
 NOTE_MAX_LENGTH = 2000
 
 
-def _notify(booking: Booking, event: str) -> None:
-    enqueue("marketplace.notifications.tasks.send_booking_notification", booking.pk, event)
+def _notify(booking: Booking, event: str, occurrence: int | None = None) -> None:
+    """Queue the booking's ``event`` email; ``occurrence`` tells apart the times an event can happen again (a move)."""
+    if occurrence is None:
+        enqueue("marketplace.notifications.tasks.send_booking_notification", booking.pk, event)
+    else:
+        enqueue("marketplace.notifications.tasks.send_booking_notification", booking.pk, event, occurrence)
 
 
 def _lock(booking_id: int) -> Booking:
@@ -228,6 +235,125 @@ def booking_request(
         audit_log(actor=customer, action="booking.requested", target=booking)
         record_booking_requested()
         _notify(booking, "requested")
+    return booking
+
+
+# --- Moving a booking -------------------------------------------------------------------------
+
+
+def _lock_with_vendor(booking_id: int) -> tuple[Booking, Vendor]:
+    """The booking and its organizer, locked in the order booking_request takes them (organizer first).
+
+    Holding the organizer's row serialises a move with every new booking of theirs (PostgreSQL;
+    SQLite's IMMEDIATE transaction does it anyway), so the slot check and the write see the same week.
+    """
+    vendor_id = Booking.objects.filter(pk=booking_id).values_list("vendor_id", flat=True).first()
+    if vendor_id is None:
+        raise NotFound("Booking not found.")
+    vendor = Vendor.objects.select_for_update().get(pk=vendor_id)
+    return _lock(booking_id), vendor
+
+
+def _reschedule(booking: Booking, vendor: Vendor, starts_at: datetime, *, actor: User, reason: str, by: str) -> Booking:
+    """Move the booking to ``starts_at``, keeping its length and its money; the schedule must offer the new time.
+
+    The booking's own time does not count against the move (``moving``), so it can shift by
+    less than its length. The new busy range takes the organizer's buffers as they stand now.
+    """
+    length = booking.ends_at - booking.starts_at
+    rules = _check_start(vendor=vendor, starts_at=starts_at, length=length, moving=booking)
+    if starts_at == booking.starts_at:
+        raise ValidationFailed("The booking is already at that time.", field="starts_at")
+    previous = booking.starts_at
+    booking.starts_at = starts_at
+    booking.ends_at = starts_at + length
+    booking.busy_from = starts_at - rules.buffer_before
+    booking.busy_until = booking.ends_at + rules.buffer_after
+    booking.proposed_starts_at = None
+    booking.proposal_note = ""
+    try:
+        with transaction.atomic():
+            _save(booking, "starts_at", "ends_at", "busy_from", "busy_until", "proposed_starts_at", "proposal_note")
+    except IntegrityError:
+        # The PostgreSQL exclusion constraint caught a booking made at the same moment.
+        raise SlotUnavailable("That time is already booked. Please choose another slot.") from None
+    entry = audit_log(
+        actor=actor,
+        action="booking.rescheduled",
+        target=booking,
+        reason=reason,
+        data={"from": previous.isoformat(), "to": starts_at.isoformat(), "by": by},
+    )
+    _notify(booking, "rescheduled", entry.pk)
+    return booking
+
+
+def booking_reschedule(*, user: User, booking_id: int, starts_at: datetime, reason: str = "") -> Booking:
+    """Move a confirmed booking to another time the organizer's schedule offers.
+
+    The customer may, until the reschedule window of the booking's policy closes; support
+    staff may until it starts, and must say why. The length, the price and the payment stay as
+    they are; the move is in the booking's history, emailed to both sides, and calendars see
+    the same event (same UID) with a higher SEQUENCE.
+    """
+    _aware(starts_at)
+    reason = clean_text(reason, field="reason", label="The reason", max_length=NOTE_MAX_LENGTH, multiline=True)
+    with unit_of_work():
+        booking, vendor = _lock_with_vendor(booking_id)
+        can_reschedule(booking, user=user).require()
+        by = "customer" if booking.customer_id == user.pk else "staff"
+        if by == "staff" and not reason:
+            raise ValidationFailed("Say why the booking is moved: both sides read it.", field="reason")
+        return _reschedule(booking, vendor, starts_at, actor=user, reason=reason, by=by)
+
+
+def booking_reschedule_propose(*, vendor_user: User, booking_id: int, starts_at: datetime, note: str = "") -> Booking:
+    """The organizer proposes another time; the booking stays where it is until the customer accepts.
+
+    The proposed time must be free now; it is checked again when the customer accepts. A new
+    proposal replaces an open one.
+    """
+    _aware(starts_at)
+    note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH, multiline=True)
+    with unit_of_work():
+        booking, vendor = _lock_with_vendor(booking_id)
+        can_propose_reschedule(booking, user=vendor_user).require()
+        if starts_at == booking.starts_at:
+            raise ValidationFailed("The booking is already at that time.", field="starts_at")
+        _check_start(vendor=vendor, starts_at=starts_at, length=booking.ends_at - booking.starts_at, moving=booking)
+        booking.proposed_starts_at = starts_at
+        booking.proposal_note = note
+        _save(booking, "proposed_starts_at", "proposal_note")
+        entry = audit_log(
+            actor=vendor_user,
+            action="booking.reschedule_proposed",
+            target=booking,
+            reason=note,
+            data={"from": booking.starts_at.isoformat(), "to": starts_at.isoformat()},
+        )
+        _notify(booking, "reschedule_proposed", entry.pk)
+    return booking
+
+
+def booking_reschedule_answer(*, customer: User, booking_id: int, accept: bool) -> Booking:
+    """The customer accepts the organizer's proposed time (the booking moves, if it is still free) or declines it."""
+    with unit_of_work():
+        booking, vendor = _lock_with_vendor(booking_id)
+        can_answer_proposal(booking, user=customer).require()
+        if accept:
+            proposed, note = booking.proposed_starts_at, booking.proposal_note
+            return _reschedule(booking, vendor, proposed, actor=customer, reason=note, by="organizer")
+        proposed = booking.proposed_starts_at
+        booking.proposed_starts_at = None
+        booking.proposal_note = ""
+        _save(booking, "proposed_starts_at", "proposal_note")
+        entry = audit_log(
+            actor=customer,
+            action="booking.reschedule_declined",
+            target=booking,
+            data={"proposed": proposed.isoformat()},
+        )
+        _notify(booking, "reschedule_declined", entry.pk)
     return booking
 
 

@@ -34,6 +34,9 @@ MESSAGES = {
     "declined": (("customer",), "Your request for {service} was declined"),
     "expired": (("customer", "vendor"), "Booking request expired: {service}"),
     "cancelled": (("customer", "vendor"), "Cancelled: {service} on {when}"),
+    "rescheduled": (("customer", "vendor"), "Moved: {service} is now on {when}"),
+    "reschedule_proposed": (("customer",), "{business} proposes a new time for {service}"),
+    "reschedule_declined": (("vendor",), "New time declined: {service} stays on {when}"),
 }
 
 
@@ -47,13 +50,29 @@ STILL_TRUE = {
     "declined": {"declined"},
     "expired": {"expired"},
     "cancelled": {"cancelled"},
+    "rescheduled": {"confirmed"},
+    "reschedule_proposed": {"confirmed"},
+    "reschedule_declined": {"confirmed"},
 }
 
+# Events that can happen more than once to a booking: each time is its own message, recorded
+# under the event and the audit entry of that time (``occurrence``).
+REPEATABLE = frozenset({"rescheduled", "reschedule_proposed", "reschedule_declined"})
+# Events whose email carries the booking's calendar file (the same UID; a move raises its SEQUENCE).
+WITH_CALENDAR_FILE = frozenset({"confirmed", "rescheduled"})
 
-def send_booking_notification(booking_id: int, event: str) -> int:
-    """Email everyone who should hear about ``event``; returns how many messages went out."""
+
+def send_booking_notification(booking_id: int, event: str, occurrence: int | None = None) -> int:
+    """Email everyone who should hear about ``event``; returns how many messages went out.
+
+    ``occurrence`` (the audit entry of a repeatable event, such as a move) makes each time its
+    own message, still sent at most once.
+    """
     if event not in MESSAGES:
         raise ValueError(f"unknown booking event {event!r}")
+    if (event in REPEATABLE) != (occurrence is not None):
+        raise ValueError(f"booking event {event!r} {'needs' if event in REPEATABLE else 'takes no'} occurrence")
+    recorded_as = event if occurrence is None else f"{event}#{occurrence}"
     booking = (
         Booking.objects.select_related("service", "vendor__user", "customer", "transaction")
         .filter(pk=booking_id)
@@ -72,7 +91,7 @@ def send_booking_notification(booking_id: int, event: str) -> int:
         recipient = booking.customer if audience == "customer" else booking.vendor.user
         try:
             with transaction.atomic():
-                SentNotification.objects.create(booking=booking, event=event, recipient=recipient)
+                SentNotification.objects.create(booking=booking, event=recorded_as, recipient=recipient)
                 _send(booking, event, audience, recipient, subject)
         except IntegrityError:
             continue  # already sent by an earlier run
@@ -103,6 +122,7 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
         "audience": audience,
         "recipient": recipient,
         "local_start": local_start,
+        "local_proposed": booking.proposed_starts_at and booking.proposed_starts_at.astimezone(zone),
         "site_url": settings.SITE_URL,
         "site_name": settings.SITE_NAME,
         "money": money_outlook(booking, audience=audience),
@@ -113,11 +133,12 @@ def _send(booking: Booking, event: str, audience: str, recipient, subject: str) 
             service=booking.service.title,
             when=f"{local_start:%a %d %b %Y, %H:%M}",
             reference=booking.reference,
+            business=booking.vendor.business_name,
         ),
         body=render_to_string("notifications/booking_email.txt", context),
         to=[recipient.email],
     )
-    if event == "confirmed":
+    if event in WITH_CALENDAR_FILE:
         ics = booking_ics(
             booking, site_url=settings.SITE_URL, audience="customer" if audience == "customer" else "organizer"
         )
