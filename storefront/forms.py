@@ -543,12 +543,13 @@ class ExternalCalendarForm(forms.Form):
 # --- The organizer's booking rules and days off -------------------------------------------------
 
 
-def _rule_default_text(field: str, default: int) -> str:
+def rule_value_text(field: str, value: int) -> str:
+    """A booking rule's value in words: "2 hours", "180 days", "3 jobs", "no limit", "none"."""
     if field == "horizon_days":
-        return "1 day" if default == 1 else f"{default} days"
+        return "1 day" if value == 1 else f"{value} days"
     if field == "daily_cap":
-        return "no limit" if default == 0 else f"{default} jobs"
-    return duration_text(default) if default else "none"
+        return "no limit" if value == 0 else ("1 job" if value == 1 else f"{value} jobs")
+    return duration_text(value) if value else "none"
 
 
 class BookingRulesForm(forms.Form):
@@ -584,11 +585,12 @@ class BookingRulesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.defaults = rule_defaults()
         for field in BOOKING_RULE_FIELDS:
-            words = _rule_default_text(field, self.defaults[field])
+            words = rule_value_text(field, self.defaults[field])
             self.fields[field].help_text += f" Leave blank for the platform default: {words}."
-            self.fields[field].widget.attrs["placeholder"] = str(self.defaults[field])
+            if field != "slot_step_minutes":  # a list: its first choice names the default
+                self.fields[field].widget.attrs["placeholder"] = str(self.defaults[field])
         self.fields["slot_step_minutes"].choices = [
-            ("", f"Platform default ({_rule_default_text('slot_step_minutes', self.defaults['slot_step_minutes'])})"),
+            ("", f"Platform default ({rule_value_text('slot_step_minutes', self.defaults['slot_step_minutes'])})"),
             *((step, duration_text(step)) for step in SLOT_STEPS_MINUTES),
         ]
 

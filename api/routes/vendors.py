@@ -379,7 +379,8 @@ def add_exception(request, payload: ExceptionIn):
     """Close a day (no times), block a window, or open extra hours (is_available=true).
 
     The date is from the organizer's today (in their time zone) to the last day a booking may
-    start (`BOOKING_HORIZON_DAYS` ahead); any other date is refused (400, field `date`).
+    start (your booking horizon: `horizon_days` of GET /vendors/me/booking-rules); any other date is
+    refused (400, field `date`).
     """
     vendor = _own_vendor(request)
     data = payload.dict()

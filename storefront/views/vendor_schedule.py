@@ -21,7 +21,7 @@ from marketplace.availability.services import (
 )
 from marketplace.core.errors import DomainError
 
-from ..forms import BookingRulesForm, DaysOffForm, ExtraHoursForm
+from ..forms import BookingRulesForm, DaysOffForm, ExtraHoursForm, rule_value_text
 from .common import not_found_from, show_domain_error
 from .vendor_area import with_vendor
 
@@ -47,7 +47,16 @@ def booking_rules(request, vendor):
         {
             "vendor": vendor,
             "form": form,
-            "rule_rows": [(name, form.fields[name].label, rule) for name, rule in booking_rule_values(vendor).items()],
+            "rule_rows": [
+                {
+                    "name": name,
+                    "label": form.fields[name].label,
+                    "own": None if rule.own is None else rule_value_text(name, rule.own),
+                    "default": rule_value_text(name, rule.default),
+                    "effective": rule_value_text(name, rule.effective),
+                }
+                for name, rule in booking_rule_values(vendor).items()
+            ],
             "nav": "booking_rules",
         },
         status=400 if form.is_bound and form.errors else 200,

@@ -2,6 +2,7 @@
 the domain's refusal on its field; days off, vacations and extra hours added and removed; nothing changed by
 a refusal, what was typed escaped, customers and visitors kept out."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -78,7 +79,12 @@ def test_the_form_shows_each_rule_with_its_platform_default(browser_as, vendor):
     assert "Leave blank for the platform default: none." in html
     assert 'placeholder="120"' in html
     assert '<option value="" selected>Platform default (30 minutes)</option>' in html
-    assert '<tr data-rule="horizon_days">' in html
+    assert (
+        '<tr data-rule="horizon_days"> <td>Bookable ahead (days)</td> <td><span class="muted">the default</span></td> '
+        "<td>180 days</td> <td><strong>180 days</strong></td> </tr>"
+    ) in " ".join(html.split())
+    select = re.search(r'<select name="slot_step_minutes"[^>]*>', html).group()
+    assert "placeholder" not in select  # a list: its first choice names the default
 
 
 def test_an_organizer_saves_their_rules(browser_as, vendor):
@@ -99,6 +105,15 @@ def test_an_organizer_saves_their_rules(browser_as, vendor):
     html = response.content.decode()
     assert 'name="horizon_days" value="60"' in html
     assert '<option value="60" selected>1 hour</option>' in html
+    table = " ".join(html.split())
+    assert (
+        '<tr data-rule="daily_cap"> <td>Most jobs a day</td> <td>2 jobs</td> <td>no limit</td> '
+        "<td><strong>2 jobs</strong></td> </tr>"
+    ) in table
+    assert (
+        '<tr data-rule="min_notice_minutes"> <td>Minimum notice (minutes)</td> <td>1 day</td> <td>2 hours</td> '
+        "<td><strong>1 day</strong></td> </tr>"
+    ) in table
 
 
 def test_blank_fields_go_back_to_the_platform_defaults(browser_as, vendor):
