@@ -15,7 +15,9 @@ from django import forms
 from django.utils import timezone
 
 from marketplace.accounts.models import Role
+from marketplace.availability.limits import BOOKING_RULE_FIELDS, SLOT_STEPS_MINUTES, duration_text, rule_defaults
 from marketplace.availability.models import Weekday
+from marketplace.availability.services import NOTE_MAX_LENGTH as EXCEPTION_NOTE_MAX_LENGTH
 from marketplace.availability.services import validate_opening
 from marketplace.bookings.services import ADDRESS_MAX_LENGTH, NOTE_MAX_LENGTH
 from marketplace.catalog.cancellation import (
@@ -561,3 +563,109 @@ class ExternalCalendarForm(forms.Form):
         "Outlook's published calendar ICS link, or an iCloud public calendar (webcal://).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "url"}),
     )
+
+
+# --- The organizer's booking rules and days off -------------------------------------------------
+
+
+def rule_value_text(field: str, value: int) -> str:
+    """A booking rule's value in words: "2 hours", "180 days", "3 jobs", "no limit", "none"."""
+    if field == "horizon_days":
+        return "1 day" if value == 1 else f"{value} days"
+    if field == "daily_cap":
+        return "no limit" if value == 0 else ("1 job" if value == 1 else f"{value} jobs")
+    return duration_text(value) if value else "none"
+
+
+class BookingRulesForm(forms.Form):
+    """The organizer's booking rules: blank follows the platform default (the domain checks each value).
+
+    Field names are the Vendor fields, so a refusal of ``booking_rules_update`` lands on its field.
+    """
+
+    min_notice_minutes = forms.IntegerField(
+        required=False, label="Minimum notice (minutes)", help_text="How long before a job starts it may be booked."
+    )
+    horizon_days = forms.IntegerField(
+        required=False, label="Bookable ahead (days)", help_text="How far ahead customers may book you."
+    )
+    slot_step_minutes = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Start times every",
+        help_text="How far apart the start times customers see are, from the start of each opening.",
+    )
+    daily_cap = forms.IntegerField(
+        required=False, label="Most jobs a day", help_text="At most this many jobs start on one day; 0 for no limit."
+    )
+    buffer_before_minutes = forms.IntegerField(
+        required=False, label="Buffer before a job (minutes)", help_text="Kept free before each job, e.g. for travel."
+    )
+    buffer_after_minutes = forms.IntegerField(
+        required=False, label="Buffer after a job (minutes)", help_text="Kept free after each job, e.g. to reset."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.defaults = rule_defaults()
+        for field in BOOKING_RULE_FIELDS:
+            words = rule_value_text(field, self.defaults[field])
+            self.fields[field].help_text += f" Leave blank for the platform default: {words}."
+            if field != "slot_step_minutes":  # a list: its first choice names the default
+                self.fields[field].widget.attrs["placeholder"] = str(self.defaults[field])
+        self.fields["slot_step_minutes"].choices = [
+            ("", f"Platform default ({rule_value_text('slot_step_minutes', self.defaults['slot_step_minutes'])})"),
+            *((step, duration_text(step)) for step in SLOT_STEPS_MINUTES),
+        ]
+
+    @staticmethod
+    def initial_from_vendor(vendor) -> dict:
+        return {field: getattr(vendor, field) for field in BOOKING_RULE_FIELDS}
+
+    def rule_changes(self) -> dict:
+        """Every rule, for ``booking_rules_update``: None follows the default (a buffer has one: 0)."""
+        changes = {field: self.cleaned_data.get(field) for field in BOOKING_RULE_FIELDS}
+        for field in ("buffer_before_minutes", "buffer_after_minutes"):
+            if changes[field] is None:
+                changes[field] = self.defaults[field]
+        return changes
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _time_input():
+    return forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M")
+
+
+class DaysOffForm(forms.Form):
+    """Close one day, or every day from the first to the last (a vacation)."""
+
+    first_date = forms.DateField(label="First day off", widget=_date_input())
+    last_date = forms.DateField(
+        required=False, label="Last day off", widget=_date_input(), help_text="Leave blank for a single day."
+    )
+    note = forms.CharField(
+        required=False, max_length=EXCEPTION_NOTE_MAX_LENGTH, label="Note", help_text="Only you see it."
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "days_off_%s")  # the days-off page shows this form and ExtraHoursForm
+        super().__init__(*args, **kwargs)
+
+
+class ExtraHoursForm(forms.Form):
+    """Open extra hours on one date, beyond the weekly hours."""
+
+    date = forms.DateField(label="Date", widget=_date_input())
+    start_time = forms.TimeField(label="From", widget=_time_input())
+    end_time = forms.TimeField(label="Until", widget=_time_input())
+    note = forms.CharField(
+        required=False, max_length=EXCEPTION_NOTE_MAX_LENGTH, label="Note", help_text="Only you see it."
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "extra_hours_%s")
+        super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from .views import (
     external_calendars,
     payouts,
     vendor_area,
+    vendor_schedule,
 )
 
 app_name = "storefront"
@@ -51,6 +52,10 @@ urlpatterns = [
     path("vendor/services/new/", vendor_area.service_new, name="vendor_service_new"),
     path("vendor/services/<int:service_id>/edit/", vendor_area.service_edit, name="vendor_service_edit"),
     path("vendor/hours/", vendor_area.weekly_hours, name="vendor_hours"),
+    path("vendor/booking-rules/", vendor_schedule.booking_rules, name="vendor_booking_rules"),
+    path("vendor/days-off/", vendor_schedule.days_off, name="vendor_days_off"),
+    path("vendor/days-off/extra-hours/", vendor_schedule.extra_hours, name="vendor_extra_hours"),
+    path("vendor/days-off/<int:exception_id>/remove/", vendor_schedule.day_off_remove, name="vendor_day_off_remove"),
     path("vendor/documents/", documents.documents, name="vendor_documents"),
     path("vendor/documents/<int:document_id>/file/", documents.document_download, name="vendor_document_file"),
     path("vendor/calendar/", calendars.vendor_calendar, name="vendor_calendar"),

@@ -6,6 +6,15 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from marketplace.accounts.errors import NotPermitted
+from marketplace.availability.limits import (
+    BUFFER_STEP_MINUTES,
+    MAX_BUFFER_MINUTES,
+    MAX_DAILY_CAP,
+    MAX_HORIZON_DAYS,
+    MAX_NOTICE_MINUTES,
+    SLOT_STEPS_MINUTES,
+    booking_rule_values,
+)
 from marketplace.availability.models import AvailabilityRule
 from marketplace.availability.selectors import exception_list_upcoming
 from marketplace.availability.services import (
@@ -13,6 +22,7 @@ from marketplace.availability.services import (
     availability_exception_add,
     availability_exception_remove,
     availability_rules_replace,
+    booking_rules_update,
 )
 from marketplace.bookings.policy import takes_new_bookings
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -205,6 +215,67 @@ class AvailabilityOut(Schema):
     exceptions: list[ExceptionOut]
 
 
+# What each booking rule means and the values it takes (the domain checks them: availability.limits).
+_STEPS = ", ".join(str(step) for step in SLOT_STEPS_MINUTES)
+BOOKING_RULE_MEANINGS = {
+    "min_notice_minutes": "A booking starts at least this many minutes after it is made "
+    f"(0 to {MAX_NOTICE_MINUTES}; shorter than the horizon).",
+    "horizon_days": f"A booking starts at most this many days after it is made (1 to {MAX_HORIZON_DAYS}).",
+    "slot_step_minutes": f"Offered starts are this many minutes apart, from the start of each opening ({_STEPS}).",
+    "daily_cap": f"At most this many jobs start on one of your days (0 to {MAX_DAILY_CAP}; 0 is no limit).",
+    "buffer_before_minutes": "Minutes kept free before each job, e.g. for travel "
+    f"(0 to {MAX_BUFFER_MINUTES}, in steps of {BUFFER_STEP_MINUTES}).",
+    "buffer_after_minutes": "Minutes kept free after each job "
+    f"(0 to {MAX_BUFFER_MINUTES}, in steps of {BUFFER_STEP_MINUTES}).",
+}
+
+
+class BookingRuleOut(Schema):
+    own: int | None = Field(
+        description="Your own value; null while you follow the platform default. The buffers are never null "
+        "(0 is none)."
+    )
+    default: int = Field(description="The platform default, followed while `own` is null.")
+    effective: int = Field(description="The value your bookings follow now: `own`, or `default` when it is null.")
+
+
+class BookingRulesOut(Schema):
+    min_notice_minutes: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["min_notice_minutes"])
+    horizon_days: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["horizon_days"])
+    slot_step_minutes: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["slot_step_minutes"])
+    daily_cap: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["daily_cap"])
+    buffer_before_minutes: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["buffer_before_minutes"])
+    buffer_after_minutes: BookingRuleOut = Field(description=BOOKING_RULE_MEANINGS["buffer_after_minutes"])
+
+
+_RESETS = " Null: follow the platform default again."
+
+
+class BookingRulesPatch(Schema):
+    """Any of your booking rules; leave out what you do not change."""
+
+    min_notice_minutes: int | None = Field(
+        default=None, strict=True, description=BOOKING_RULE_MEANINGS["min_notice_minutes"] + _RESETS
+    )
+    horizon_days: int | None = Field(
+        default=None, strict=True, description=BOOKING_RULE_MEANINGS["horizon_days"] + _RESETS
+    )
+    slot_step_minutes: int | None = Field(
+        default=None, strict=True, description=BOOKING_RULE_MEANINGS["slot_step_minutes"] + _RESETS
+    )
+    daily_cap: int | None = Field(default=None, strict=True, description=BOOKING_RULE_MEANINGS["daily_cap"] + _RESETS)
+    buffer_before_minutes: int | None = Field(
+        default=None, strict=True, description=BOOKING_RULE_MEANINGS["buffer_before_minutes"] + " Not null."
+    )
+    buffer_after_minutes: int | None = Field(
+        default=None, strict=True, description=BOOKING_RULE_MEANINGS["buffer_after_minutes"] + " Not null."
+    )
+
+
+def _booking_rules_out(vendor: Vendor) -> dict:
+    return {field: vars(value) for field, value in booking_rule_values(vendor).items()}
+
+
 def _own_vendor(request) -> Vendor:
     vendor = vendor_for_user(user=request.auth)
     if vendor is None:
@@ -249,6 +320,26 @@ def create_payout_account_link(request):
     return {"url": url}
 
 
+@router.get("/me/booking-rules", response={200: BookingRulesOut}, auth=jwt_auth)
+@raises(NoVendorProfile)
+def get_booking_rules(request):
+    """Organizers: your booking rules, each with your own value, the platform default and the one in force."""
+    return _booking_rules_out(_own_vendor(request))
+
+
+@router.patch("/me/booking-rules", response={200: BookingRulesOut}, auth=jwt_auth)
+@raises(ValidationFailed, NoVendorProfile)
+def update_booking_rules(request, payload: BookingRulesPatch):
+    """Organizers: change any of your booking rules; null sets a rule back to the platform default.
+
+    Each value is checked against its range (400 `validation_failed`, `field` names the rule),
+    and the minimum notice must stay shorter than the horizon. Bookings already made keep their
+    times and buffers; the new rules apply to the slots offered and the bookings made from now on.
+    """
+    vendor = booking_rules_update(vendor=_own_vendor(request), actor=request.auth, **payload.dict(exclude_unset=True))
+    return _booking_rules_out(vendor)
+
+
 @router.put("/{vendor_id}/verify", response={200: AdminVendorOut}, auth=jwt_auth)
 @raises(ValidationFailed, NotPermitted, NotFound, InvalidTransition)
 def verify(request, vendor_id: ObjectId, payload: VerifyIn):
@@ -288,7 +379,8 @@ def add_exception(request, payload: ExceptionIn):
     """Close a day (no times), block a window, or open extra hours (is_available=true).
 
     The date is from the organizer's today (in their time zone) to the last day a booking may
-    start (`BOOKING_HORIZON_DAYS` ahead); any other date is refused (400, field `date`).
+    start (your booking horizon: `horizon_days` of GET /vendors/me/booking-rules); any other date is
+    refused (400, field `date`).
     """
     vendor = _own_vendor(request)
     data = payload.dict()

@@ -97,22 +97,71 @@ class BookingRules:
         return self.horizon.days
 
 
+# The organizer's booking rules, as Vendor fields (each a whole number in the unit its name says).
+BOOKING_RULE_FIELDS = (
+    "min_notice_minutes",
+    "horizon_days",
+    "slot_step_minutes",
+    "daily_cap",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+)
+
+
+def rule_defaults() -> dict[str, int]:
+    """The platform's default of each booking rule, keyed like the Vendor fields.
+
+    An organizer follows it while their own value is None. The buffers have no setting: their
+    default is 0 (none), and an organizer always has their own. ``daily_cap`` 0 is no cap.
+    """
+    return {
+        "min_notice_minutes": settings.BOOKING_MIN_NOTICE_MINUTES,
+        "horizon_days": settings.BOOKING_HORIZON_DAYS,
+        "slot_step_minutes": settings.BOOKING_SLOT_STEP_MINUTES,
+        "daily_cap": settings.BOOKING_DAILY_CAP,
+        "buffer_before_minutes": 0,
+        "buffer_after_minutes": 0,
+    }
+
+
+def _effective_values(vendor) -> dict[str, int]:
+    defaults = rule_defaults()
+    return {
+        field: defaults[field] if getattr(vendor, field) is None else getattr(vendor, field)
+        for field in BOOKING_RULE_FIELDS
+    }
+
+
 def booking_rules(vendor) -> BookingRules:
     """The rules bookings of ``vendor`` follow: each of the organizer's own, or the setting it defaults to."""
-
-    def own_or(value, default):
-        return default if value is None else value
-
-    cap = own_or(vendor.daily_cap, settings.BOOKING_DAILY_CAP)
+    values = _effective_values(vendor)
     return BookingRules(
         time_zone=vendor.time_zone,
-        min_notice=timedelta(minutes=own_or(vendor.min_notice_minutes, settings.BOOKING_MIN_NOTICE_MINUTES)),
-        horizon=timedelta(days=own_or(vendor.horizon_days, settings.BOOKING_HORIZON_DAYS)),
-        step=timedelta(minutes=own_or(vendor.slot_step_minutes, settings.BOOKING_SLOT_STEP_MINUTES)),
-        buffer_before=timedelta(minutes=vendor.buffer_before_minutes),
-        buffer_after=timedelta(minutes=vendor.buffer_after_minutes),
-        daily_cap=cap or None,  # 0 = no cap
+        min_notice=timedelta(minutes=values["min_notice_minutes"]),
+        horizon=timedelta(days=values["horizon_days"]),
+        step=timedelta(minutes=values["slot_step_minutes"]),
+        buffer_before=timedelta(minutes=values["buffer_before_minutes"]),
+        buffer_after=timedelta(minutes=values["buffer_after_minutes"]),
+        daily_cap=values["daily_cap"] or None,  # 0 = no cap
     )
+
+
+@dataclass(frozen=True)
+class RuleValue:
+    """One booking rule of an organizer, as the faces show it (whole numbers, in the field's unit)."""
+
+    own: int | None  # None: follows the platform's default
+    default: int
+    effective: int  # own, or default when own is None (daily_cap 0: no cap)
+
+
+def booking_rule_values(vendor) -> dict[str, RuleValue]:
+    """Each booking rule of ``vendor``: their own value, the platform's default, and the one bookings follow."""
+    defaults, effective = rule_defaults(), _effective_values(vendor)
+    return {
+        field: RuleValue(own=getattr(vendor, field), default=defaults[field], effective=effective[field])
+        for field in BOOKING_RULE_FIELDS
+    }
 
 
 def exception_dates(vendor, now: datetime | None = None) -> tuple[date, date]:

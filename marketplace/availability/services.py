@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from itertools import pairwise
 
 from django.db import transaction
@@ -13,7 +13,14 @@ from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.validation import clean_text
 from marketplace.vendors.models import Vendor
 
-from .limits import OPENING_MIN_MINUTES, booking_rules, clean_rule_values, exception_dates, on_start_grid
+from .limits import (
+    BOOKING_RULE_FIELDS,  # noqa: F401  (re-exported: the booking rules' fields, defined in limits)
+    OPENING_MIN_MINUTES,
+    booking_rules,
+    clean_rule_values,
+    exception_dates,
+    on_start_grid,
+)
 from .models import AvailabilityException, AvailabilityRule, Weekday
 
 NOTE_MAX_LENGTH = 120
@@ -118,6 +125,50 @@ def availability_exception_add(
     return exception
 
 
+# A vacation is at most this many days: longer, and the organizer should change their weekly hours.
+EXCEPTION_RANGE_MAX_DAYS = 90
+
+
+def availability_exceptions_add_range(
+    *, vendor: Vendor, first_date: date, last_date: date, note: str = ""
+) -> list[AvailabilityException]:
+    """Close every day from ``first_date`` to ``last_date`` (a vacation): all of them, or none.
+
+    Each day is added by ``availability_exception_add``, so each follows its rules (the dates
+    lie between the organizer's today and the end of their booking horizon). A day already
+    closed as a whole is left as it is. At most ``EXCEPTION_RANGE_MAX_DAYS`` days.
+    """
+    if last_date < first_date:
+        raise ValidationFailed("The last day off must be on or after the first.", field="last_date")
+    days = (last_date - first_date).days + 1
+    if days > EXCEPTION_RANGE_MAX_DAYS:
+        raise ValidationFailed(
+            f"Days off are at most {EXCEPTION_RANGE_MAX_DAYS} days in a row, not {days}: for a longer break, "
+            "change your weekly hours.",
+            field="last_date",
+        )
+    first, last = exception_dates(vendor)
+    for field, on_date in (("first_date", first_date), ("last_date", last_date)):
+        if not first <= on_date <= last:
+            raise ValidationFailed(
+                f"Choose days from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past "
+                f"and bookings open only {(last - first).days} days ahead.",
+                field=field,
+            )
+    with transaction.atomic():
+        Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
+        closed = set(
+            AvailabilityException.objects.filter(
+                vendor=vendor, date__gte=first_date, date__lte=last_date, start_time__isnull=True
+            ).values_list("date", flat=True)
+        )
+        return [
+            availability_exception_add(vendor=vendor, on_date=on_date, note=note)
+            for on_date in (first_date + timedelta(days=offset) for offset in range(days))
+            if on_date not in closed
+        ]
+
+
 def availability_exception_remove(*, vendor: Vendor, exception_id: int) -> None:
     with transaction.atomic():
         deleted, _ = AvailabilityException.objects.filter(vendor=vendor, pk=exception_id).delete()
@@ -126,27 +177,20 @@ def availability_exception_remove(*, vendor: Vendor, exception_id: int) -> None:
         audit_log(actor=vendor.user, action="availability.exception_removed", target=vendor, data={"id": exception_id})
 
 
-# The organizer's booking rules, as Vendor fields (see availability.limits.BookingRules).
-BOOKING_RULE_FIELDS = (
-    "min_notice_minutes",
-    "horizon_days",
-    "slot_step_minutes",
-    "daily_cap",
-    "buffer_before_minutes",
-    "buffer_after_minutes",
-)
-
-
 def booking_rules_update(*, vendor: Vendor, actor=None, **changes) -> Vendor:
     """Change some of the organizer's booking rules; a rule set to None follows the platform's default again.
 
     Each value is checked (``limits.clean_rule_values``), then the rules as they would stand:
     the notice must be shorter than the horizon. Bookings already made keep their times and
     buffers; the new rules apply to the slots offered and the bookings made from now on.
+    Values equal to the current ones change nothing (no save, no audit entry).
     """
     cleaned = clean_rule_values(changes)
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        cleaned = {field: value for field, value in cleaned.items() if getattr(vendor, field) != value}
+        if not cleaned:
+            return vendor
         before = {field: getattr(vendor, field) for field in cleaned}
         for field, value in cleaned.items():
             setattr(vendor, field, value)
