@@ -11,7 +11,9 @@ What it does, in well under two minutes:
    fixed-price service, so the five days from the day after tomorrow hold exactly --slots (50)
    slots; and --clients (32) customers, each signed in beforehand (a JWT access token each).
 2. Starts gunicorn as bench/run.py does (site/gunicorn.conf.py, production settings, 2 sync
-   workers, on 127.0.0.1 only; the rate limits lifted so the storm measures the booking, not 429s).
+   workers, on 127.0.0.1 only; the rate limits lifted so the storm measures the booking, not 429s),
+   and measures GET /api/v1/health from as many clients first (2,000 requests, at most 10 s): the
+   storm's req/s is reported as a ratio to it, since the machine is noisy.
 3. --clients threads send --requests (500) POST /api/v1/bookings between them, as fast as the
    server answers, each request for one of the 50 slots (every slot asked for the same number of
    times, in a shuffled order) with its own Idempotency-Key. Every request has a 30-second
@@ -50,8 +52,10 @@ from bench.databases import drop_database, recreate_database, server_url, verifi
 from bench.run import (  # noqa: E402
     HOST,
     VAR,
+    Target,
     free_port,
     percentile,
+    run_python,
     server_environment,
     start_server,
     stop_server,
@@ -311,11 +315,21 @@ def main() -> None:
             gunicorn = start_server(env, server_log)
             try:
                 wait_until_up(port, gunicorn)
+                say(f"Health baseline: GET /api/v1/health from {args.clients} clients (at most 10 s)")
+                health = run_python(
+                    port,
+                    Target("health", "GET", "/api/v1/health", 2000),
+                    cap=10.0,
+                    connections=args.clients,
+                    booking=None,
+                    offset=0,
+                )
                 say(
                     f"Storm: {args.clients} clients, {args.requests} POST /api/v1/bookings at {args.slots} slots "
                     f"(at most {args.cap:.0f} s)"
                 )
                 run = storm(port, data, clients=args.clients, requests=args.requests, cap=args.cap)
+                run["health_rps"], run["health_p50_ms"] = health.rps, health.p50_ms
             finally:
                 stop_server(gunicorn)
         database = check_database(data["vendor_id"])
@@ -334,6 +348,11 @@ def report(args, run: dict, database: dict, checks, extra: dict, elapsed: float)
         f"Booking storm: PostgreSQL database {DATABASE}, gunicorn {args.workers} sync workers, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.2f}; {args.clients} clients, {len(run['answers'])} answers in "
         f"{run['seconds']:.1f} s ({len(run['answers']) / run['seconds']:.0f} req/s)"
+    )
+    rps = len(run["answers"]) / run["seconds"]
+    print(
+        f"health baseline, same clients and server: {run['health_rps']:.0f} req/s, p50 {run['health_p50_ms']:.0f} ms; "
+        f"the storm's req/s is {rps / run['health_rps']:.3f} x health's"
     )
     if latencies:
         print(
@@ -362,6 +381,8 @@ def report(args, run: dict, database: dict, checks, extra: dict, elapsed: float)
                 "slots": args.slots,
                 "gunicorn_workers": args.workers,
                 "seconds": round(run["seconds"], 2),
+                "health_rps": round(run["health_rps"], 1),
+                "rps_ratio_to_health": round(len(run["answers"]) / run["seconds"] / run["health_rps"], 4),
                 "answers": len(run["answers"]),
                 "p50_ms": statistics.median(latencies) if latencies else None,
                 "p95_ms": percentile(latencies, 95) if latencies else None,
