@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketplace.core.audit import audit_log
-from marketplace.core.db import unit_of_work
+from marketplace.core.db import unit_of_work, value_rows
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.jobs import enqueue
 from marketplace.core.validation import require_text
@@ -104,7 +104,7 @@ def external_calendar_get(*, vendor: Vendor, calendar_id: int) -> ExternalCalend
 
 def calendar_busy_ranges(*, vendor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The organizer's busy [start, end) ranges from their external calendars that overlap [start, end)."""
-    return list(
+    return value_rows(
         BusyTime.objects.filter(vendor_id=vendor_id, starts_at__lt=end, ends_at__gt=start)
         .order_by("starts_at")
         .values_list("starts_at", "ends_at")

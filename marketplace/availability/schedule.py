@@ -90,7 +90,10 @@ class Schedule:
         self._busy = _merged(busy)
         self._blocked = _merged([*self._booked, *self._busy])
         zone = rules.zone
-        self._jobs_per_day = Counter(job.starts_at.astimezone(zone).date() for job in jobs)
+        # Only a daily cap reads the count of jobs per local day: without one it is not worked out.
+        self._jobs_per_day = (
+            Counter() if rules.daily_cap is None else Counter(job.starts_at.astimezone(zone).date() for job in jobs)
+        )
 
     def _local_day(self, at: datetime) -> date:
         return at.astimezone(self.rules.zone).date()

@@ -45,22 +45,30 @@ def _subtract(windows: list[tuple[time, time]], blocked: tuple[time, time]) -> l
 def open_windows(*, vendor: Vendor, first_day: date, last_day: date) -> list[Window]:
     """The vendor's open working windows for local dates first_day..last_day, in UTC."""
     zone = ZoneInfo(vendor.time_zone)
+    # Plain columns, no model instances and no ordering (so no join for Meta.ordering): the
+    # windows are sorted below. The slots of 60 days ask this on every call (bench/slots.py).
     rules: dict[int, list[tuple[time, time]]] = {}
-    for rule in AvailabilityRule.objects.filter(vendor=vendor):
-        rules.setdefault(rule.weekday, []).append((rule.start_time, rule.end_time))
-    exceptions: dict[date, list[AvailabilityException]] = {}
-    for exception in AvailabilityException.objects.filter(vendor=vendor, date__gte=first_day, date__lte=last_day):
-        exceptions.setdefault(exception.date, []).append(exception)
+    for weekday, start_time, end_time in (
+        AvailabilityRule.objects.filter(vendor=vendor).order_by().values_list("weekday", "start_time", "end_time")
+    ):
+        rules.setdefault(weekday, []).append((start_time, end_time))
+    exceptions: dict[date, list[tuple[time | None, time | None, bool]]] = {}
+    for day, start_time, end_time, is_available in (
+        AvailabilityException.objects.filter(vendor=vendor, date__gte=first_day, date__lte=last_day)
+        .order_by()
+        .values_list("date", "start_time", "end_time", "is_available")
+    ):
+        exceptions.setdefault(day, []).append((start_time, end_time, is_available))
 
     windows: list[Window] = []
     day = first_day
     while day <= last_day:
         todays = exceptions.get(day, [])
-        if not any(e.start_time is None for e in todays):  # a whole-day closure wins
+        if not any(start is None for start, _, _ in todays):  # a whole-day closure wins
             local = list(rules.get(day.weekday(), []))
-            local += [(e.start_time, e.end_time) for e in todays if e.is_available]
-            for blocked in (e for e in todays if not e.is_available):
-                local = _subtract(local, (blocked.start_time, blocked.end_time))
+            local += [(start, end) for start, end, available in todays if available]
+            for blocked in sorted((start, end) for start, end, available in todays if not available):
+                local = _subtract(local, blocked)
             for start, end in sorted(local):
                 windows.append(Window(_local(day, start, zone), _local(day, end, zone)))
         day += timedelta(days=1)

@@ -19,6 +19,7 @@ from marketplace.availability.schedule import Job, Schedule
 from marketplace.availability.selectors import open_windows
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log_for, audit_log_for_many
+from marketplace.core.db import value_rows
 from marketplace.core.errors import NotFound, ValidationFailed
 from marketplace.core.models import AuditLogEntry
 from marketplace.core.money import Money
@@ -82,7 +83,7 @@ def vendor_schedule(
     taken = Booking.objects.filter(vendor=vendor, status__in=ACTIVE_STATUSES, busy_from__lt=end, busy_until__gt=start)
     if moving is not None:
         taken = taken.exclude(pk=moving.pk)
-    jobs = [Job(*row) for row in taken.values_list("starts_at", "busy_from", "busy_until")]
+    jobs = [Job(*row) for row in value_rows(taken.order_by().values_list("starts_at", "busy_from", "busy_until"))]
     busy = calendar_busy_ranges(vendor_id=vendor.pk, start=start, end=end)
     return Schedule(rules=rules, windows=windows, jobs=jobs, busy=busy, now=now)
 

@@ -1,4 +1,5 @@
-"""core.db: calls queued with after_commit run once the outermost unit commits, never on rollback; update_rows."""
+"""core.db: calls queued with after_commit run once the outermost unit commits, never on rollback; update_rows;
+value_rows."""
 
 from datetime import UTC, datetime
 
@@ -6,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from marketplace.accounts.models import User
-from marketplace.core.db import after_commit, in_transaction, unit_of_work, update_rows
+from marketplace.core.db import after_commit, in_transaction, unit_of_work, update_rows, value_rows
 from marketplace.payments.gateways import GatewayCalledInTransaction, assert_outside_transaction
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,34 @@ def test_update_rows_sets_each_rows_own_values_in_one_statement(
     assert User.objects.get(pk=other_customer.pk).last_login == when
     assert User.objects.get(pk=admin_user.pk).last_login == when  # not named: untouched
     assert update_rows(User, ["full_name"], {}) == 0
+
+
+def test_value_rows_gives_what_the_queryset_gives_with_the_same_aware_datetimes():
+    from datetime import timedelta
+
+    from marketplace.availability.models import BusyTime
+    from tests.factories import VendorFactory
+
+    now = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    vendor = VendorFactory()
+    calendar = vendor.external_calendars.create(
+        name="Work", url="https://example.com/a.ics", url_digest="a" * 64, refresh_minutes=30, next_fetch_at=now
+    )
+    for hours in (5, 1, 3):
+        BusyTime.objects.create(
+            calendar=calendar,
+            vendor=vendor,
+            starts_at=now + timedelta(hours=hours),
+            ends_at=now + timedelta(hours=hours + 1),
+        )
+    ordered = BusyTime.objects.filter(vendor=vendor).order_by("-starts_at").values_list("starts_at", "ends_at", "id")
+
+    rows = value_rows(ordered)
+
+    assert rows == list(ordered.all())
+    assert [start.tzinfo for start, _, _ in rows] == [start.tzinfo for start, _, _ in ordered.all()]
+    assert value_rows(BusyTime.objects.filter(pk__in=[]).values_list("starts_at")) == []
+    # Not a values_list of tuples: the queryset itself decides.
+    assert value_rows(BusyTime.objects.filter(vendor=vendor).order_by("id").values_list("id", flat=True)) == list(
+        BusyTime.objects.filter(vendor=vendor).order_by("id").values_list("id", flat=True)
+    )
