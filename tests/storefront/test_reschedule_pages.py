@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from marketplace.bookings import services as bookings
 from marketplace.bookings.models import Booking
 from marketplace.core.audit import audit_log_for
 from tests.conftest import local_slot
@@ -93,6 +94,20 @@ def test_times_are_shown_in_the_customers_own_zone(browser_as, customer, booking
     assert "Times are in your time zone (Europe/London). The organizer works in America/New_York." in page
     assert f'value="{slot_value(next_day)}"' in page
     assert f'data-label="{next_day:%A, %B} {next_day.day} at 3:00 PM"' in page
+
+
+def test_an_hourly_booking_is_offered_times_that_fit_its_own_length(browser_as, customer, hourly_service):
+    # given a 5-hour booking of a service whose shortest booking is 2 hours (the organizer closes at 20:00)
+    booking = requested(
+        customer=customer, service=hourly_service, starts_at=local_slot(days_ahead=5), duration_minutes=300
+    )
+    booking = bookings.booking_pay(customer=customer, booking_id=booking.pk, payment_method="pm_card_visa").booking
+    next_day = booking.starts_at + timedelta(days=1)
+
+    page = browser_as(customer).get(detail_url(booking), {"move_day": day_of(next_day)}).content.decode()
+
+    assert f'value="{slot_value(next_day + timedelta(hours=5))}"' in page  # 15:00-20:00
+    assert f'value="{slot_value(next_day + timedelta(hours=6))}"' not in page  # would end at 21:00
 
 
 @pytest.mark.parametrize("day", ["", "not-a-day", "1999-01-01", "2999-01-01"])
