@@ -75,6 +75,8 @@ def _next_step(booking, user) -> str:
     if booking.status == BookingStatus.DISPUTED:
         return "A problem was reported: the payment is on hold until our support team decides."
     if booking.status == BookingStatus.CONFIRMED:
+        if policy.can_answer_proposal(booking, user=user):
+            return f"{booking.vendor.business_name} asks to move this booking to another time: accept or decline it."
         if policy.can_confirm_completion(booking, user=user):
             return "Was the work done? Confirm it to release the payment."
         return "Confirmed. Your organizer will see you then."

@@ -268,6 +268,7 @@ def test_the_customer_sees_the_proposal_escaped_and_accepts_it(browser_as, custo
     response = browser.post(answer_url(booking), {"answer": "accept"}, follow=True)
 
     assert "Calm Spaces asks to move this booking" in page
+    assert "Calm Spaces asks to move this booking to another time: accept or decline it." in page  # the next step
     assert f"New time: <strong>{to:%A, %B} {to.day}, {to.year} at 10:00 AM" in page
     assert "&lt;b&gt;Earlier&lt;/b&gt; job ran late" in page and "<b>Earlier</b>" not in page
     assert "Accept the new time" in page and "Decline" in page
