@@ -31,6 +31,7 @@ VERIFY = "verify"
 APPROVE = "approve"
 RESOLVE = "resolve"  # decide a dispute
 CANCEL = "cancel"  # call a booking off
+MOVE = "move"  # move a booking to another time
 REFUND = "refund"  # give money back
 MANAGE = "manage"  # add and edit records the back office owns (categories)
 RETRY = "retry"  # queue a failed background job again, or delete it

@@ -15,6 +15,7 @@ from backoffice.permissions import (
     CANCEL,
     EXPORT,
     MANAGE,
+    MOVE,
     REFUND,
     RESOLVE,
     RETRY,
@@ -48,6 +49,7 @@ register_permission_policy(
         actions={
             EXPORT: Perm.EXPORT_DATA,
             CANCEL: Perm.MANAGE_BOOKINGS,
+            MOVE: Perm.MANAGE_BOOKINGS,
             REFUND: (Perm.REFUND_PAYMENTS, Perm.REFUND_UP_TO_LIMIT),
         },
     ),

@@ -146,6 +146,30 @@ class BookingForm(forms.Form):
             del self.fields["duration_minutes"]
 
 
+class RescheduleForm(forms.Form):
+    """A new start for a booking, picked from the booking page's free times (the UTC isoformat they post)."""
+
+    starts_at = SlotField(label="New start time", error_messages={"required": "Choose one of the free times."})
+
+
+class RescheduleProposalForm(RescheduleForm):
+    """The organizer's proposed start, with a word to the customer."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        label="Note to the customer (optional)",
+        help_text="Why you ask to move it. The customer reads it with your proposal.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ProposalAnswerForm(forms.Form):
+    """The customer's answer to the organizer's proposed time."""
+
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+
 class SlotLengthForm(forms.Form):
     """The GET form above an hourly service's slot list: slots depend on the booking's length."""
 

@@ -40,6 +40,12 @@ urlpatterns = [
     path("account/bookings/<int:booking_id>/confirm/", bookings.booking_confirm, name="booking_confirm"),
     path("account/bookings/<int:booking_id>/cancel/", bookings.booking_cancel_view, name="booking_cancel"),
     path("account/bookings/<int:booking_id>/review/", bookings.booking_review, name="booking_review"),
+    path("account/bookings/<int:booking_id>/move/", bookings.booking_reschedule_view, name="booking_reschedule"),
+    path(
+        "account/bookings/<int:booking_id>/move/answer/",
+        bookings.booking_proposal_answer_view,
+        name="booking_proposal_answer",
+    ),
     path(
         "account/bookings/<int:booking_id>/calendar.ics",
         calendars.booking_ics_download,
@@ -84,6 +90,11 @@ urlpatterns = [
     path("vendor/bookings/<int:booking_id>/decline/", vendor_area.booking_decline_view, name="vendor_booking_decline"),
     path("vendor/bookings/<int:booking_id>/quote/", vendor_area.booking_quote_view, name="vendor_booking_quote"),
     path("vendor/bookings/<int:booking_id>/cancel/", vendor_area.booking_cancel_view, name="vendor_booking_cancel"),
+    path(
+        "vendor/bookings/<int:booking_id>/propose-time/",
+        vendor_area.booking_propose_view,
+        name="vendor_booking_propose",
+    ),
     # The organizer's calendar feed: no sign-in, the secret in the address is the key (404 unless live)
     path("calendar/<str:token>.ics", calendars.calendar_feed, name="calendar_feed"),
     # The local gateway's stand-in for Stripe's hosted onboarding (404 unless PAYMENTS_GATEWAY=local)

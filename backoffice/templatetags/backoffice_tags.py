@@ -1,6 +1,10 @@
+from datetime import datetime
+
 from django import template
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from marketplace.bookings.models import BookingStatus
 from marketplace.bookings.policy import status_label
@@ -45,6 +49,32 @@ STATES_BY_ACTION = {
 # Actions whose "from" and "to" are amounts in minor units.
 MONEY_CHANGES = {"category.minimum_fee_changed"}
 
+# A booking's moves (bookings.services booking_reschedule*): their "from", "to" and "proposed" are start times.
+MOVES = {"booking.rescheduled", "booking.reschedule_proposed", "booking.reschedule_declined"}
+MOVE_TIMES = {"from", "to", "proposed"}
+# Who moved a booking ("by" of booking.rescheduled).
+MOVED_BY = {
+    "customer": "the customer",
+    "staff": "support staff",
+    "organizer": "the customer, accepting the organizer's proposal",
+}
+
+# Actions whose code says too little on its own.
+ACTION_WORDS = {
+    "booking.rescheduled": "Booking moved to another time",
+    "booking.reschedule_proposed": "Organizer proposed another time",
+    "booking.reschedule_declined": "Customer declined the proposed time",
+}
+
+
+def _moment_text(value) -> str:
+    """A start time kept as ISO 8601, in the reader's time zone with its abbreviation: "Dec. 10, 2026, 10 a.m. EST"."""
+    try:
+        moment = timezone.localtime(datetime.fromisoformat(value))
+    except (TypeError, ValueError):  # not a moment after all: say it as it is
+        return str(value)
+    return f"{date_format(moment, 'DATETIME_FORMAT')} {moment.tzname()}"
+
 
 def _field_label(model, name: str) -> str:
     try:
@@ -54,6 +84,11 @@ def _field_label(model, name: str) -> str:
 
 
 def _detail_value(key: str, value, currency: str, *, action: str = "") -> str:
+    if action in MOVES:
+        if key in MOVE_TIMES:
+            return _moment_text(value)
+        if key == "by":
+            return MOVED_BY.get(value, str(value))
     if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
         return Money(value, currency).format()
     if key in ("from", "to"):
@@ -86,6 +121,8 @@ def audit_details(entry) -> list[tuple[str, str]]:
     """
     currency = settings.MARKETPLACE_CURRENCY
     labels = {"from": "before", "to": "after"}
+    if entry.action in MOVES:
+        labels = {"by": "moved by", "from": "from", "to": "to"}
     data = entry.data or {}
     # In a fixed order (PostgreSQL's jsonb keeps no insertion order): the details by name, then before and after.
     keys = sorted(key for key in data if key not in labels) + [key for key in labels if key in data]
@@ -100,7 +137,9 @@ def audit_details(entry) -> list[tuple[str, str]]:
 
 @register.filter
 def audit_action(entry) -> str:
-    """An audit action code in words: booking.quoted -> "Booking quoted"."""
+    """An audit action code in words: booking.quoted -> "Booking quoted"; some have words of their own."""
+    if entry.action in ACTION_WORDS:
+        return ACTION_WORDS[entry.action]
     return entry.action.replace(".", " ").replace("_", " ").capitalize()
 
 

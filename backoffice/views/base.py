@@ -136,6 +136,9 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
     intro = ""
     # A DomainError's field -> the form field it belongs next to, where their names differ.
     error_fields: dict[str, str] = {}
+    # Show every refusal on the form (above it when it names no field of the form), not as a message:
+    # for actions where the admin will likely correct their input and try again.
+    errors_on_form = False
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -212,8 +215,8 @@ class ReasonActionView(BackOfficePermissionMixin, WagtailAdminTemplateMixin, For
             self.perform_action(form.cleaned_data["reason"])
         except DomainError as error:
             field = self.error_fields.get(error.field, error.field)
-            if field in form.fields:
-                form.add_error(field, error.message)
+            if field in form.fields or self.errors_on_form:
+                form.add_error(field if field in form.fields else None, error.message)
                 return self.form_invalid(form)
             messages.error(self.request, error.message)
             return redirect(self.get_object_url())

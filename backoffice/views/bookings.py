@@ -1,22 +1,28 @@
-"""Bookings: the listing, one booking with its money and audit trail, and staff's cancel and refund."""
+"""Bookings: the listing, one booking with its money and audit trail, and staff's cancel, move and refund."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import django_filters
+from django import forms
 from django.conf import settings
 from django.contrib.admin.utils import quote
+from django.forms.fields import BaseTemporalField
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 from wagtail.permissions import policy_registry
 
 from backoffice.forms import ReasonForm
-from backoffice.permissions import APPROVE, CANCEL, REFUND
+from backoffice.permissions import APPROVE, CANCEL, MOVE, REFUND
 from marketplace.bookings.models import Booking, BookingStatus
-from marketplace.bookings.policy import can_cancel, status_label
+from marketplace.bookings.policy import can_cancel, can_reschedule, reschedule_deadline, status_label
 from marketplace.bookings.selectors import booking_audit_trail, booking_list_for_backoffice
-from marketplace.bookings.services import booking_cancel
+from marketplace.bookings.services import booking_cancel, booking_reschedule
 from marketplace.core.forms import AmountField
 from marketplace.core.money import Money, to_minor_units
 from marketplace.payments.models import Transaction
@@ -103,6 +109,7 @@ class BookingInspectView(BackOfficeInspectView):
     vendor_inspect_url_name = None
     payout_approve_url_name = None
     cancel_url_name = None
+    move_url_name = None
     refund_url_name = None
 
     def get_backoffice_queryset(self):
@@ -136,6 +143,9 @@ class BookingInspectView(BackOfficeInspectView):
             # Offered only when the services would take them: the same verdicts they enforce.
             cancel_url=reverse(self.cancel_url_name, args=(quote(booking.pk),))
             if self.cancel_url_name and self.user_has_permission(CANCEL) and can_cancel(booking, user=self.request.user)
+            else "",
+            move_url=reverse(self.move_url_name, args=(quote(booking.pk),))
+            if self.move_url_name and self.user_has_permission(MOVE) and can_reschedule(booking, user=self.request.user)
             else "",
             refund_url=reverse(self.refund_url_name, args=(quote(booking.pk),))
             if self.refund_url_name and self.user_has_permission(REFUND) and refundable(payment).minor
@@ -220,3 +230,90 @@ class BookingRefundView(_BookingAction):
 
     def get_success_message(self) -> str:
         return f"{self.refund.amount} refunded for booking {self.object.reference}."
+
+
+# How the new start is typed: the browser's date-and-time input, read in the organizer's zone.
+LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in ``zone`` (the organizer's), not in the admin's own time zone."""
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, input_formats=LOCAL_INPUT_FORMATS, **kwargs)
+        self.zone = zone
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        moment = BaseTemporalField.to_python(self, value)  # naive, read as typed
+        return moment.replace(tzinfo=self.zone)
+
+
+class MoveForm(ReasonForm):
+    """The new start, in the organizer's time zone, then why the booking moves."""
+
+    field_order = ["starts_at", "reason"]
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = ZoneInfo(booking.vendor.time_zone)
+        self.fields["starts_at"] = LocalDateTimeField(
+            zone=zone,
+            label=f"New start ({booking.vendor.time_zone})",
+            help_text="In the organizer's time zone. It must be a time their schedule offers; "
+            "the booking keeps its length, price and payment.",
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMATS[0]),
+            error_messages={"required": "New start is required.", "invalid": "Enter a date and a time."},
+        )
+        self.initial.setdefault("starts_at", booking.starts_at.astimezone(zone).replace(tzinfo=None))
+        self.order_fields(self.field_order)
+
+
+def _in_vendor_zone(booking: Booking, moment: datetime) -> str:
+    local = moment.astimezone(ZoneInfo(booking.vendor.time_zone))
+    return f"{local:%a %b} {local.day} {local:%Y, %H:%M} ({booking.vendor.time_zone})"
+
+
+class BookingMoveView(_BookingAction):
+    """Staff move a confirmed booking to another time the organizer's schedule offers, until it starts."""
+
+    permission_required = MOVE
+    form_class = MoveForm
+    header_icon = "calendar"
+    action_label = "Move booking"
+    intro = (
+        "The booking moves to the new time, keeping its length, price and payment. "
+        "Both sides are emailed, with your reason and the updated calendar event."
+    )
+    errors_on_form = True
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "booking": self.object}
+
+    def get_summary(self):
+        booking = self.object
+        verdict = can_reschedule(booking, user=self.request.user)
+        summary = [
+            ("Booking", booking.reference),
+            ("Status", status_label(booking, audience="staff")),
+            ("Customer", booking.customer.email),
+            ("Vendor", booking.vendor.business_name),
+            ("Appointment", f"{_in_vendor_zone(booking, booking.starts_at)}, {booking.duration_minutes} min"),
+            ("The customer may move it until", _in_vendor_zone(booking, reschedule_deadline(booking))),
+            ("Now", _in_vendor_zone(booking, timezone.now())),
+        ]
+        if not verdict:
+            summary.append(("Cannot be moved", verdict.refusal.message))
+        return summary
+
+    def perform_action(self, reason: str) -> None:
+        self.moved = booking_reschedule(
+            user=self.request.user,
+            booking_id=self.object.pk,
+            starts_at=self.form.cleaned_data["starts_at"],
+            reason=reason,
+        )
+
+    def get_success_message(self) -> str:
+        return f"Booking {self.object.reference} moved to {_in_vendor_zone(self.moved, self.moved.starts_at)}."

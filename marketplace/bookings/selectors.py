@@ -120,6 +120,7 @@ def service_slots(
     last_day: date | None = None,
     duration_minutes: int | None = None,
     time_zone: str | None = None,
+    moving: Booking | None = None,
 ) -> ServiceSlots:
     """Bookable start times of a service on the dates first_day..last_day of ``time_zone``.
 
@@ -130,9 +131,16 @@ def service_slots(
     at most SLOT_WINDOW_MAX_DAYS days. An hourly service may be asked for a longer booking (one
     of ``service.booking_lengths()``); other services always use their set length. Every face
     that shows slots calls this, and booking accepts each start it gives.
+
+    ``moving``: a booking of this service being moved. A move keeps its length, so the slots
+    fit the booking's own length (``duration_minutes`` is not read), and its own time does not
+    count as busy: it may move by less than its length. Its current start may be among them.
     """
     vendor = service.vendor
-    duration = service.booking_length(duration_minutes)
+    if moving is not None:
+        duration = moving.duration_minutes
+    else:
+        duration = service.booking_length(duration_minutes)
     zone = ZoneInfo(validate_time_zone(time_zone or vendor.time_zone, field="tz"))
     now = timezone.now()
     first_day = first_day or now.astimezone(zone).date()
@@ -158,7 +166,9 @@ def service_slots(
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
     # The organizer's local days that overlap the asked ones (a day or so either side in another zone).
     organizer_days = (begin.astimezone(rules.zone).date(), end.astimezone(rules.zone).date())
-    schedule = vendor_schedule(vendor=vendor, first_day=organizer_days[0], last_day=organizer_days[1], now=now)
+    schedule = vendor_schedule(
+        vendor=vendor, first_day=organizer_days[0], last_day=organizer_days[1], now=now, moving=moving
+    )
     starts = schedule.free_starts(timedelta(minutes=duration))
     lo, hi = bisect_left(starts, begin), bisect_left(starts, end)
     return replace(found, slots=[start.astimezone(zone) for start in starts[lo:hi]])

@@ -1,10 +1,12 @@
-"""The customer's bookings: list, detail, checkout, confirm completion, cancel, review.
+"""The customer's bookings: list, detail, checkout, confirm completion, cancel, move, review.
 
 What a booking allows and what happens to its money are the booking policy's answers
 (marketplace.bookings.policy, marketplace.reviews.policy); these views only word them.
 """
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +27,8 @@ from marketplace.bookings.services import (
     booking_payment_action,
     booking_payment_authenticate_locally,
     booking_payment_confirm,
+    booking_reschedule,
+    booking_reschedule_answer,
 )
 from marketplace.catalog.cancellation import CancellationPolicy, terms_lines
 from marketplace.catalog.models import PricingModel
@@ -40,11 +44,14 @@ from ..forms import (
     LocalAuthenticationForm,
     PaymentConfirmForm,
     PaymentForm,
+    ProposalAnswerForm,
+    RescheduleForm,
     ReviewForm,
 )
 from ..security import stripe_js_url
-from .common import customer_required, not_found_from, paginate, show_domain_error
+from .common import customer_required, not_found_from, paginate, show_domain_error, visitor_time_zone
 from .disputes import ACCOUNT, dispute_context
+from .slots import local_time_text, move_picker
 
 
 def _own_booking(request, booking_id: int):
@@ -68,6 +75,8 @@ def _next_step(booking, user) -> str:
     if booking.status == BookingStatus.DISPUTED:
         return "A problem was reported: the payment is on hold until our support team decides."
     if booking.status == BookingStatus.CONFIRMED:
+        if policy.can_answer_proposal(booking, user=user):
+            return f"{booking.vendor.business_name} asks to move this booking to another time: accept or decline it."
         if policy.can_confirm_completion(booking, user=user):
             return "Was the work done? Confirm it to release the payment."
         return "Confirmed. Your organizer will see you then."
@@ -121,11 +130,29 @@ def _terms(booking) -> dict:
     }
 
 
+def _move_context(request, booking, reschedule_form) -> dict:
+    """Moving the booking: the free times to move it to while the policy allows, and the organizer's open proposal."""
+    user = request.user
+    zone = visitor_time_zone(request, default=booking.vendor.time_zone)
+    can_reschedule = policy.can_reschedule(booking, user=user)
+    picked = reschedule_form.data.get("starts_at", "") if reschedule_form.is_bound else ""
+    return {
+        "can_reschedule": can_reschedule,
+        "reschedule_deadline": policy.reschedule_deadline(booking) if can_reschedule else None,
+        "move": move_picker(booking=booking, zone=ZoneInfo(zone), day=request.GET.get("move_day"), picked=picked)
+        if can_reschedule
+        else None,
+        "reschedule_form": reschedule_form,
+        "can_answer_proposal": policy.can_answer_proposal(booking, user=user),
+    }
+
+
 def _detail_context(request, booking, **forms) -> dict:
     user = request.user
     can_confirm = policy.can_confirm_completion(booking, user=user)
     can_cancel = policy.can_cancel(booking, user=user)
     return {
+        **_move_context(request, booking, forms.get("reschedule_form") or RescheduleForm()),
         "booking": booking,
         "progress": _progress(booking),
         "is_closed": booking.status in policy.CLOSED_STATUSES,
@@ -410,4 +437,63 @@ def booking_review(request, booking_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, "Thank you! Your review is published on the organizer's page.")
+    return redirect("storefront:booking_detail", booking_id=booking.pk)
+
+
+@customer_required
+@require_POST
+def booking_reschedule_view(request, booking_id: int):
+    """Move the booking to one of the free times the page offered, while its policy allows."""
+    booking = _own_booking(request, booking_id)
+    form = RescheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            booking = booking_reschedule(
+                user=request.user, booking_id=booking.pk, starts_at=form.cleaned_data["starts_at"]
+            )
+        except DomainError as error:
+            not_found_from(error)
+            if not policy.can_reschedule(booking, user=request.user):
+                # The window closed (or the booking changed) meanwhile: no form to show the error on.
+                messages.error(request, error.message)
+                return redirect("storefront:booking_detail", booking_id=booking.pk)
+            show_domain_error(form, error)
+        else:
+            zone = visitor_time_zone(request, default=booking.vendor.time_zone)
+            messages.success(
+                request,
+                f"Booking moved to {local_time_text(booking.starts_at, zone)}. "
+                f"{booking.vendor.business_name} has been told; your calendar file has the new time.",
+            )
+            return redirect("storefront:booking_detail", booking_id=booking.pk)
+    return render(
+        request, "storefront/account/booking_detail.html", _detail_context(request, booking, reschedule_form=form)
+    )
+
+
+@customer_required
+@require_POST
+def booking_proposal_answer_view(request, booking_id: int):
+    """Accept the organizer's proposed time (the booking moves, if it is still free) or decline it."""
+    booking = _own_booking(request, booking_id)
+    form = ProposalAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Accept or Decline.")
+        return redirect("storefront:booking_detail", booking_id=booking.pk)
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        booking = booking_reschedule_answer(customer=request.user, booking_id=booking.pk, accept=accept)
+    except DomainError as error:
+        not_found_from(error)
+        messages.error(request, error.message)
+    else:
+        if accept:
+            zone = visitor_time_zone(request, default=booking.vendor.time_zone)
+            messages.success(request, f"Booking moved to {local_time_text(booking.starts_at, zone)}.")
+        else:
+            messages.success(
+                request,
+                "The proposed time is declined; the booking stays as it is. "
+                f"{booking.vendor.business_name} has been told.",
+            )
     return redirect("storefront:booking_detail", booking_id=booking.pk)

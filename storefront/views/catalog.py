@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -32,6 +32,7 @@ from marketplace.vendors.selectors import vendor_list_verified
 
 from ..forms import BookingForm, SearchForm, SlotLengthForm
 from .common import paginate, show_domain_error, visitor_time_zone
+from .slots import group_slots_by_day
 
 SLOT_DAYS = 14
 SEARCH_PAGE_SIZE = 12
@@ -63,32 +64,6 @@ def search(request):
             "pricing_choices": PricingModel.choices,
         },
     )
-
-
-def _group_slots_by_day(slots, *, zone: ZoneInfo, first_day, days: int) -> list[dict]:
-    """Every local day of the window, with its free start times split into parts of the day."""
-    by_day: dict = {}
-    for slot in slots:
-        local = slot.astimezone(zone)
-        by_day.setdefault(local.date(), []).append({"value": slot.astimezone(UTC).isoformat(), "local": local})
-    result = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        day_slots = by_day.get(day, [])
-        periods = [
-            ("Morning", [s for s in day_slots if s["local"].hour < 12]),
-            ("Afternoon", [s for s in day_slots if 12 <= s["local"].hour < 17]),
-            ("Evening", [s for s in day_slots if s["local"].hour >= 17]),
-        ]
-        result.append(
-            {
-                "date": day,
-                "key": day.isoformat(),
-                "count": len(day_slots),
-                "periods": [(label, items) for label, items in periods if items],
-            }
-        )
-    return result
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,7 +127,7 @@ def service_detail(request, service_id: int, slug: str):
     except ValidationFailed:
         found = service_slots(**window)
     duration = found.duration_minutes
-    slot_days = _group_slots_by_day(found.slots, zone=zone, first_day=first_day, days=SLOT_DAYS)
+    slot_days = group_slots_by_day(found.slots, zone=zone, first_day=first_day, days=SLOT_DAYS)
 
     estimate = booking_price_minor(service=service, duration_minutes=duration)
     reviews = list(review_list_for_vendor(vendor=vendor)[:5])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,13 @@ from marketplace.bookings.selectors import (
     booking_get_for_user,
     booking_list_for_user,
 )
-from marketplace.bookings.services import booking_accept, booking_cancel, booking_decline, booking_quote
+from marketplace.bookings.services import (
+    booking_accept,
+    booking_cancel,
+    booking_decline,
+    booking_quote,
+    booking_reschedule_propose,
+)
 from marketplace.catalog.models import PricingModel
 from marketplace.catalog.selectors import category_list, service_list_owned
 from marketplace.catalog.services import service_create, service_update
@@ -39,12 +46,14 @@ from ..forms import (
     CancelForm,
     DeclineForm,
     QuoteForm,
+    RescheduleProposalForm,
     ServiceForm,
     VendorProfileForm,
     WeeklyHoursForm,
 )
 from .common import not_found_from, paginate, show_domain_error, vendor_required
 from .disputes import VENDOR, dispute_context
+from .slots import local_time_text, move_picker
 
 SERVICE_FIELDS = {"base_price_minor": "price", "category_id": "category"}
 
@@ -122,10 +131,11 @@ def _vendor_booking(request, booking_id: int):
         raise Http404(error.message) from error
 
 
-@with_vendor
-def booking_detail(request, vendor, booking_id: int):
-    booking = _vendor_booking(request, booking_id)
+def _booking_detail_page(request, vendor, booking, *, proposal_form=None):
     can_cancel = policy.can_cancel(booking, user=request.user)
+    can_propose = policy.can_propose_reschedule(booking, user=request.user)
+    proposal_form = proposal_form or RescheduleProposalForm()
+    picked = proposal_form.data.get("starts_at", "") if proposal_form.is_bound else ""
     return render(
         request,
         "storefront/vendor/booking_detail.html",
@@ -142,11 +152,54 @@ def booking_detail(request, vendor, booking_id: int):
             "quote_form": QuoteForm(currency=booking.currency),
             "accept_form": AcceptForm(),
             "cancel_form": CancelForm(),
+            # Another time, in the organizer's own zone: the customer answers the proposal.
+            "can_propose": can_propose,
+            "move": move_picker(
+                booking=booking, zone=ZoneInfo(vendor.time_zone), day=request.GET.get("move_day"), picked=picked
+            )
+            if can_propose
+            else None,
+            "proposal_form": proposal_form,
             "time_zone": vendor.time_zone,
             "nav": "dashboard",
             **dispute_context(request.user, booking, area=VENDOR),
         },
     )
+
+
+@with_vendor
+def booking_detail(request, vendor, booking_id: int):
+    return _booking_detail_page(request, vendor, _vendor_booking(request, booking_id))
+
+
+@with_vendor
+@require_POST
+def booking_propose_view(request, vendor, booking_id: int):
+    """Propose another of the free times to the customer; the booking moves only if they accept."""
+    booking = _vendor_booking(request, booking_id)
+    form = RescheduleProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            booking = booking_reschedule_propose(
+                vendor_user=request.user,
+                booking_id=booking.pk,
+                starts_at=form.cleaned_data["starts_at"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            not_found_from(error)
+            if not policy.can_propose_reschedule(booking, user=request.user):
+                messages.error(request, error.message)
+                return redirect("storefront:vendor_booking", booking_id=booking.pk)
+            show_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"You proposed {local_time_text(booking.proposed_starts_at, vendor.time_zone)} to "
+                f"{booking.customer.get_full_name() or 'the customer'}. The booking moves if they accept.",
+            )
+            return redirect("storefront:vendor_booking", booking_id=booking.pk)
+    return _booking_detail_page(request, vendor, booking, proposal_form=form)
 
 
 def _booking_action(request, booking_id: int, form_class, action, success: str, *, form_kwargs=None):

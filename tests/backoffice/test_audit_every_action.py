@@ -35,7 +35,7 @@ REASON = "Checked with the <b>customer</b> by phone"
 class Case:
     """One action: what to set up, what to post, the entry expected and the page that shows it."""
 
-    prepare: Callable[[dict], dict]  # fixtures -> {"pk", "history"(url)} and any extra post data
+    prepare: Callable[[dict], dict]  # fixtures -> {"pk", "history"(url)} and any extra post data ("id", "data")
     action: str  # the audit action the post writes, with the user as actor and the reason
     data: dict | None = None  # more form fields
     changes_state: bool = True  # the entry says the state before and after
@@ -65,6 +65,13 @@ def _booking_page(booking, pk=None):
 
 def _booked(f):
     return _booking_page(paid_booking(customer=f["customer"], service=f["service"]))
+
+
+def _booked_to_move(f):
+    """A confirmed booking, and the next day's start as the move form takes it (the organizer's wall time)."""
+    booking = paid_booking(customer=f["customer"], service=f["service"])
+    to = local_slot(days_ahead=4).strftime("%Y-%m-%dT%H:%M")
+    return {**_booking_page(booking), "data": {"starts_at": to}}
 
 
 def _awaiting(f):
@@ -114,6 +121,7 @@ CASES: dict[str, Case] = {
     "backoffice_vendors:document_accept": Case(_document, "vendor_document.accepted"),
     "backoffice_vendors:document_reject": Case(_document, "vendor_document.rejected"),
     "backoffice_bookings:cancel": Case(_booked, "booking.cancelled"),
+    "backoffice_bookings:move": Case(_booked_to_move, "booking.rescheduled"),
     # A part refunded: the money stays held, what was refunded goes from nothing to $50.00.
     "backoffice_bookings:refund": Case(
         _booked,
@@ -177,7 +185,7 @@ def test_the_action_is_audited_with_who_when_what_why_before_and_after(
     last = AuditLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     started = timezone.now()
 
-    post = {"reason": REASON, **(case.data or {})}
+    post = {"reason": REASON, **(case.data or {}), **target.get("data", {})}
     if "id" in target:
         post["id"] = target["id"]
     response = client_for(admin_user).post(url, post)
