@@ -345,7 +345,8 @@ def build_bookings_in_sql(count: int, *, services, customers, days: int = 90, no
             INSERT INTO bookings_booking (created_at, updated_at, reference, status, starts_at, ends_at, busy_from,
                 busy_until,
                 price_minor, currency, address, customer_note, vendor_note, paid_at, confirmed_at, completed_at,
-                close_reason, customer_id, service_id, vendor_id, cancellation_terms, cancelled_by, calendar_sequence)
+                close_reason, customer_id, service_id, vendor_id, cancellation_terms, cancelled_by, calendar_sequence,
+                proposal_note)
             SELECT made, made, 'BN-' || k, CASE kind WHEN 'request' THEN 'requested' WHEN 'held' THEN 'confirmed'
                    ELSE 'completed' END,
                    starts_at, starts_at + make_interval(mins => duration), starts_at,
@@ -353,7 +354,7 @@ def build_bookings_in_sql(count: int, *, services, customers, days: int = 90, no
                    price, currency, '1 Benchmark Way, Brooklyn, NY', '', '',
                    CASE WHEN kind <> 'request' THEN made END, CASE WHEN kind <> 'request' THEN made END,
                    CASE WHEN kind = 'released' THEN LEAST(made + interval '1 day', %(now)s::timestamptz) END,
-                   '', customer_id, service_id, vendor_id, terms, '', 0
+                   '', customer_id, service_id, vendor_id, terms, '', 0, ''
             FROM bench_plan
             """,
             {"now": now},
