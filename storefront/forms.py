@@ -41,6 +41,7 @@ from marketplace.catalog.limits import (
 from marketplace.catalog.models import PricingModel
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import AmountField
+from marketplace.core.places import PLACE_MAX_LENGTH
 from marketplace.payments.policy import PAYOUT_STATE_WORDS
 from marketplace.reviews.services import BODY_MAX_LENGTH as REVIEW_BODY_MAX_LENGTH
 from marketplace.reviews.services import TITLE_MAX_LENGTH as REVIEW_TITLE_MAX_LENGTH
@@ -332,10 +333,12 @@ class VendorProfileForm(forms.Form):
     )
     bio = forms.CharField(required=False, max_length=5000, label="About you", widget=forms.Textarea(attrs={"rows": 5}))
     city = forms.CharField(max_length=120, label="City")
-    latitude = forms.DecimalField(
-        label="Latitude", min_value=-90, max_value=90, decimal_places=6, help_text="The centre of your service area."
+    place = forms.CharField(
+        max_length=PLACE_MAX_LENGTH,
+        label="Centre of your service area",
+        help_text="A ZIP code or a city with its state, e.g. 11216 or Brooklyn, NY. Customers within your "
+        "service radius of it find you.",
     )
-    longitude = forms.DecimalField(label="Longitude", min_value=-180, max_value=180, decimal_places=6)
     service_radius_km = forms.IntegerField(label="Service radius (km)", min_value=1, max_value=500, initial=25)
     time_zone = forms.ChoiceField(
         label="Time zone", initial="America/New_York", help_text="Your weekly hours are in this time zone."

@@ -26,6 +26,7 @@ from marketplace.availability.services import (
 )
 from marketplace.bookings.policy import takes_new_bookings
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
+from marketplace.core.places import PLACE_MAX_LENGTH
 from marketplace.payments.errors import NoPayoutAccount, PaymentProviderUnavailable
 from marketplace.payments.payout_accounts import payout_account_for_user, payout_account_link
 from marketplace.payments.policy import payout_account_problem, payout_account_state, requirements_text
@@ -46,8 +47,19 @@ router = Router(tags=["vendors"])
 class VendorProfileIn(Schema):
     business_name: str = Field(max_length=120)
     city: str = Field(max_length=120)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    place: str = Field(
+        default="",
+        max_length=PLACE_MAX_LENGTH,
+        description="The centre of the service area: a US ZIP code or a city with its state, e.g. 11216 or "
+        "Brooklyn, NY (resolved offline; 400 `validation_failed`, field `place`, when it is unknown or "
+        "ambiguous). Give this, or latitude and longitude.",
+    )
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="Without a place: the centre's latitude (with longitude)."
+    )
+    longitude: float | None = Field(
+        default=None, ge=-180, le=180, description="Without a place: the centre's longitude (with latitude)."
+    )
     time_zone: str = "America/New_York"
     tagline: str = Field(default="", max_length=160)
     bio: str = Field(default="", max_length=5000)
@@ -71,6 +83,7 @@ class VendorOut(Schema):
     tagline: str
     bio: str
     city: str
+    service_area_place: str = Field(description="The place the organizer named as the centre of their area.")
     latitude: float
     longitude: float
     service_radius_km: int

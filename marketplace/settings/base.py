@@ -339,6 +339,9 @@ CALENDAR_REFRESH_MINUTES = env.int("CALENDAR_REFRESH_MINUTES", default=30)
 CALENDAR_FETCH_TIMEOUT_SECONDS = env.int("CALENDAR_FETCH_TIMEOUT_SECONDS", default=15)
 CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=2 * 1024 * 1024)
 CALENDAR_FETCH_ALLOW_PRIVATE = env.bool("CALENDAR_FETCH_ALLOW_PRIVATE", default=False)
+# A production geocoder for places people type (core.places): the dotted path of a callable
+# (text) -> Place | None, asked before the offline ZIP code gazetteer. Empty: the gazetteer only.
+PLACE_GEOCODER = env.str("PLACE_GEOCODER", default="")
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="local")
 # Stripe (PAYMENTS_GATEWAY=stripe): the platform's secret key; STRIPE_API_BASE points the SDK
 # elsewhere than api.stripe.com (tests: a localstripe server on 127.0.0.1).

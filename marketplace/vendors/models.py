@@ -59,7 +59,9 @@ class Vendor(TimeStampedModel):
     tagline = models.CharField(max_length=160, blank=True)
     bio = models.TextField(blank=True)
     city = models.CharField(max_length=120)
-    # Service area: a centre point and radius, optionally refined by a GeoJSON polygon.
+    # Service area: a centre point and radius, optionally refined by a GeoJSON polygon. The
+    # organizer names the centre (a ZIP code or a city, core.places); the point is worked out.
+    service_area_place = models.CharField(max_length=120, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6)
     longitude = models.DecimalField(max_digits=9, decimal_places=6)
     service_radius_km = models.PositiveIntegerField(default=25)

@@ -16,6 +16,7 @@ from marketplace.core.audit import audit_log
 from marketplace.core.db import unit_of_work
 from marketplace.core.errors import InvalidTransition, NotFound, ValidationFailed
 from marketplace.core.jobs import enqueue
+from marketplace.core.places import resolve_place
 from marketplace.core.text import unique_slug
 from marketplace.core.validation import clean_text, require_text, validate_time_zone
 from marketplace.vendors.errors import NotAVendor
@@ -77,9 +78,10 @@ def vendor_profile_upsert(
     user: User,
     business_name: str,
     city: str,
-    latitude: Any,
-    longitude: Any,
     time_zone: str,
+    place: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
     tagline: str = "",
     bio: str = "",
     service_radius_km: int = 25,
@@ -91,6 +93,10 @@ def vendor_profile_upsert(
 ) -> tuple[Vendor, bool]:
     """Create or update the signed-in organizer's vendor profile.
 
+    The centre of the service area is a ``place`` the organizer names (a ZIP code or a city,
+    resolved offline by ``core.places.resolve_place``). A latitude and longitude are still
+    taken instead when no place is given (API clients of v1, the demo data).
+
     A new profile waits for verification. A rejected vendor who corrects the profile
     goes back into the queue; a verified one stays verified.
     """
@@ -98,8 +104,14 @@ def vendor_profile_upsert(
         raise NotAVendor("Only organizer accounts have a vendor profile.")
     business_name = require_text(business_name, field="business_name", label="Business name", max_length=120)
     city = require_text(city, field="city", label="City", max_length=120)
-    lat = _coordinate(latitude, field="latitude", limit=90)
-    lon = _coordinate(longitude, field="longitude", limit=180)
+    if (place or "").strip() or latitude is None or longitude is None:
+        centre = resolve_place(place, field="place")
+        place, lat = centre.name, _coordinate(centre.latitude, field="place", limit=90)
+        lon = _coordinate(centre.longitude, field="place", limit=180)
+    else:
+        place = ""
+        lat = _coordinate(latitude, field="latitude", limit=90)
+        lon = _coordinate(longitude, field="longitude", limit=180)
     validate_time_zone(time_zone)
     if not 1 <= int(service_radius_km) <= 500:
         raise ValidationFailed("service_radius_km must be between 1 and 500.", field="service_radius_km")
@@ -115,6 +127,7 @@ def vendor_profile_upsert(
     values = {
         "business_name": business_name,
         "city": city,
+        "service_area_place": place,
         "latitude": lat,
         "longitude": lon,
         "time_zone": time_zone,

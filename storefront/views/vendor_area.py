@@ -288,8 +288,9 @@ def _profile_initial(vendor) -> dict:
         "tagline": vendor.tagline,
         "bio": vendor.bio,
         "city": vendor.city,
-        "latitude": vendor.latitude,
-        "longitude": vendor.longitude,
+        # Profiles made before places were named show their point, which resolves to itself no more:
+        # the organizer names the place once, on their next save.
+        "place": vendor.service_area_place,
         "service_radius_km": vendor.service_radius_km,
         "time_zone": vendor.time_zone,
         "phone": profile.phone if profile else "",

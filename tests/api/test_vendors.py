@@ -149,3 +149,24 @@ def test_a_rejected_vendor_who_edits_the_profile_goes_back_to_pending(api, make_
 
     assert response.status_code == 200, response.content
     assert response.json()["verification_status"] == "pending"
+
+
+def test_an_organizer_names_the_centre_of_their_area_instead_of_coordinates(api, unverified_vendor_user):
+    body = {"business_name": "Neat by Nora", "city": "Queens, NY", "place": "Forest Hills, NY"}
+
+    response = api.as_user(unverified_vendor_user).post("vendors/profile", body)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["service_area_place"] == "Forest Hills, NY"
+    assert round(response.json()["latitude"], 1) == 40.7
+
+
+@pytest.mark.parametrize("body", [{"place": "Springfield"}, {"place": "00000"}, {}, {"latitude": 40.7}])
+def test_a_profile_without_a_place_we_can_find_is_refused(api, unverified_vendor_user, body):
+    response = api.as_user(unverified_vendor_user).post(
+        "vendors/profile", {"business_name": "Neat by Nora", "city": "Queens, NY", **body}
+    )
+
+    assert response.status_code == 400, response.content
+    assert (response.json()["code"], response.json()["field"]) == ("validation_failed", "place")
+    assert "ZIP code" in response.json()["detail"] or "Several places" in response.json()["detail"]

@@ -23,8 +23,7 @@ PROFILE = {
     "tagline": "Calm closets in a day",
     "bio": "Ten years of calm closets.",
     "city": "Queens, NY",
-    "latitude": "40.7282",
-    "longitude": "-73.7949",
+    "place": "11375",
     "service_radius_km": "30",
     "time_zone": "America/New_York",
     "phone": "+1 718 555 0199",
@@ -73,14 +72,45 @@ def test_organizer_creates_a_profile_that_waits_for_review(browser_as, unverifie
 
 def test_profile_form_shows_field_errors_and_creates_nothing(browser_as, unverified_vendor_user):
     response = browser_as(unverified_vendor_user).post(
-        reverse("storefront:vendor_profile"), {**PROFILE, "business_name": "", "latitude": "123"}
+        reverse("storefront:vendor_profile"), {**PROFILE, "business_name": "", "place": ""}
     )
 
     assert response.status_code == 200
     assert response.context["form"].errors == {
         "business_name": ["This field is required."],
-        "latitude": ["Ensure this value is less than or equal to 90."],
+        "place": ["This field is required."],
     }
+    assert not Vendor.objects.filter(user=unverified_vendor_user).exists()
+
+
+def test_the_organizer_names_the_centre_of_their_area_and_never_types_coordinates(browser_as, unverified_vendor_user):
+    browser = browser_as(unverified_vendor_user)
+
+    page = browser.get(reverse("storefront:vendor_profile"))
+    browser.post(reverse("storefront:vendor_profile"), {**PROFILE, "place": "Forest Hills, NY"})
+
+    assert 'name="latitude"' not in page.content.decode()
+    vendor = Vendor.objects.get(user=unverified_vendor_user)
+    assert vendor.service_area_place == "Forest Hills, NY"
+    assert (round(float(vendor.latitude), 1), round(float(vendor.longitude), 1)) == (40.7, -73.8)
+
+
+@pytest.mark.parametrize(
+    ("place", "message"),
+    [
+        ("00000", "ZIP code 00000 does not exist"),
+        ("Springfield", "Several places are called Springfield"),
+        ("<b>Atlantis</b>, ZZ", "We could not find"),
+    ],
+)
+def test_a_place_we_cannot_find_is_explained_on_the_form(browser_as, unverified_vendor_user, place, message):
+    response = browser_as(unverified_vendor_user).post(
+        reverse("storefront:vendor_profile"), {**PROFILE, "place": place}
+    )
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["place"][0]
+    assert "<b>Atlantis</b>" not in response.content.decode()  # what was typed is escaped where shown
     assert not Vendor.objects.filter(user=unverified_vendor_user).exists()
 
 
