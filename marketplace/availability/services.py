@@ -14,7 +14,6 @@ from marketplace.core.validation import clean_text
 from marketplace.vendors.models import Vendor
 
 from .limits import (
-    BOOKING_RULE_FIELDS,  # noqa: F401  (re-exported: the booking rules' fields, defined in limits)
     OPENING_MIN_MINUTES,
     booking_rules,
     clean_rule_values,
@@ -89,6 +88,17 @@ def availability_rules_replace(*, vendor: Vendor, windows: list[WeeklyWindow], a
     return rules
 
 
+def _require_exception_date(vendor: Vendor, on_date: date, *, field: str, choose: str) -> None:
+    """Refuse a date an exception cannot be set on (``limits.exception_dates``), saying which dates it can."""
+    first, last = exception_dates(vendor)
+    if not first <= on_date <= last:
+        raise ValidationFailed(
+            f"Choose {choose} from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past and "
+            f"bookings open only {(last - first).days} days ahead.",
+            field=field,
+        )
+
+
 def availability_exception_add(
     *,
     vendor: Vendor,
@@ -107,13 +117,7 @@ def availability_exception_add(
         raise ValidationFailed("Give both a start and an end time, or neither to close the whole day.")
     if start_time is None and is_available:
         raise ValidationFailed("Extra opening hours need a start and an end time.")
-    first, last = exception_dates(vendor)
-    if not first <= on_date <= last:
-        raise ValidationFailed(
-            f"Choose a date from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past and "
-            f"bookings open only {(last - first).days} days ahead.",
-            field="date",
-        )
+    _require_exception_date(vendor, on_date, field="date", choose="a date")
     if start_time is not None:
         validate_opening(start_time, end_time, where=f"{on_date.day} {on_date:%B %Y}")
     note = clean_text(note, field="note", label="The note", max_length=NOTE_MAX_LENGTH)
@@ -147,14 +151,8 @@ def availability_exceptions_add_range(
             "change your weekly hours.",
             field="last_date",
         )
-    first, last = exception_dates(vendor)
     for field, on_date in (("first_date", first_date), ("last_date", last_date)):
-        if not first <= on_date <= last:
-            raise ValidationFailed(
-                f"Choose days from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}: earlier days are past "
-                f"and bookings open only {(last - first).days} days ahead.",
-                field=field,
-            )
+        _require_exception_date(vendor, on_date, field=field, choose="days")
     with transaction.atomic():
         Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
         closed = set(

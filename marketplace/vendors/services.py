@@ -106,7 +106,8 @@ def vendor_profile_upsert(
     city = require_text(city, field="city", label="City", max_length=120)
     if (place or "").strip() or latitude is None or longitude is None:
         centre = resolve_place(place, field="place")
-        place, lat = centre.name, _coordinate(centre.latitude, field="place", limit=90)
+        place = centre.name
+        lat = _coordinate(centre.latitude, field="place", limit=90)
         lon = _coordinate(centre.longitude, field="place", limit=180)
     else:
         place = ""

@@ -288,8 +288,7 @@ def _profile_initial(vendor) -> dict:
         "tagline": vendor.tagline,
         "bio": vendor.bio,
         "city": vendor.city,
-        # Profiles made before places were named show their point, which resolves to itself no more:
-        # the organizer names the place once, on their next save.
+        # Empty for profiles made before places were named: the form asks for one on the next save.
         "place": vendor.service_area_place,
         "service_radius_km": vendor.service_radius_km,
         "time_zone": vendor.time_zone,
