@@ -3,7 +3,8 @@
 Organizers say where their service area is centred, and customers will say where they need
 help, as people do: "11216", "11216-1234", "Brooklyn, NY", "brooklyn ny". The gazetteer is
 the ZIP code list the ``zipcodes`` package ships (the US Postal Service's codes with their
-coordinates), read once per process; a city is the centre of its ZIP codes. No request
+coordinates), read once per process; a city is the centre of its ZIP codes, taken as the
+median of their points (a mean is pulled far off by one stray code: Los Angeles by 300 km). No request
 leaves the machine.
 
 A production geocoder (street addresses, other countries) plugs in with the
@@ -17,7 +18,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from statistics import fmean
+from statistics import median
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -64,7 +65,7 @@ def _gazetteer() -> _Gazetteer:
             points[(entry["city"].lower(), entry["state"])].append((lat, lon, name, entry.get("timezone") or ""))
     by_city: dict[str, dict[str, Place]] = defaultdict(dict)
     for (city, state), found in points.items():
-        by_city[city][state] = Place(found[0][2], fmean(p[0] for p in found), fmean(p[1] for p in found), found[0][3])
+        by_city[city][state] = Place(found[0][2], median(p[0] for p in found), median(p[1] for p in found), found[0][3])
     return _Gazetteer(by_zip=by_zip, by_city=dict(by_city))
 
 
