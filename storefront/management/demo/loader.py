@@ -511,8 +511,7 @@ class DemoLoader:
             user=user,
             business_name=entry["business_name"],
             city=entry["city"],
-            latitude=entry["latitude"],
-            longitude=entry["longitude"],
+            place=entry.get("place", entry["city"]),  # the centre of their area, named as an organizer would
             time_zone=entry["time_zone"],
             tagline=entry["tagline"],
             bio=entry["bio"],
