@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from wagtail.search import index
 
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.models import TimeStampedModel
@@ -70,7 +69,7 @@ class Category(TimeStampedModel):
         return self.name
 
 
-class Service(index.Indexed, TimeStampedModel):
+class Service(TimeStampedModel):
     """Something a vendor offers and a customer can book, in one category."""
 
     vendor = models.ForeignKey("vendors.Vendor", on_delete=models.PROTECT, related_name="services")
@@ -93,29 +92,6 @@ class Service(index.Indexed, TimeStampedModel):
     # Copied onto each booking when it is made (Booking.cancellation_terms): see catalog.cancellation.
     cancellation_policy = models.CharField(max_length=16, choices=CancellationPolicy.choices, default=DEFAULT_POLICY)
     is_active = models.BooleanField(default=True)
-
-    search_fields = [
-        index.SearchField("title", boost=3),
-        index.AutocompleteField("title"),
-        index.SearchField("summary", boost=2),
-        index.SearchField("description"),
-        index.RelatedFields(
-            "vendor",
-            [
-                index.SearchField("business_name", boost=2),
-                index.SearchField("city"),
-                index.FilterField("verification_status"),
-                index.FilterField("documents_expired_at"),
-            ],
-        ),
-        index.RelatedFields("category", [index.SearchField("name", boost=2)]),
-        index.FilterField("is_active"),
-        index.FilterField("pricing_model"),
-        index.FilterField("category_id"),
-        index.FilterField("vendor_id"),
-        index.FilterField("base_price_minor"),
-        index.FilterField("created_at"),
-    ]
 
     class Meta:
         ordering = ["title", "id"]
@@ -183,3 +159,76 @@ class Service(index.Indexed, TimeStampedModel):
             f"between {lengths[0]} and {lengths[-1]}.",
             field="duration_minutes",
         )
+
+
+class SearchEntry(models.Model):
+    """What the database search engine finds a public service by (``catalog.search.database``).
+
+    One row per listed, active service, written only by ``catalog.search.documents`` from the
+    service, its organizer, its category and the organizer's reviews, so a search reads one
+    table and no join. Services, organizers and reviews stay the truth: a hit is read again
+    through ``service_list_public`` before anyone sees it, so an entry a moment out of date
+    never shows an unlisted service.
+
+    On PostgreSQL the table has three more columns, generated from these ones by the database
+    (migration 0008): ``search_vector`` (a tsvector of the four texts, weighted A to D, in
+    English, with a GIN index), ``area`` (the service area as a PostGIS ``geography`` polygon,
+    with a GiST index) and ``centre`` (the area's centre as a ``geography`` point). On SQLite an
+    FTS5 table ``catalog_searchentry_fts`` holds the texts, and the bounding box columns serve
+    the area prefilter.
+    """
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")
+    vendor_id = models.BigIntegerField(db_index=True)
+    category_id = models.BigIntegerField()
+    pricing_model = models.CharField(max_length=8)
+    price_minor = models.BigIntegerField()
+    rating_average = models.FloatField(null=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    # The texts, by weight: A the title; B the category and the organizer's name; C the summary;
+    # D the description and the organizer's city.
+    text_a = models.TextField()
+    text_b = models.TextField()
+    text_c = models.TextField()
+    text_d = models.TextField()
+    # The service area: its centre, and the polygon that bounds it (the organizer's own
+    # polygon, or the circle of their radius as a polygon of many sides), with its box.
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    area = models.JSONField()
+    min_latitude = models.FloatField()
+    max_latitude = models.FloatField()
+    min_longitude = models.FloatField()
+    max_longitude = models.FloatField()
+    created_at = models.DateTimeField()
+    # The first bookable start of the service (None: none within the horizon) as last worked
+    # out at next_available_checked_at; refreshed when older than SEARCH_NEXT_AVAILABLE_TTL.
+    next_available_at = models.DateTimeField(null=True)
+    next_available_checked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["category_id", "price_minor"], name="search_category_price"),
+            models.Index(fields=["price_minor"], name="search_price"),
+            models.Index(fields=["next_available_at"], name="search_next_available"),
+            models.Index(
+                fields=["min_latitude", "max_latitude", "min_longitude", "max_longitude"], name="search_area_box"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text_a
+
+
+class SearchWord(models.Model):
+    """A word of the services' titles, categories and summaries: what a misspelt word is corrected to.
+
+    On PostgreSQL a trigram index (pg_trgm) finds the nearest word to one that matches nothing.
+    Words are added as services are indexed and never removed: a word no longer used only
+    corrects a typo to a word that finds nothing, which changes no result.
+    """
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Avg, Count, QuerySet
-from wagtail.search.backends import get_search_backend
 
 from marketplace.core.audit import audit_log_for
 from marketplace.core.models import AuditLogEntry
@@ -11,6 +12,8 @@ from marketplace.vendors.models import Vendor
 from marketplace.vendors.policy import listed_filter
 
 from .models import Category, PricingModel, Service
+from .search.criteria import PRICE_BANDS, QUERY_MAX_LENGTH, SearchCriteria, price_band_label, price_band_value
+from .search.engine import Facets, Hit, search_engine
 
 
 def category_list() -> QuerySet[Category]:
@@ -64,36 +67,83 @@ def service_list_featured(*, limit: int = 6) -> list[Service]:
     return list(service_list_public().order_by("-rating_count", "-rating_average", "id")[:limit])
 
 
-def service_search(
-    *,
-    query: str = "",
-    category_id: int | None = None,
-    pricing_model: str | None = None,
-    min_price_minor: int | None = None,
-    max_price_minor: int | None = None,
-):
-    """Full-text search over public services through Wagtail's search backend.
+@dataclass
+class SearchResults:
+    """A page of a search, as every face shows it.
 
-    Filters are applied by the backend (they are FilterFields), so the same call
-    works on the database backend and on OpenSearch. Without a query the results
-    are ordered by newest first.
+    ``services`` are public services in the engine's order, each with ``search_distance_m``
+    (metres from the searched point, or None) and ``next_available_at`` set. ``total`` counts
+    every hit up to ``search.engine.COUNT_LIMIT``; past it ``total_exact`` is false and the
+    total is that limit ("1,000+"). ``facets`` are there when asked for.
     """
-    queryset = Service.objects.filter(listed_filter("vendor__"), is_active=True)
-    if category_id is not None:
-        queryset = queryset.filter(category_id=category_id)
-    if pricing_model:
-        queryset = queryset.filter(pricing_model=pricing_model)
-    if min_price_minor is not None:
-        queryset = queryset.filter(base_price_minor__gte=min_price_minor)
-    if max_price_minor is not None:
-        queryset = queryset.filter(base_price_minor__lte=max_price_minor)
-    # Wagtail's SQLite (FTS5) backend wraps the text in double quotes without escaping
-    # the ones inside, so a stray quote is a syntax error (a 500). A plain-text search
-    # gives quotes no meaning on any backend, so they are dropped.
-    query = (query or "").replace('"', " ").strip()
-    if not query:
-        return queryset.select_related("vendor", "category").order_by("-created_at", "-id")
-    return get_search_backend().search(query, queryset, operator="and")
+
+    criteria: SearchCriteria
+    services: list[Service]
+    total: int
+    total_exact: bool
+    facets: SearchFacets | None = None
+    corrections: dict[str, str] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchFacets:
+    categories: list[FacetValue]
+    pricing_models: list[FacetValue]
+    price_bands: list[FacetValue]
+
+
+def _facets_for_people(facets: Facets) -> SearchFacets:
+    names = dict(category_list().filter(pk__in=list(facets.categories)).values_list("pk", "name"))
+    pricing_labels = dict(PricingModel.choices)
+    return SearchFacets(
+        categories=sorted(
+            (FacetValue(str(pk), names[pk], n) for pk, n in facets.categories.items() if pk in names),
+            key=lambda f: (-f.count, f.label),
+        ),
+        pricing_models=[
+            FacetValue(model, pricing_labels[model], facets.pricing_models[model])
+            for model in PricingModel.values
+            if facets.pricing_models.get(model)
+        ],
+        price_bands=[
+            FacetValue(price_band_value(*PRICE_BANDS[band]), price_band_label(*PRICE_BANDS[band]), count)
+            for band, count in sorted(facets.price_bands.items())
+        ],
+    )
+
+
+def service_search(
+    criteria: SearchCriteria, *, offset: int = 0, limit: int = 20, with_facets: bool = False
+) -> SearchResults:
+    """One page of public services matching ``criteria`` (``catalog.search.criteria.search_criteria``),
+    found by the engine the settings choose (``catalog.search.engine``) and read back through
+    ``service_list_public``. Availability (free on a date, the next available time) is added
+    above, by ``bookings.search.service_find``: every face calls that, not this.
+    """
+    found = search_engine().search(criteria, offset=offset, limit=limit, with_facets=with_facets)
+    return SearchResults(
+        criteria=criteria,
+        services=service_list_hydrated(found.hits),
+        total=found.total,
+        total_exact=found.total_exact,
+        facets=_facets_for_people(found.facets) if found.facets is not None else None,
+        corrections=found.corrections,
+        hits=found.hits,
+    )
+
+
+def service_autocomplete(prefix: str, *, limit: int = 8) -> list[str]:
+    """Titles of public services for the search box, from the first letters typed."""
+    prefix = (prefix or "").strip()[:QUERY_MAX_LENGTH]
+    return search_engine().autocomplete(prefix, limit=limit) if prefix else []
 
 
 def service_list_hydrated(hits, *, queryset: QuerySet[Service] | None = None) -> list[Service]:
@@ -103,12 +153,20 @@ def service_list_hydrated(hits, *, queryset: QuerySet[Service] | None = None) ->
     Search backends return bare rows; every face that shows results needs them joined.
     A hit that is no longer in ``queryset`` (unpublished meanwhile) is dropped.
     """
-    ids = [hit.pk for hit in hits]
+    hits = list(hits)
+    ids = [getattr(hit, "service_id", None) or hit.pk for hit in hits]
     found = {
         service.pk: service
         for service in (queryset if queryset is not None else service_list_public()).filter(pk__in=ids)
     }
-    return [found[pk] for pk in ids if pk in found]
+    services = []
+    for pk, hit in zip(ids, hits, strict=True):
+        if pk in found:
+            service = found[pk]
+            service.search_distance_m = getattr(hit, "distance_m", None)
+            service.next_available_at = getattr(hit, "next_available_at", None)
+            services.append(service)
+    return services
 
 
 def price_description(service: Service) -> str:

@@ -1,23 +1,15 @@
 """Background jobs of the catalog. Each is safe to run twice."""
 
-from wagtail.search import index
-
-from .models import Service
+from .search.documents import search_index_refresh
 
 
-def service_reindex(*, vendor_id: int | None = None, category_id: int | None = None) -> int:
-    """Refresh the search entries of a vendor's or a category's services; returns how many.
+def service_reindex(
+    *, service_ids: list[int] | None = None, vendor_id: int | None = None, category_id: int | None = None
+) -> int:
+    """Refresh the search entries of some services, a vendor's or a category's; returns how many are indexed.
 
     Lower layers queue this by name when something services are found by changes (a
-    vendor's verification, a category's name), so they never import the catalog.
+    vendor's verification, a category's name), so they never import the catalog; the
+    catalog queues it when a service is saved or deleted (``catalog.apps``).
     """
-    services = Service.objects.select_related("vendor", "category")
-    if vendor_id is not None:
-        services = services.filter(vendor_id=vendor_id)
-    if category_id is not None:
-        services = services.filter(category_id=category_id)
-    count = 0
-    for service in services:
-        index.insert_or_update_object(service)
-        count += 1
-    return count
+    return search_index_refresh(service_ids=service_ids, vendor_id=vendor_id, category_id=category_id)

@@ -286,6 +286,13 @@ if OPENSEARCH_URL:
 else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
+# The engine that finds services (marketplace/catalog/search/engine.py): "database" (PostgreSQL's
+# own indexed columns, or SQLite FTS5) or "opensearch"; empty: OpenSearch when OPENSEARCH_URL is
+# set, else the database. Wagtail's own search (above) finds pages.
+SEARCH_ENGINE = env.str("SEARCH_ENGINE", default="")
+# A search result's next available time is worked out again when older than this.
+SEARCH_NEXT_AVAILABLE_TTL_SECONDS = env.int("SEARCH_NEXT_AVAILABLE_TTL_SECONDS", default=600)
+
 
 # --- Operations (docs/operations.md) -------------------------------------------------------
 # /ready answers 503 when the database, cache, broker or search backend has not answered
