@@ -113,7 +113,7 @@ class DatabaseEngine:
 
     def autocomplete(self, prefix: str, *, limit: int) -> list[str]:
         """Titles and category names that have a word starting with each word of ``prefix``, best rated first."""
-        words = [w for w in re.findall(r"[^\W_]+", prefix.lower())][:5]
+        words = re.findall(r"[^\W_]+", prefix.lower())[:5]
         if not words:
             return []
         query = Q()
