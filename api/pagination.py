@@ -48,7 +48,11 @@ class PageQuery(Schema):
 class PageOut(Schema):
     """The envelope every list answers with; subclasses name the type of ``results``."""
 
-    count: int = Field(description="Items on all pages together.")
+    count: int = Field(description="Items on all pages together (a lower bound when count_exact is false).")
+    count_exact: bool = Field(
+        default=True,
+        description="False when the list stopped counting (a broad search): there are at least `count` items.",
+    )
     page: int
     page_size: int
     next: str | None = Field(description="The next page's absolute URL; null on the last page.")
@@ -77,13 +81,23 @@ def paginate(
     start = (query.page - 1) * query.page_size
     window = items[start : start + query.page_size] if start < count else items[:0]
     results = list(hydrate(window) if hydrate else window)
+    return {**page_envelope(request, query, count=count), "results": results}
+
+
+def page_envelope(request: HttpRequest, query: PageQuery, *, count: int, count_exact: bool = True) -> dict:
+    """The envelope without its results, for a list paged elsewhere (a search engine pages its own hits).
+
+    With an inexact count there is a next page while this one is full: the count is only a floor.
+    """
+    start = (query.page - 1) * query.page_size
+    more = start + query.page_size < count or (not count_exact and start + query.page_size <= count)
     return {
         "count": count,
+        "count_exact": count_exact,
         "page": query.page,
         "page_size": query.page_size,
-        "next": _link(request, query.page + 1) if start + query.page_size < count else None,
+        "next": _link(request, query.page + 1) if more else None,
         "previous": _link(request, min(query.page - 1, _last_page(count, query.page_size))) if query.page > 1 else None,
-        "results": results,
     }
 
 

@@ -5,6 +5,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from marketplace.bookings import selectors as bookings
+from marketplace.bookings.search import service_find
 from marketplace.bookings.selectors import SLOT_WINDOW_MAX_DAYS
 from marketplace.catalog.cancellation import DEFAULT_POLICY, CancellationPolicy, cancellation_terms
 from marketplace.catalog.limits import (
@@ -18,22 +19,22 @@ from marketplace.catalog.limits import (
     SERVICE_SUMMARY_MAX_LENGTH,
     SERVICE_TITLE_MAX_LENGTH,
 )
-from marketplace.catalog.models import Service
+from marketplace.catalog.search.criteria import QUERY_MAX_LENGTH, search_criteria
 from marketplace.catalog.selectors import (
     category_list,
     price_description,
+    service_autocomplete,
     service_get_public,
-    service_list_hydrated,
     service_list_owned,
-    service_search,
 )
 from marketplace.catalog.services import service_create, service_update
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.places import PLACE_MAX_LENGTH
 from marketplace.vendors.errors import NotAVendor, NoVendorProfile, VendorNotVerified
 from marketplace.vendors.selectors import vendor_for_user
 
 from ..contract import raises
-from ..pagination import PageOut, PageQuery, paginate
+from ..pagination import PageOut, PageQuery, page_envelope, paginate
 from ..schemas import (
     CancellationTermsOut,
     CategoryOut,
@@ -46,6 +47,9 @@ from ..schemas import (
 from ..security import jwt_auth, search_throttle
 
 router = Router(tags=["catalog"])
+
+BOOKING_HORIZON_HELP = "the booking horizon (BOOKING_HORIZON_DAYS days)"
+NEXT_AVAILABLE_TTL_HELP = "SEARCH_NEXT_AVAILABLE_TTL_SECONDS"
 
 # Documented for clients; the catalog service enforces them with a message that names the rule.
 DURATION_SCHEMA = {
@@ -156,11 +160,85 @@ class CategoryPage(PageOut):
 
 
 class SearchQuery(PageQuery):
-    q: str = Field(default="", max_length=200)
-    category_id: ObjectId | None = None
+    q: str = Field(
+        default="", max_length=QUERY_MAX_LENGTH, description="Words to look for; any may match, more rank higher."
+    )
+    category_id: ObjectId | None = Field(default=None, description="An active category's id (GET /catalog/categories).")
     pricing_model: Literal["fixed", "hourly", "quote"] | None = None
-    min_price_minor: int | None = Field(default=None, ge=0)
-    max_price_minor: int | None = Field(default=None, ge=0, description="Not below min_price_minor.")
+    min_price_minor: int | None = Field(default=None, ge=0, description="Lowest price, in minor units.")
+    max_price_minor: int | None = Field(
+        default=None, ge=0, description="Highest price, in minor units; not below min_price_minor."
+    )
+    min_rating: float | None = Field(
+        default=None, ge=1, le=5, description="Lowest average rating of the organizer, 1 to 5."
+    )
+    place: str = Field(
+        default="",
+        max_length=PLACE_MAX_LENGTH,
+        description="Where the work is: a US ZIP code or a city with its state (e.g. 11216, Brooklyn, NY). Keeps "
+        "only services whose organizer's area covers it. Not with latitude/longitude.",
+    )
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="Where the work is (with longitude), e.g. the browser's location."
+    )
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    free_on: IsoDate | None = Field(
+        default=None,
+        description="Keep only services whose organizer has a bookable slot on this date (their local date), "
+        f"from today to {BOOKING_HORIZON_HELP} ahead.",
+    )
+    part_of_day: Literal["morning", "afternoon", "evening"] | None = Field(
+        default=None,
+        description="With free_on: a slot starting in the morning (before 12:00), "
+        "afternoon (12-17) or evening (17-24), organizer's time.",
+    )
+    sort: Literal["relevance", "price_low", "price_high", "rating", "distance", "soonest"] | None = Field(
+        default=None,
+        description="relevance (default; without words: nearest, else best rated), price_low, price_high, rating, "
+        "distance (needs a place or a location), soonest (earliest next available time).",
+    )
+    facets: bool = Field(default=False, description="Also count the results by category, pricing model and price band.")
+
+
+class SearchResultOut(ServiceOut):
+    distance_km: float | None = Field(
+        description="From the searched place to the centre of the organizer's area; null without a place."
+    )
+    next_available_at: datetime | None = Field(
+        description="The organizer's first bookable start for this service (null: none within their horizon); "
+        f"worked out at most {NEXT_AVAILABLE_TTL_HELP} ago."
+    )
+    free_from: datetime | None = Field(description="With free_on: the first bookable start on that date.")
+
+    @staticmethod
+    def resolve_distance_km(obj) -> float | None:
+        distance = getattr(obj, "search_distance_m", None)
+        return round(distance / 1000, 1) if distance is not None else None
+
+    @staticmethod
+    def resolve_free_from(obj) -> datetime | None:
+        return getattr(obj, "free_from", None)
+
+
+class FacetValueOut(Schema):
+    value: str = Field(
+        description="What to pass back to filter by it (an id, a pricing model, or low-high in minor units)."
+    )
+    label: str
+    count: int
+
+
+class SearchFacetsOut(Schema):
+    categories: list[FacetValueOut]
+    pricing_models: list[FacetValueOut]
+    price_bands: list[FacetValueOut]
+
+
+class SearchPage(PageOut):
+    results: list[SearchResultOut]
+    place: str = Field(description="The place searched around, as resolved (empty without one).")
+    corrections: dict[str, str] = Field(description="Misspelt words and the word searched for beside each.")
+    facets: SearchFacetsOut | None = Field(description="With facets=true: counts of the results by each facet.")
 
 
 class SlotsQuery(Schema):
@@ -263,25 +341,49 @@ def service_slots(request, service_id: ObjectId, filters: Query[SlotsQuery]):
     }
 
 
-@router.get("/search", response={200: ServicePage}, throttle=[search_throttle])
+@router.get("/search", response={200: SearchPage}, throttle=[search_throttle])
 @raises(ValidationFailed)
 def search(request, filters: Query[SearchQuery]):
-    """Search published services by text, category, pricing model and price range."""
-    if (
-        filters.min_price_minor is not None
-        and filters.max_price_minor is not None
-        and filters.min_price_minor > filters.max_price_minor
-    ):
-        raise ValidationFailed("min_price_minor cannot be above max_price_minor.", field="min_price_minor")
-    results = service_search(
-        query=filters.q,
+    """Published services by words, category, pricing model, price, rating, place (within the organizer's
+    area) and availability on a date, in the order asked for. A broad search stops counting at a limit:
+    `count_exact` is then false and `count` a floor."""
+    criteria = search_criteria(
+        q=filters.q,
         category_id=filters.category_id,
         pricing_model=filters.pricing_model,
         min_price_minor=filters.min_price_minor,
         max_price_minor=filters.max_price_minor,
+        min_rating=filters.min_rating,
+        place=filters.place,
+        latitude=filters.latitude,
+        longitude=filters.longitude,
+        free_on=filters.free_on,
+        part_of_day=filters.part_of_day,
+        sort=filters.sort,
     )
-    queryset = Service.objects.select_related("vendor", "category")
-    return paginate(request, results, filters, hydrate=lambda hits: service_list_hydrated(hits, queryset=queryset))
+    found = service_find(criteria, page=filters.page, page_size=filters.page_size, with_facets=filters.facets)
+    return {
+        **page_envelope(request, filters, count=found.total, count_exact=found.total_exact),
+        "results": found.services,
+        "place": criteria.place_name,
+        "corrections": found.corrections,
+        "facets": found.facets,
+    }
+
+
+class SuggestionsQuery(Schema):
+    q: str = Field(min_length=1, max_length=QUERY_MAX_LENGTH, description="What has been typed so far.")
+
+
+class SuggestionsOut(Schema):
+    suggestions: list[str] = Field(description="Service titles to offer under the search box, at most 8.")
+
+
+@router.get("/search/suggestions", response={200: SuggestionsOut}, throttle=[search_throttle])
+@raises(ValidationFailed)
+def search_suggestions(request, filters: Query[SuggestionsQuery]):
+    """Titles of published services with words starting as typed: the search box's autocomplete."""
+    return {"suggestions": service_autocomplete(filters.q)}
 
 
 @router.get("/categories", response={200: CategoryPage})
