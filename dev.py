@@ -86,9 +86,38 @@ def describe_database(url: str | None) -> str:
     return f"{engine} ({safe})"
 
 
+# Asks a PostgreSQL server (its maintenance database) which of the extensions the schema needs it lacks.
+MISSING_EXTENSIONS = """
+import sys, environ, psycopg
+settings = environ.Env.db_url_config(sys.argv[1])
+with psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None, user=settings["USER"] or None,
+                     password=settings["PASSWORD"] or None, dbname="postgres", connect_timeout=10) as connection:
+    found = {row[0] for row in connection.execute("SELECT name FROM pg_available_extensions")}
+print(" ".join(name for name in ("postgis", "pg_trgm") if name not in found))
+"""
+
+
+def check_postgres_extensions(url: str) -> None:
+    """Stop with a clear message when the PostgreSQL server lacks PostGIS or pg_trgm (the search needs both)."""
+    found = subprocess.run([BIN / "python", "-c", MISSING_EXTENSIONS, url], capture_output=True, text=True)
+    if found.returncode != 0:
+        return  # no answer: the tests themselves say why the database cannot be reached
+    missing = found.stdout.split()
+    if missing:
+        sys.exit(
+            f"The PostgreSQL server at {describe_database(url)} lacks {' and '.join(missing)}, which the search needs "
+            "(a geography column and trigram typo tolerance). Install it on the server: on Debian "
+            "`apt-get install -y postgresql-15-postgis-3` (use your server's major version); docs/operations.md, "
+            "'PostgreSQL extensions'. Or run the tests on SQLite: unset DATABASE_URL."
+        )
+
+
 def test(pytest_args: list[str]) -> None:
     setup()
-    say(f"Running the test suite on {describe_database(os.environ.get('DATABASE_URL'))}")
+    url = os.environ.get("DATABASE_URL")
+    say(f"Running the test suite on {describe_database(url)}")
+    if url and url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        check_postgres_extensions(url)
     sys.exit(run(BIN / "pytest", *pytest_args, check=False))
 
 

@@ -238,7 +238,10 @@ class SearchPage(PageOut):
     results: list[SearchResultOut]
     place: str = Field(description="The place searched around, as resolved (empty without one).")
     corrections: dict[str, str] = Field(description="Misspelt words and the word searched for beside each.")
-    facets: SearchFacetsOut | None = Field(description="With facets=true: counts of the results by each facet.")
+    facets: SearchFacetsOut | None = Field(
+        description="With facets=true: counts of the results by each facet (of the first 1,000 when count_exact is "
+        "false; with free_on, of the services matching everything but the date: availability is asked per page)."
+    )
 
 
 class SlotsQuery(Schema):

@@ -98,3 +98,14 @@ def bookings_close_for_suspended_vendor(vendor_id: int, entry_id: int, after_boo
     if failed:
         raise SuspensionIncomplete(f"bookings {failed} of suspended vendor {vendor_id} are left for a retry")
     return changed
+
+
+def refresh_search_next_available() -> int:
+    """Work out again the next available times in the search index that are stale (every 5 minutes).
+
+    A search works out a stale one for the results it shows (``bookings.search``); this keeps
+    the rest fresh, so the "soonest" order and the "free on" prefilter read recent values.
+    """
+    from .search import search_next_available_refresh
+
+    return search_next_available_refresh()

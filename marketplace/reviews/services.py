@@ -6,6 +6,7 @@ from marketplace.accounts.models import User
 from marketplace.bookings.models import Booking
 from marketplace.core.audit import audit_log
 from marketplace.core.errors import NotFound, ValidationFailed
+from marketplace.core.jobs import enqueue
 from marketplace.core.validation import clean_text
 
 from .errors import AlreadyReviewed
@@ -41,4 +42,6 @@ def review_create(*, customer: User, booking_id: int, rating: int, title: str = 
         except IntegrityError:
             raise AlreadyReviewed("You have already reviewed this booking.") from None
         audit_log(actor=customer, action="review.created", target=review, data={"rating": rating})
+        # Searches filter and sort by the organizer's rating, kept in each service's search entry.
+        enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=booking.vendor_id)
     return review

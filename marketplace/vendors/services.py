@@ -164,6 +164,8 @@ def vendor_profile_upsert(
                 action="vendor.profile_resubmitted" if resubmitted else "vendor.profile_updated",
                 target=vendor,
             )
+            # Services are found by their organizer's name, city and area (and a resubmission unlists them).
+            enqueue("marketplace.catalog.tasks.service_reindex", vendor_id=vendor.pk)
     return vendor, created
 
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from marketplace.catalog.models import Service
 from tests.conftest import local_slot
@@ -148,6 +149,37 @@ def test_search_shows_only_services_of_verified_vendors(api, service, make_vendo
 
     assert response.status_code == 200
     assert [s["title"] for s in response.json()["results"]] == ["Whole-home declutter"]
+
+
+def test_search_by_place_date_and_sort_with_facets(api, service, category):
+    free_on = (timezone.now() + timedelta(days=3)).date().isoformat()
+
+    response = api.get(
+        "catalog/search",
+        {"q": "declutter", "place": "11216", "free_on": free_on, "sort": "distance", "facets": "true"},
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 1 and body["count_exact"] is True
+    assert body["place"] == "11216 (Brooklyn, NY)"
+    (result,) = body["results"]
+    assert result["title"] == "Whole-home declutter"
+    assert 0 <= result["distance_km"] < 5
+    assert result["next_available_at"] and result["free_from"].startswith(free_on)
+    assert body["facets"]["categories"] == [{"value": str(category.pk), "label": category.name, "count": 1}]
+    assert body["facets"]["pricing_models"] == [{"value": "fixed", "label": "Fixed price", "count": 1}]
+    assert body["facets"]["price_bands"][0]["value"] == "25000-50000"
+    # Boston is outside the organizer's 25 km around Brooklyn.
+    assert api.get("catalog/search", {"q": "declutter", "place": "Boston, MA"}).json()["count"] == 0
+
+
+def test_search_suggestions_complete_the_words_typed(api, service):
+    response = api.get("catalog/search/suggestions", {"q": "whole-ho"})
+
+    assert response.status_code == 200
+    assert response.json() == {"suggestions": ["Whole-home declutter"]}
+    assert api.get("catalog/search/suggestions", {"q": "zzz"}).json() == {"suggestions": []}
 
 
 @pytest.mark.parametrize("query", ['"', "'", "*", "closet AND", "(", ")", "-", "NEAR(a b)", "a:b", "^", "OR", "%", "_"])

@@ -97,7 +97,8 @@ class SearchCriteria:
     free_on: date | None = None
     part_of_day: PartOfDay | None = None
     sort: Sort = Sort.RELEVANCE
-    # Engines only: keep services whose stored next available time is before this (free_on's prefilter).
+    # Engines only: keep services whose stored next available time is before this, or not yet
+    # worked out (free_on's prefilter: the slot engine then asks each candidate).
     available_before: datetime | None = field(default=None, compare=False)
 
 

@@ -118,8 +118,8 @@ class DatabaseEngine:
             return []
         query = Q()
         for word in words:
-            # A word's start: at the start of the title or after a space.
-            query &= Q(text_a__istartswith=word) | Q(text_a__icontains=f" {word}")
+            # A word's start: at the start of the title, or after a space or a hyphen.
+            query &= Q(text_a__istartswith=word) | Q(text_a__icontains=f" {word}") | Q(text_a__icontains=f"-{word}")
         titles = (
             SearchEntry.objects.filter(query)
             .order_by(F("rating_count").desc(), "text_a")
@@ -184,7 +184,8 @@ class _PostgresSearch:
             params["lat"], params["lon"] = c.point.latitude, c.point.longitude
             where.append("ST_Covers(e.geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography)")
         if c.available_before is not None:
-            where.append("e.next_available_at < %(available_before)s")
+            # An entry not yet worked out is a candidate too: the slot engine answers for it.
+            where.append("(e.next_available_at < %(available_before)s OR e.next_available_checked_at IS NULL)")
             params["available_before"] = c.available_before
 
     def _order(self) -> str:
@@ -304,7 +305,9 @@ class _SQLiteSearch:
         if c.min_rating is not None:
             entries = entries.filter(rating_average__gte=c.min_rating)
         if c.available_before is not None:
-            entries = entries.filter(next_available_at__lt=c.available_before)
+            entries = entries.filter(
+                Q(next_available_at__lt=c.available_before) | Q(next_available_checked_at__isnull=True)
+            )
         if c.point is not None:
             entries = entries.filter(
                 min_latitude__lte=c.point.latitude,

@@ -41,6 +41,7 @@ from marketplace.accounts.permissions import FINANCE, SUPPORT
 from marketplace.accounts.services import user_register
 from marketplace.availability.services import WeeklyWindow, availability_rules_replace, booking_rules_update
 from marketplace.bookings.models import Booking, BookingStatus
+from marketplace.bookings.search import search_next_available_refresh
 from marketplace.bookings.services import (
     booking_accept,
     booking_cancel,
@@ -51,6 +52,7 @@ from marketplace.bookings.services import (
     booking_request,
 )
 from marketplace.catalog.models import PricingModel, Service
+from marketplace.catalog.search.documents import search_index_rebuild
 from marketplace.catalog.services import category_create, service_create
 from marketplace.core.audit import audit_log
 from marketplace.core.db import replaying
@@ -244,6 +246,10 @@ class DemoLoader:
             cleared = self._clear_demo_jobs()
             self._check_money()
             summary = self._summary()
+            # The replayed jobs are gone (above): index the services as they stand now, with
+            # their next available times, so the first search finds them at once.
+            summary["indexed"] = search_index_rebuild()
+            search_next_available_refresh(limit=summary["indexed"])
         summary["seconds"] = wall_clock.perf_counter() - started
         summary["cleared_jobs"] = cleared
         return summary
