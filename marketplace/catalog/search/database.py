@@ -222,29 +222,27 @@ class _PostgresSearch:
         )
         params.update(offset=offset, limit=limit, count_limit=COUNT_LIMIT + 1)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                SELECT e.service_id, {score} AS score, {distance} AS distance,
-                       e.next_available_at, e.next_available_checked_at
-                FROM catalog_searchentry e WHERE {where}
-                ORDER BY {self._order()} LIMIT %(limit)s OFFSET %(offset)s
-                """,
-                params,
+            # bandit B608 (SQL built from strings): every piece formatted into these statements is a
+            # constant of this module; every value a person gave is a bound parameter.
+            hits_sql = (
+                f"SELECT e.service_id, {score} AS score, {distance} AS distance, "  # nosec B608
+                "e.next_available_at, e.next_available_checked_at "
+                f"FROM catalog_searchentry e WHERE {where} "
+                f"ORDER BY {self._order()} LIMIT %(limit)s OFFSET %(offset)s"
             )
+            cursor.execute(hits_sql, params)
             hits = [Hit(pk, float(s or 0), d, at, checked) for pk, s, d, at, checked in cursor.fetchall()]
             if offset == 0 and len(hits) < limit and not with_facets:
                 return EngineResult(hits, len(hits), True, None, self.corrections)
             if with_facets:
-                cursor.execute(
-                    f"""
-                    SELECT GROUPING(category_id), GROUPING(pricing_model), GROUPING(band),
-                           category_id, pricing_model, band, count(*)
-                    FROM (SELECT e.category_id, e.pricing_model, {_band_case("e.price_minor")} AS band
-                          FROM catalog_searchentry e WHERE {where} LIMIT %(count_limit)s) AS found
-                    GROUP BY GROUPING SETS ((), (category_id), (pricing_model), (band))
-                    """,
-                    params,
+                facets_sql = (
+                    "SELECT GROUPING(category_id), GROUPING(pricing_model), GROUPING(band), "
+                    "category_id, pricing_model, band, count(*) "
+                    f"FROM (SELECT e.category_id, e.pricing_model, {_band_case('e.price_minor')} AS band "  # nosec B608
+                    f"FROM catalog_searchentry e WHERE {where} LIMIT %(count_limit)s) AS found "
+                    "GROUP BY GROUPING SETS ((), (category_id), (pricing_model), (band))"
                 )
+                cursor.execute(facets_sql, params)
                 total, facets = 0, Facets()
                 for g_category, g_pricing, g_band, category_id, pricing_model, band, count in cursor.fetchall():
                     if g_category and g_pricing and g_band:
@@ -256,11 +254,11 @@ class _PostgresSearch:
                     else:
                         facets.price_bands[band] = count
             else:
-                cursor.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM catalog_searchentry e WHERE {where} "
-                    "LIMIT %(count_limit)s) AS found",
-                    params,
+                count_sql = (
+                    f"SELECT count(*) FROM (SELECT 1 FROM catalog_searchentry e WHERE {where} "  # nosec B608
+                    "LIMIT %(count_limit)s) AS found"
                 )
+                cursor.execute(count_sql, params)
                 total, facets = cursor.fetchone()[0], None
         exact = total <= COUNT_LIMIT
         return EngineResult(hits, min(total, COUNT_LIMIT), exact, facets, self.corrections)
@@ -280,11 +278,12 @@ class _SQLiteSearch:
         match = " OR ".join(f'"{word}"' for word in self.criteria.words)
         weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid, -bm25(catalog_searchentry_fts, {weights}) FROM catalog_searchentry_fts "
-                "WHERE catalog_searchentry_fts MATCH %s",
-                [match],
+            # bandit B608: the weights are this module's constants; the words are a bound parameter.
+            scores_sql = (
+                f"SELECT rowid, -bm25(catalog_searchentry_fts, {weights}) FROM catalog_searchentry_fts "  # nosec B608
+                "WHERE catalog_searchentry_fts MATCH %s"
             )
+            cursor.execute(scores_sql, [match])
             return dict(cursor.fetchall())
 
     def run(self, *, offset: int, limit: int, with_facets: bool) -> EngineResult:
