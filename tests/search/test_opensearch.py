@@ -614,3 +614,9 @@ def test_indexed_ids(server, engine):
     (request,) = server.sent("POST", f"/{INDEX}/_mget")
     assert request.json() == {"ids": ["7", "8"]}
     assert request.query == {"_source": ["false"]}
+
+
+def test_the_database_engine_answers_ping(db):
+    from marketplace.catalog.search.database import DatabaseEngine
+
+    assert DatabaseEngine().ping() is True
