@@ -559,8 +559,8 @@ def test_set_next_available_updates_two_fields_of_indexed_entries(server, engine
     engine.set_next_available(
         {7: datetime(2026, 12, 3, 9, tzinfo=ZoneInfo("America/New_York")), 9: None}, checked_at=checked
     )
-    (request,) = server.sent("POST", "/_bulk")
-    assert request.ndjson() == [
+    assert [(r.method, r.path) for r in server.requests] == [("HEAD", f"/{INDEX}"), ("POST", "/_bulk")]
+    assert server.requests[1].ndjson() == [
         {"update": {"_index": INDEX, "_id": "7", "retry_on_conflict": 3}},
         {
             "doc": {

@@ -466,7 +466,10 @@ class OpenSearchEngine:
 
     def set_next_available(self, values: dict[int, datetime | None], *, checked_at: datetime) -> None:
         if values:
-            # 404: a service no longer indexed (or no index yet) has no next available time to keep.
+            # Before an update reaches a missing index, which OpenSearch would create with a mapping guessed
+            # from the two dates (and an object for the area): the index is made with MAPPING first.
+            self.ensure_index()
+            # 404: a service no longer indexed has no next available time to keep.
             helpers.bulk(self.client, next_available_actions(self.index_name, values, checked_at), ignore_status=(404,))
 
     def stale_next_available(self, *, checked_before: datetime, now: datetime, limit: int) -> list[int]:
