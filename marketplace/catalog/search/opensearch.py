@@ -16,7 +16,8 @@ It answers the questions ``catalog.search.database`` answers (the reference), th
   request; not built.
 - **Where**: the area is a ``geo_shape`` (the same polygon the database tests, a circle
   being a 64-gon, ``catalog.search.geo``) and the point must ``intersect`` it, edges
-  included, as ``ST_Covers`` and shapely's ``covers``. The area's centre is a ``geo_point``
+  included, as ``ST_Covers`` and shapely's ``covers`` (``contains`` agrees inside the area
+  but promises nothing on its edge). The area's centre is a ``geo_point``
   (``location``) and distance sorts with ``_geo_distance`` (``arc``, metres: the sphere of
   the mean Earth radius, the one ``geo.distance_m`` and PostGIS use).
 
@@ -28,7 +29,9 @@ It answers the questions ``catalog.search.database`` answers (the reference), th
 - **Counts**: ``track_total_hits: COUNT_LIMIT``: past it OpenSearch answers
   ``relation: "gte"``, read as ``total_exact`` false. Facets (only when asked) count the
   best COUNT_LIMIT hits per shard (a ``sampler`` aggregation), as the database counts the
-  first COUNT_LIMIT rows: bounded work for a broad query.
+  first COUNT_LIMIT rows: bounded work for a broad query. The index has one shard (a
+  marketplace's services fit one many times over), so that bound is the bound and every
+  score is computed with the same term statistics.
 - **Autocomplete**: the title has an edge n-gram subfield (``text_a.prefix``); every word
   typed must start a word of the title, as in the database (which splits title words on
   spaces only, where OpenSearch's tokenizer also splits on hyphens: "home" finds
