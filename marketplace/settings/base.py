@@ -274,13 +274,18 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 OPENSEARCH_URL = env.str("OPENSEARCH_URL", default="")
+# Prefix of every OpenSearch index name: Wagtail's page indexes and the services' index
+# ("<prefix>services", catalog.search.opensearch).
+OPENSEARCH_INDEX_PREFIX = env.str("OPENSEARCH_INDEX_PREFIX", default="marketplace_")
+# Seconds one OpenSearch request may take (Wagtail's backend and the services' engine).
+OPENSEARCH_TIMEOUT_SECONDS = env.float("OPENSEARCH_TIMEOUT_SECONDS", default=5.0)
 if OPENSEARCH_URL:
     WAGTAILSEARCH_BACKENDS = {
         "default": {
             "BACKEND": "wagtail.search.backends.opensearch3",
             "URLS": [OPENSEARCH_URL],
-            "INDEX_PREFIX": env.str("OPENSEARCH_INDEX_PREFIX", default="marketplace_"),
-            "TIMEOUT": 5,
+            "INDEX_PREFIX": OPENSEARCH_INDEX_PREFIX,
+            "TIMEOUT": OPENSEARCH_TIMEOUT_SECONDS,
         }
     }
 else:

@@ -29,6 +29,9 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 PAYMENTS_GATEWAY = "local"
+# The suite searches services with the database engine even when OPENSEARCH_URL is set:
+# tests/search/test_opensearch_live.py runs the OpenSearch engine on a throwaway index of its own.
+SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE") or "database"
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 LOGGING["loggers"] = {
     **LOGGING["loggers"],

@@ -61,6 +61,11 @@ def band_of(price_minor: int) -> int:
 
 
 class DatabaseEngine:
+    def ping(self) -> bool:
+        """Whether the search table answers: one indexed read (raises as the database does)."""
+        SearchEntry.objects.filter(service_id=0).exists()
+        return True
+
     # --- Writing ------------------------------------------------------------------------
 
     def index(self, documents: list[Document]) -> None:

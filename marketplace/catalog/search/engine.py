@@ -106,6 +106,9 @@ class SearchEngine(Protocol):
         """Services whose next available time was worked out before ``checked_before`` (or never),
         or has passed: the oldest first."""
 
+    def ping(self) -> bool:
+        """Whether the engine answers (a health check)."""
+
 
 def engine_name() -> str:
     name = getattr(settings, "SEARCH_ENGINE", "") or ("opensearch" if settings.OPENSEARCH_URL else "database")
