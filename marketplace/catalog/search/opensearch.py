@@ -33,9 +33,8 @@ It answers the questions ``catalog.search.database`` answers (the reference), th
   marketplace's services fit one many times over), so that bound is the bound and every
   score is computed with the same term statistics.
 - **Autocomplete**: the title has an edge n-gram subfield (``text_a.prefix``); every word
-  typed must start a word of the title, as in the database (which splits title words on
-  spaces only, where OpenSearch's tokenizer also splits on hyphens: "home" finds
-  "Whole-home decluttering" here only). Titles are collapsed to one each, most reviewed first.
+  typed must start a word of the title (after a space or a hyphen: "home" finds "Whole-home
+  decluttering"), as in the database. Titles are collapsed to one each, most reviewed first.
 
 Every request body is built by a pure function of this module (``search_body``,
 ``autocomplete_body``, ``index_actions`` ...), so tests check them without a server
