@@ -220,19 +220,29 @@ class _PostgresSearch:
             else "NULL"
         )
         params.update(offset=offset, limit=limit, count_limit=COUNT_LIMIT + 1)
+        order = self._order()
+        # Ordered by a rank or a distance worked out per row, the hits statement reads every match
+        # anyway: it counts them on the way (a window over the matches, before the LIMIT) rather
+        # than a second statement filtering them all again. Another order may come ready from an
+        # index and stop at the page; its count stays a statement bounded by COUNT_LIMIT.
+        counted = not with_facets and order.startswith(("score ", "distance "))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT e.service_id, {score} AS score, {distance} AS distance,
-                       e.next_available_at, e.next_available_checked_at
+                       e.next_available_at, e.next_available_checked_at{", count(*) OVER ()" if counted else ""}
                 FROM catalog_searchentry e WHERE {where}
-                ORDER BY {self._order()} LIMIT %(limit)s OFFSET %(offset)s
-                """,
+                ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+                """,  # nosec B608  # fragments: this module's constants and placeholders; values are bound
                 params,
             )
-            hits = [Hit(pk, float(s or 0), d, at, checked) for pk, s, d, at, checked in cursor.fetchall()]
+            rows = cursor.fetchall()
+            hits = [Hit(pk, float(s or 0), d, at, checked) for pk, s, d, at, checked, *_ in rows]
             if offset == 0 and len(hits) < limit and not with_facets:
                 return EngineResult(hits, len(hits), True, None, self.corrections)
+            if counted and rows:
+                total = rows[0][5]
+                return EngineResult(hits, min(total, COUNT_LIMIT), total <= COUNT_LIMIT, None, self.corrections)
             if with_facets:
                 cursor.execute(
                     f"""
@@ -241,7 +251,7 @@ class _PostgresSearch:
                     FROM (SELECT e.category_id, e.pricing_model, {_band_case("e.price_minor")} AS band
                           FROM catalog_searchentry e WHERE {where} LIMIT %(count_limit)s) AS found
                     GROUP BY GROUPING SETS ((), (category_id), (pricing_model), (band))
-                    """,
+                    """,  # nosec B608  # fragments: this module's constants and placeholders; values are bound
                     params,
                 )
                 total, facets = 0, Facets()
@@ -257,7 +267,7 @@ class _PostgresSearch:
             else:
                 cursor.execute(
                     f"SELECT count(*) FROM (SELECT 1 FROM catalog_searchentry e WHERE {where} "
-                    "LIMIT %(count_limit)s) AS found",
+                    "LIMIT %(count_limit)s) AS found",  # nosec B608  # fragments: this module's constants and placeholders; values are bound
                     params,
                 )
                 total, facets = cursor.fetchone()[0], None
@@ -281,7 +291,7 @@ class _SQLiteSearch:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid, -bm25(catalog_searchentry_fts, {weights}) FROM catalog_searchentry_fts "
-                "WHERE catalog_searchentry_fts MATCH %s",
+                "WHERE catalog_searchentry_fts MATCH %s",  # nosec B608  # fragments: this module's constants and placeholders; values are bound
                 [match],
             )
             return dict(cursor.fetchall())
