@@ -322,7 +322,7 @@ class Scenario:
     key: str
     label: str
     params: dict
-    target_ms: dict = field(default_factory=dict)  # {services: ms}; the nearest size at or below applies
+    target_ms: dict = field(default_factory=dict)  # {services: ms or None}; the nearest size at or below applies
 
 
 def scenarios(*, closets_category_id: int, today: date) -> list[Scenario]:
@@ -339,7 +339,7 @@ def scenarios(*, closets_category_id: int, today: date) -> list[Scenario]:
             },
             {100_000: 25.0, 1_000_000: 150.0},
         ),
-        Scenario("broad", "b. 'closet' (broad)", {"q": "closet"}, {100_000: 50.0}),
+        Scenario("broad", "b. 'closet' (broad)", {"q": "closet"}, {100_000: 50.0, 1_000_000: None}),
         Scenario(
             "free_on",
             "c. free in 3 days near a point (Chicago)",

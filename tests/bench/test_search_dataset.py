@@ -26,6 +26,7 @@ def test_targets_apply_from_their_size_and_database_names_say_the_size():
 
     assert target_for(filtered, 100_000) == 25.0 and target_for(filtered, 1_000_000) == 150.0
     assert target_for(broad, 2_000) is None and target_for(free_on, 100_000) is None
+    assert target_for(broad, 100_000) == 50.0 and target_for(broad, 1_000_000) is None
     assert free_on.params["free_on"] == "2026-01-04"
     assert database_name(100_000) == "tidynest_bench_search_100k"
     assert database_name(1_000_000) == "tidynest_bench_search_1m"

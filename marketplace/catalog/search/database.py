@@ -221,11 +221,13 @@ class _PostgresSearch:
         )
         params.update(offset=offset, limit=limit, count_limit=COUNT_LIMIT + 1)
         order = self._order()
-        # Ordered by a rank or a distance worked out per row, the hits statement reads every match
-        # anyway: it counts them on the way (a window over the matches, before the LIMIT) rather
-        # than a second statement filtering them all again. Another order may come ready from an
-        # index and stop at the page; its count stays a statement bounded by COUNT_LIMIT.
-        counted = not with_facets and order.startswith(("score ", "distance "))
+        # Near a point and ordered by a rank or a distance worked out per row, the hits statement
+        # reads every match anyway (the areas covering one point: a bounded share of the catalogue,
+        # each tested with ST_Covers): it counts them on the way (a window over the matches,
+        # before the LIMIT) rather than a second statement testing them all again. Without a
+        # point the matches may be a tenth of the catalogue, which the window would hold in
+        # memory (or on disk) to count past COUNT_LIMIT; the count statement stops at it.
+        counted = not with_facets and c.point is not None and order.startswith(("score ", "distance "))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
