@@ -1,5 +1,5 @@
 # Thin wrappers: everything lives in dev.py so a machine without make works too.
-.PHONY: demo test lint bench bench-money bench-dashboard bench-scale bench-slots bench-storm setup clean ci
+.PHONY: demo test lint bench bench-money bench-dashboard bench-scale bench-search bench-slots bench-storm setup clean ci
 demo:
 	python3 dev.py demo
 test:
@@ -14,6 +14,8 @@ bench-dashboard:
 	python3 dev.py bench dashboard
 bench-scale:
 	python3 dev.py bench scale
+bench-search:
+	python3 dev.py bench search
 bench-slots:
 	python3 dev.py bench slots
 bench-storm:

@@ -10,6 +10,7 @@
     python3 dev.py bench dashboard   the back office's dashboard over 100,000 bookings (PostgreSQL)
     python3 dev.py bench slots   the slot engine: 60 days of slots, 200 bookings and 3 calendars (PostgreSQL)
     python3 dev.py bench storm   500 booking requests from 32 clients at one organizer's 50 slots (PostgreSQL)
+    python3 dev.py bench search   search over 100,000 generated services: API, service_find, raw SQL (PostgreSQL)
     python3 dev.py bench scale   the API with 1, 2 and 4 gunicorn workers, read and booking mixes (PostgreSQL)
     python3 dev.py clean   delete .venv (the next command creates it again)
 
@@ -211,6 +212,8 @@ def bench(args: list[str]) -> None:
         sys.exit(run(BIN / "python", "bench/slots.py", *args[1:], check=False))
     if args[:1] == ["storm"]:
         sys.exit(run(BIN / "python", "bench/storm.py", *args[1:], check=False))
+    if args[:1] == ["search"]:
+        sys.exit(run(BIN / "python", "bench/search.py", *args[1:], check=False))
     sys.exit(run(BIN / "python", "bench/run.py", *args, check=False))
 
 

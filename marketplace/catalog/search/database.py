@@ -226,19 +226,32 @@ class _PostgresSearch:
             else "NULL"
         )
         params.update(offset=offset, limit=limit, count_limit=COUNT_LIMIT + 1)
+        order = self._order()
+        # Near a point and ordered by a rank or a distance worked out per row, the hits statement
+        # reads every match anyway (the areas covering one point: a bounded share of the catalogue,
+        # each tested with ST_Covers): it counts them on the way (a window over the matches,
+        # before the LIMIT) rather than a second statement testing them all again. Without a
+        # point the matches may be a tenth of the catalogue, which the window would hold in
+        # memory (or on disk) to count past COUNT_LIMIT; the count statement stops at it.
+        counted = not with_facets and c.point is not None and order.startswith(("score ", "distance "))
         with connection.cursor() as cursor:
             # bandit B608 (SQL built from strings): every piece formatted into these statements is a
             # constant of this module; every value a person gave is a bound parameter.
             hits_sql = (
                 f"SELECT e.service_id, {score} AS score, {distance} AS distance, "  # nosec B608
-                "e.next_available_at, e.next_available_checked_at "
+                "e.next_available_at, e.next_available_checked_at"
+                f"{', count(*) OVER ()' if counted else ''} "
                 f"FROM catalog_searchentry e WHERE {where} "
-                f"ORDER BY {self._order()} LIMIT %(limit)s OFFSET %(offset)s"
+                f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
             )
             cursor.execute(hits_sql, params)
-            hits = [Hit(pk, float(s or 0), d, at, checked) for pk, s, d, at, checked in cursor.fetchall()]
+            rows = cursor.fetchall()
+            hits = [Hit(pk, float(s or 0), d, at, checked) for pk, s, d, at, checked, *_ in rows]
             if offset == 0 and len(hits) < limit and not with_facets:
                 return EngineResult(hits, len(hits), True, None, self.corrections)
+            if counted and rows:
+                total = rows[0][5]
+                return EngineResult(hits, min(total, COUNT_LIMIT), total <= COUNT_LIMIT, None, self.corrections)
             if with_facets:
                 facets_sql = (
                     "SELECT GROUPING(category_id), GROUPING(pricing_model), GROUPING(band), "
