@@ -38,6 +38,7 @@ from .slots import group_slots_by_day
 
 SLOT_DAYS = 14
 SEARCH_PAGE_SIZE = 12
+SEARCH_PAGE_MAX = 1000
 
 
 def search(request):
@@ -141,8 +142,9 @@ def _message_for_people(message: str) -> str:
 
 
 def _page_number(request) -> int:
+    """The asked page, from 1; a number past any count (the engine stops counting at 1,000) is cut."""
     try:
-        return max(1, int(request.GET.get("page", 1)))
+        return min(max(1, int(request.GET.get("page", 1))), SEARCH_PAGE_MAX)
     except (TypeError, ValueError):
         return 1
 

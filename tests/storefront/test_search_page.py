@@ -273,6 +273,11 @@ def test_pages_keep_the_other_parameters(client, vendor, category):
     assert titles(beyond) == ["Closet help 12"]
 
 
+@pytest.mark.parametrize("page", ["0", "-4", "two", "99999999999999999999999"])
+def test_any_page_number_answers(client, service, page):
+    assert titles(search(client, page=page)) == [service.title]
+
+
 # --- Bad input: a message next to the field, never an error page -----------------------------------
 
 
@@ -339,7 +344,7 @@ def test_nearest_goes_with_a_refused_place_silently(client, service):
         {"latitude": "91", "longitude": "0"},
         {"latitude": "40.7"},
         {"place": "Brooklyn, NY", "latitude": "40.7", "longitude": "-73.9"},
-        {"sort": "cheapest", "page": "-4"},
+        {"sort": "cheapest"},
         {"q": "x" * 300, "place": "y" * 300},
         {"place": "99999"},
     ],
