@@ -114,7 +114,7 @@ class SearchForm(forms.Form):
         required=False,
         max_length=PLACE_MAX_LENGTH,
         label="Where",
-        widget=forms.TextInput(attrs={"placeholder": "ZIP code or city, e.g. Brooklyn, NY"}),
+        widget=forms.TextInput(attrs={"placeholder": "ZIP code or city, state"}),
     )
     # Filled by the "Use my location" button (static/js/search.js); search_criteria checks the values.
     latitude = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)

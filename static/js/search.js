@@ -112,6 +112,23 @@
     });
   }
 
+  // --- A short address: the fields left empty are not sent (the server reads a missing one as empty).
+  form.addEventListener("submit", function () {
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (element.name && !element.disabled && element.value === "") {
+        element.disabled = true;
+        element.setAttribute("data-emptied", "");
+      }
+    });
+  });
+  // Coming back to the page (the back button) finds the fields as they were.
+  window.addEventListener("pageshow", function () {
+    form.querySelectorAll("[data-emptied]").forEach(function (element) {
+      element.disabled = false;
+      element.removeAttribute("data-emptied");
+    });
+  });
+
   // --- Filters: folded on small screens, where they would push the results down.
   var filters = form.querySelector("details[data-filters]");
   if (filters && window.matchMedia && window.matchMedia("(max-width: 900px)").matches) {

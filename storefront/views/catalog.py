@@ -85,6 +85,7 @@ def search(request):
                 {"place": None, "latitude": None, "longitude": None}
                 | ({"sort": None} if criteria.sort == Sort.DISTANCE else {}),
             ),
+            "visitor_zone": visitor_zone,
             "currency": form.currency,
             "suggestions_url": reverse("api-v1:search_suggestions"),
         },

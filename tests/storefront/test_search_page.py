@@ -6,7 +6,7 @@ field and left out: the page answers 200 with the results of the other filters.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -178,8 +178,11 @@ def test_free_on_keeps_the_services_free_that_day_and_shows_the_first_free_time(
     response = search(client, free_on=day.isoformat())
 
     assert set(titles(response)) == {"Closet organizing", "Pantry reset"}
-    # Open 08:00-20:00 New York time; a visitor without a known zone sees the organizer's.
-    assert f"Free {dateformat.format(day, 'D j M')} from 8:00 AM" in response.content.decode()
+    # Open 08:00-20:00 New York time; a visitor without a known zone sees the organizer's, named.
+    first = datetime.combine(day, time(8), tzinfo=NEW_YORK)
+    assert f"Free {dateformat.format(first, 'D j M')} from 8:00 AM {dateformat.format(first, 'T')}" in (
+        response.content.decode()
+    )
 
 
 def test_part_of_day_keeps_the_services_free_then(client, brooklyn_and_boston):

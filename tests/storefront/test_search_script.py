@@ -25,7 +25,8 @@ const [mode, script] = process.argv.slice(2);
 const calls = [];
 const listeners = {};
 const input = (name, value) => ({
-  name, value,
+  name, value, disabled: false,
+  setAttribute() {},
   addEventListener(type, listener) { listeners[name + ":" + type] = listener; },
 });
 const words = input("q", "");
@@ -49,6 +50,9 @@ const form = {
       "input[name=longitude]": longitude, "[data-locate]": locate, "[data-locate-message]": message,
     }[selector] || null;
   },
+  elements: [words, place, latitude, longitude],
+  addEventListener(type, listener) { listeners["form:" + type] = listener; },
+  querySelectorAll() { return []; },
   requestSubmit() { calls.push(["submit", place.value, latitude.value, longitude.value]); },
 };
 globalThis.document = {
@@ -66,6 +70,7 @@ globalThis.navigator = {
   },
 };
 globalThis.window = {
+  addEventListener() {},
   setTimeout: (callback) => { callback(); return 1; },
   clearTimeout() {},
   fetch(url) {
@@ -79,6 +84,10 @@ if (mode === "suggest") {
   listeners["q:input"]();
   words.value = "clo <b>";
   listeners["q:input"]();
+} else if (mode === "submit") {
+  words.value = "closet";
+  place.value = "";
+  listeners["form:submit"]();
 } else {
   listeners["locate:click"]();
 }
@@ -86,6 +95,7 @@ setTimeout(() => {
   console.log(JSON.stringify({
     calls, options: list.children.map((o) => [o.tag, o.value]), message, locateHidden: locate.hidden,
     place: place.value, latitude: latitude.value, longitude: longitude.value,
+    disabled: [words, place, latitude, longitude].filter((e) => e.disabled).map((e) => e.name),
   }));
 }, 10);
 """
@@ -123,3 +133,9 @@ def test_a_refused_location_says_so_and_searches_nothing(tmp_path):
         "textContent": "We could not get your location. Type a ZIP code or a city instead.",
     }
     assert result["place"] == "Brooklyn, NY"
+
+
+def test_fields_left_empty_are_not_sent(tmp_path):
+    result = _run(tmp_path, "submit")
+
+    assert result["disabled"] == ["place", "latitude", "longitude"]
