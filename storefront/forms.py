@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from marketplace.accounts.models import Role
@@ -39,6 +40,7 @@ from marketplace.catalog.limits import (
     SERVICE_TITLE_MAX_LENGTH,
 )
 from marketplace.catalog.models import PricingModel
+from marketplace.catalog.search.criteria import QUERY_MAX_LENGTH, SORT_LABELS, PartOfDay, Sort
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import AmountField
 from marketplace.core.places import PLACE_MAX_LENGTH
@@ -67,10 +69,76 @@ class SignupExtraForm(forms.Form):
 # --- Finding services ------------------------------------------------------------------
 
 
+PART_OF_DAY_LABELS = {
+    PartOfDay.MORNING: "Morning (before noon)",
+    PartOfDay.AFTERNOON: "Afternoon (noon to 5 PM)",
+    PartOfDay.EVENING: "Evening (after 5 PM)",
+}
+RATING_CHOICES = [("", "Any rating"), ("4.5", "4.5 stars and up"), ("4", "4 stars and up"), ("3", "3 stars and up")]
+
+
+def _search_price_field(currency: str, *, label: str, placeholder: str) -> AmountField:
+    return AmountField(
+        currency=currency,
+        min_minor=0,
+        max_minor=MAX_PRICE_MINOR,
+        required=False,
+        label=label,
+        widget=forms.NumberInput(attrs={"placeholder": placeholder, "inputmode": "decimal"}),
+    )
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    """The search page's filters, by their names in the address (``?q=&place=&free_on=...``).
+
+    The form checks what a person typed (a date, an amount of dollars); ``search_criteria``
+    checks the rules (a known place, a date not past, a price range the right way round),
+    and the view shows its refusals next to the field they concern.
+    """
+
+    q = forms.CharField(
+        required=False,
+        max_length=QUERY_MAX_LENGTH,
+        label="What do you need help with?",
+        widget=forms.TextInput(
+            # static/js/search.js fills the list with titles from the suggestions API as one types.
+            attrs={
+                "type": "search",
+                "placeholder": "Closet, garage, moving...",
+                "autocomplete": "off",
+                "list": "search-suggestions",
+            }
+        ),
+    )
+    place = forms.CharField(
+        required=False,
+        max_length=PLACE_MAX_LENGTH,
+        label="Where",
+        widget=forms.TextInput(attrs={"placeholder": "ZIP code or city, state"}),
+    )
+    # Filled by the "Use my location" button (static/js/search.js); search_criteria checks the values.
+    latitude = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    longitude = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    free_on = forms.DateField(
+        required=False,
+        label="Free on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date, e.g. 2026-12-24."},
+    )
+    part_of_day = forms.ChoiceField(
+        required=False,
+        label="Time of day",
+        choices=[("", "Any time"), *((part.value, label) for part, label in PART_OF_DAY_LABELS.items())],
+    )
     category = forms.ChoiceField(required=False, label="Category")
     pricing = forms.ChoiceField(required=False, label="Pricing", choices=[("", "Any pricing"), *PricingModel.choices])
+    min_rating = forms.ChoiceField(required=False, label="Rating", choices=RATING_CHOICES)
+    sort = forms.ChoiceField(
+        required=False,
+        label="Sort by",
+        choices=[(sort.value, label) for sort, label in SORT_LABELS.items()],
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+    )
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,10 +146,48 @@ class SearchForm(forms.Form):
         self.fields["category"].choices = [("", "All categories")] + [
             (category.slug, category.name) for category in categories
         ]
+        # Typed in the marketplace's currency (dollars), cleaned to minor units (cents).
+        self.currency = settings.MARKETPLACE_CURRENCY
+        self.fields["min_price"] = _search_price_field(self.currency, label="Lowest price", placeholder="Min")
+        self.fields["max_price"] = _search_price_field(self.currency, label="Highest price", placeholder="Max")
+        # "Nearest" is offered only with a place or a location; asked for without one, the
+        # criteria refuse it with their own words.
+        if not self.has_location():
+            self.fields["sort"].widget.choices = [
+                (value, label) for value, label in self.fields["sort"].choices if value != Sort.DISTANCE
+            ]
+
+    def has_location(self) -> bool:
+        return bool(self.data.get("place", "").strip() or self.data.get("latitude", "").strip())
+
+    def clean_q(self):
+        return self.cleaned_data["q"].strip()
+
+    def clean_place(self):
+        return self.cleaned_data["place"].strip()
 
     def clean_category(self):
         slug = self.cleaned_data["category"]
         return self.categories.get(slug) if slug else None
+
+    def criteria_arguments(self) -> dict:
+        """``search_criteria``'s arguments from the fields that are valid (the others are left out)."""
+        data = getattr(self, "cleaned_data", {})
+        category = data.get("category")
+        return {
+            "q": data.get("q") or "",
+            "category_id": category.pk if category else None,
+            "pricing_model": data.get("pricing") or None,
+            "min_price_minor": data.get("min_price"),
+            "max_price_minor": data.get("max_price"),
+            "min_rating": data.get("min_rating") or None,
+            "place": data.get("place") or "",
+            "latitude": data.get("latitude") or None,
+            "longitude": data.get("longitude") or None,
+            "free_on": data.get("free_on"),
+            "part_of_day": data.get("part_of_day") or None,
+            "sort": data.get("sort") or None,
+        }
 
 
 # --- Booking ------------------------------------------------------------------------------

@@ -213,6 +213,12 @@ def vendor_url(context, vendor) -> str:
 
 
 @register.filter
+def km(metres) -> str:
+    """A distance in metres as kilometres with one decimal: 3180.4 -> '3.2'."""
+    return f"{float(metres) / 1000:.1f}"
+
+
+@register.filter
 def initials(name: str) -> str:
     words = [word for word in str(name).replace("&", " ").split() if word[:1].isalnum()]
     return "".join(word[0] for word in words[:2]).upper() or "?"

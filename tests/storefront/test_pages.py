@@ -102,46 +102,6 @@ def test_portfolio_page_shows_services_rating_and_reviews(client, portfolio_page
     assert "No reviews yet" in content
 
 
-def test_search_without_a_query_lists_every_public_service(client, service, quote_service):
-    response = client.get(reverse("storefront:search"))
-
-    assert response.status_code == 200
-    assert {s.pk for s in response.context["services"]} == {service.pk, quote_service.pk}
-    assert "2</strong> services" in response.content.decode()
-
-
-def test_search_with_a_query_finds_matching_services(client, service, quote_service):
-    response = client.get(reverse("storefront:search"), {"q": "move"})
-
-    assert response.status_code == 200
-    assert [s.pk for s in response.context["services"]] == [quote_service.pk]
-    assert "Results for &ldquo;move&rdquo;" in response.content.decode()
-
-
-def test_search_filters_by_category_and_pricing(client, service, quote_service, category):
-    by_pricing = client.get(reverse("storefront:search"), {"pricing": "quote"})
-    by_category = client.get(reverse("storefront:search"), {"category": category.slug, "q": "move"})
-
-    assert [s.pk for s in by_pricing.context["services"]] == [quote_service.pk]
-    assert [s.pk for s in by_category.context["services"]] == [quote_service.pk]
-
-
-def test_search_ignores_unknown_filters_and_says_so(client, service):
-    response = client.get(reverse("storefront:search"), {"category": "no-such-thing", "pricing": "free"})
-
-    assert response.status_code == 200
-    assert [s.pk for s in response.context["services"]] == [service.pk]
-    assert "Some filters were ignored" in response.content.decode()
-
-
-def test_search_finds_nothing_politely(client, service):
-    response = client.get(reverse("storefront:search"), {"q": "zebra"})
-
-    assert response.status_code == 200
-    assert response.context["services"] == []
-    assert "No services match your search" in response.content.decode()
-
-
 def test_service_page_shows_description_vendor_price_and_slots(client, service, portfolio_page):
     response = client.get(service_url(service))
 
