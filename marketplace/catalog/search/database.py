@@ -171,7 +171,7 @@ class _PostgresSearch:
             params["tsquery"] = " | ".join(terms)
             where.append("e.search_vector @@ to_tsquery('english', %(tsquery)s)")
         if c.category_id is not None:
-            where.append("e.category_id = %(category_id)s")
+            where.append("e.category_id = %(category_id)s::bigint")  # as the (category, area) index holds it
             params["category_id"] = c.category_id
         if c.pricing_model:
             where.append("e.pricing_model = %(pricing_model)s")
