@@ -35,6 +35,9 @@ from tests.factories import ServiceFactory, VendorFactory, make_category, with_w
 vendor = with_weekly_hours(VendorFactory(business_name="Calm Spaces", slug="calm-spaces"))
 service = ServiceFactory(vendor=vendor, category=make_category("Home decluttering"),
                          title="Whole-home declutter", base_price_minor=30000)
+# No job worker runs beside this site: do the search index job the save queued, as one would.
+from marketplace.catalog.tasks import service_reindex
+service_reindex(service_ids=[service.pk])
 print(service.pk)
 """
 
