@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace.availability.limits import booking_rules
+from marketplace.availability.schedule import Schedule
 from marketplace.catalog.models import Service
 from marketplace.catalog.search.criteria import PART_OF_DAY_HOURS, SearchCriteria
 from marketplace.catalog.search.engine import Hit, search_engine
@@ -55,9 +56,9 @@ def next_available(service: Service, *, now: datetime | None = None) -> datetime
     return None
 
 
-def _free_on(service: Service, day: date, criteria: SearchCriteria, now: datetime) -> datetime | None:
-    """The first start of the service on ``day`` (the organizer's local date) in the asked part of the day."""
-    schedule = vendor_schedule(vendor=service.vendor, first_day=day, last_day=day, now=now)
+def _free_on(service: Service, schedule: Schedule, day: date, criteria: SearchCriteria) -> datetime | None:
+    """The first start of the service on ``day`` (the organizer's local date, ``schedule`` theirs for that
+    day) in the asked part of the day."""
     zone = ZoneInfo(service.vendor.time_zone)
     hours = PART_OF_DAY_HOURS.get(criteria.part_of_day) if criteria.part_of_day else None
     for start in schedule.free_starts(timedelta(minutes=service.booking_lengths()[0])):
@@ -111,12 +112,18 @@ def _free_on_page(
     candidates = service_search(criteria, offset=0, limit=FREE_ON_CANDIDATES, with_facets=with_facets)
     wanted = offset + limit + 1  # one more than the page: whether there is a next one
     kept: list[tuple[Service, datetime]] = []
+    # An organizer's day is read once, however many of their services are candidates.
+    schedules: dict[int, Schedule] = {}
     asked = 0
     for service in candidates.services:
         if len(kept) >= wanted:
             break
         asked += 1
-        first_start = _free_on(service, criteria.free_on, criteria, now)
+        if service.vendor_id not in schedules:
+            schedules[service.vendor_id] = vendor_schedule(
+                vendor=service.vendor, first_day=criteria.free_on, last_day=criteria.free_on, now=now
+            )
+        first_start = _free_on(service, schedules[service.vendor_id], criteria.free_on, criteria)
         if first_start is not None:
             kept.append((service, first_start))
     everything_asked = asked == len(candidates.services) and candidates.total_exact

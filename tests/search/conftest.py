@@ -13,6 +13,16 @@ MANHATTAN = ("40.758000", "-73.985500")
 JERSEY_CITY = ("40.717800", "-74.043100")
 BOSTON = ("42.360100", "-71.058900")
 
+# The services of ``catalog`` by key, as searches name them.
+TITLES = {
+    "closet": "Closet organizing",
+    "wardrobe": "Wardrobe refresh",
+    "declutter": "Whole-home decluttering",
+    "garage": "Garage clear-out",
+    "move": "Moving day unpacking",
+    "harbor": "Downsizing help",
+}
+
 
 @pytest.fixture
 def catalog(db):

@@ -24,8 +24,8 @@ from marketplace.catalog.search.criteria import search_criteria
 from marketplace.catalog.search.documents import search_index_rebuild, search_index_refresh
 from marketplace.catalog.search.opensearch import OpenSearchEngine
 
-from .conftest import BOSTON, BROOKLYN
-from .test_relevance import TITLES, TOP
+from .conftest import BOSTON, BROOKLYN, TITLES
+from .test_relevance import TOP
 
 OPENSEARCH_URL = os.environ.get("OPENSEARCH_URL", "")
 pytestmark = pytest.mark.skipif(

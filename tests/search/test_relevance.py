@@ -12,19 +12,12 @@ from django.db import connection
 from marketplace.bookings.search import service_find
 from marketplace.catalog.search.criteria import search_criteria
 
+from .conftest import TITLES
+
 
 def found(q: str, **filters) -> list[str]:
     return [service.title for service in service_find(search_criteria(q=q, **filters), page_size=50).services]
 
-
-TITLES = {
-    "closet": "Closet organizing",
-    "wardrobe": "Wardrobe refresh",
-    "declutter": "Whole-home decluttering",
-    "garage": "Garage clear-out",
-    "move": "Moving day unpacking",
-    "harbor": "Downsizing help",
-}
 
 # query -> the services expected first, in this order
 TOP = [

@@ -12,16 +12,9 @@ from marketplace.catalog.search.criteria import search_criteria
 from marketplace.catalog.search.engine import COUNT_LIMIT
 from tests.factories import ServiceFactory
 
-from .conftest import BROOKLYN, JERSEY_CITY
+from .conftest import BROOKLYN, JERSEY_CITY, TITLES
 
-TITLE = {
-    "closet": "Closet organizing",
-    "wardrobe": "Wardrobe refresh",
-    "declutter": "Whole-home decluttering",
-    "garage": "Garage clear-out",
-    "move": "Moving day unpacking",
-    "harbor": "Downsizing help",
-}
+TITLE = TITLES
 
 
 def titles(**criteria) -> list[str]:

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Avg, Count
-
-from marketplace.vendors.policy import listed_filter
-
 from ..models import Service
+from ..selectors import service_list_public
 from . import geo
 from .engine import Document, ProgressCallback, search_engine
 
@@ -24,17 +21,16 @@ REBUILD_BATCH = 1000
 
 
 def _services():
-    """Public services with what their documents need (the same filter as ``service_list_public``)."""
-    return (
-        Service.objects.filter(listed_filter("vendor__"), is_active=True)
-        .select_related("vendor", "category")
-        .annotate(rating_average=Avg("vendor__reviews__rating"), rating_count=Count("vendor__reviews", distinct=True))
-        .order_by()
-    )
+    """Public services with what their documents need (their vendor, category and rating), unordered."""
+    return service_list_public().order_by()
+
+
+def _documents(ids: list[int]) -> list[Document]:
+    return [document_for(service) for service in _services().filter(pk__in=ids)]
 
 
 def document_for(service: Service) -> Document:
-    """The document of a public service read through ``_services`` (with its rating annotated)."""
+    """The document of a public service read through ``service_list_public`` (with its rating annotated)."""
     vendor = service.vendor
     centre = geo.Point(float(vendor.latitude), float(vendor.longitude))
     area = vendor.service_area_geojson or geo.circle(centre, vendor.service_radius_km)
@@ -80,7 +76,7 @@ def search_index_refresh(
     indexed = 0
     for start in range(0, len(named), REBUILD_BATCH):
         batch = named[start : start + REBUILD_BATCH]
-        documents = [document_for(service) for service in _services().filter(pk__in=batch)]
+        documents = _documents(batch)
         engine.index(documents)
         public = {document.service_id for document in documents}
         engine.remove([pk for pk in batch if pk not in public])
@@ -95,7 +91,7 @@ def search_index_rebuild(*, progress: ProgressCallback | None = None) -> int:
     ids = list(_services().values_list("pk", flat=True).order_by("pk"))
     for start in range(0, len(ids), REBUILD_BATCH):
         batch = ids[start : start + REBUILD_BATCH]
-        engine.index([document_for(service) for service in _services().filter(pk__in=batch)])
+        engine.index(_documents(batch))
         if progress:
             progress(len(batch))
     return len(ids)
