@@ -104,11 +104,28 @@ def external_calendar_get(*, vendor: Vendor, calendar_id: int) -> ExternalCalend
 
 def calendar_busy_ranges(*, vendor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The organizer's busy [start, end) ranges from their external calendars that overlap [start, end)."""
-    return value_rows(
-        BusyTime.objects.filter(vendor_id=vendor_id, starts_at__lt=end, ends_at__gt=start)
+    return calendar_busy_ranges_by_vendor({vendor_id: (start, end)})[vendor_id]
+
+
+def calendar_busy_ranges_by_vendor(
+    spans: dict[int, tuple[datetime, datetime]],
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """``calendar_busy_ranges`` of each organizer, for ``{vendor_id: (start, end)}``, in one query."""
+    found: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in spans}
+    if not spans:
+        return found
+    start = min(start for start, _ in spans.values())
+    end = max(end for _, end in spans.values())
+    rows = value_rows(
+        BusyTime.objects.filter(vendor_id__in=list(spans), starts_at__lt=end, ends_at__gt=start)
         .order_by("starts_at")
-        .values_list("starts_at", "ends_at")
+        .values_list("vendor_id", "starts_at", "ends_at")
     )
+    for vendor_id, starts_at, ends_at in rows:
+        own_start, own_end = spans[vendor_id]
+        if starts_at < own_end and ends_at > own_start:
+            found[vendor_id].append((starts_at, ends_at))
+    return found
 
 
 # --- Writes -----------------------------------------------------------------------------

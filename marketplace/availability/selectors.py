@@ -44,22 +44,45 @@ def _subtract(windows: list[tuple[time, time]], blocked: tuple[time, time]) -> l
 
 def open_windows(*, vendor: Vendor, first_day: date, last_day: date) -> list[Window]:
     """The vendor's open working windows for local dates first_day..last_day, in UTC."""
-    zone = ZoneInfo(vendor.time_zone)
+    return open_windows_by_vendor({vendor.pk: (vendor.time_zone, first_day, last_day)})[vendor.pk]
+
+
+def open_windows_by_vendor(days: dict[int, tuple[str, date, date]]) -> dict[int, list[Window]]:
+    """Each vendor's open windows, as ``open_windows``, for ``{vendor_id: (time_zone, first_day,
+    last_day)}``: two queries however many vendors (a search asks a page of organizers at once)."""
+    if not days:
+        return {}
+    first = min(first_day for _, first_day, _ in days.values())
+    last = max(last_day for _, _, last_day in days.values())
     # Plain columns, no model instances and no ordering (so no join for Meta.ordering): the
     # windows are sorted below. The slots of 60 days ask this on every call (bench/slots.py).
-    rules: dict[int, list[tuple[time, time]]] = {}
-    for weekday, start_time, end_time in (
-        AvailabilityRule.objects.filter(vendor=vendor).order_by().values_list("weekday", "start_time", "end_time")
-    ):
-        rules.setdefault(weekday, []).append((start_time, end_time))
-    exceptions: dict[date, list[tuple[time | None, time | None, bool]]] = {}
-    for day, start_time, end_time, is_available in (
-        AvailabilityException.objects.filter(vendor=vendor, date__gte=first_day, date__lte=last_day)
+    rules: dict[int, dict[int, list[tuple[time, time]]]] = {pk: {} for pk in days}
+    for vendor_id, weekday, start_time, end_time in (
+        AvailabilityRule.objects.filter(vendor_id__in=list(days))
         .order_by()
-        .values_list("date", "start_time", "end_time", "is_available")
+        .values_list("vendor_id", "weekday", "start_time", "end_time")
     ):
-        exceptions.setdefault(day, []).append((start_time, end_time, is_available))
+        rules[vendor_id].setdefault(weekday, []).append((start_time, end_time))
+    exceptions: dict[int, dict[date, list[tuple[time | None, time | None, bool]]]] = {pk: {} for pk in days}
+    for vendor_id, day, start_time, end_time, is_available in (
+        AvailabilityException.objects.filter(vendor_id__in=list(days), date__gte=first, date__lte=last)
+        .order_by()
+        .values_list("vendor_id", "date", "start_time", "end_time", "is_available")
+    ):
+        exceptions[vendor_id].setdefault(day, []).append((start_time, end_time, is_available))
+    return {
+        pk: _windows(rules[pk], exceptions[pk], ZoneInfo(zone), first_day, last_day)
+        for pk, (zone, first_day, last_day) in days.items()
+    }
 
+
+def _windows(
+    rules: dict[int, list[tuple[time, time]]],
+    exceptions: dict[date, list[tuple[time | None, time | None, bool]]],
+    zone: ZoneInfo,
+    first_day: date,
+    last_day: date,
+) -> list[Window]:
     windows: list[Window] = []
     day = first_day
     while day <= last_day:

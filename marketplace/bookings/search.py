@@ -6,9 +6,10 @@ services (``catalog.search``); this module adds what only the slot engine knows
 (``availability.schedule`` through ``vendor_schedule``), for the candidates only:
 
 - **free on a date** (optionally a part of the day): the engine keeps services whose stored
-  next available time falls before that day ends, then each candidate, in the engine's order,
-  is asked the slot engine for that one day, until the page is full or
-  ``FREE_ON_CANDIDATES`` have been asked. The count is then of the services asked.
+  next available time falls before that day ends, then the candidates, in the engine's order
+  and ``FREE_ON_BATCH`` at a time, are asked the slot engine for that one day
+  (``vendor_schedules``: the same queries for a batch's organizers), until the page is full
+  or ``FREE_ON_CANDIDATES`` have been asked. The count is then of the services asked.
 - **next available time** on each result: kept in the search entry with when it was worked
   out, and worked out again for a result older than ``SEARCH_NEXT_AVAILABLE_TTL_SECONDS``
   (or already past), so a page asks the slot engine for a few services at most; the
@@ -29,12 +30,14 @@ from marketplace.availability.schedule import Schedule
 from marketplace.catalog.models import Service
 from marketplace.catalog.search.criteria import PART_OF_DAY_HOURS, SearchCriteria
 from marketplace.catalog.search.engine import Hit, search_engine
-from marketplace.catalog.selectors import SearchResults, service_list_public, service_search
+from marketplace.catalog.selectors import SearchResults, service_list_hydrated, service_list_public, service_search
 
-from .selectors import vendor_schedule
+from .selectors import vendor_schedule, vendor_schedules
 
 # The most candidates one "free on" search asks the slot engine about.
 FREE_ON_CANDIDATES = 200
+# The fewest candidates read back and asked about at a time.
+FREE_ON_BATCH = 20
 # Days looked at in one go when working out a next available time (then the rest of the horizon).
 NEXT_AVAILABLE_FIRST_DAYS = 14
 
@@ -109,25 +112,32 @@ def service_find(
 def _free_on_page(
     criteria: SearchCriteria, *, offset: int, limit: int, with_facets: bool, now: datetime
 ) -> SearchResults:
-    candidates = service_search(criteria, offset=0, limit=FREE_ON_CANDIDATES, with_facets=with_facets)
+    candidates = service_search(criteria, offset=0, limit=FREE_ON_CANDIDATES, with_facets=with_facets, hydrate=False)
     wanted = offset + limit + 1  # one more than the page: whether there is a next one
     kept: list[tuple[Service, datetime]] = []
-    # An organizer's day is read once, however many of their services are candidates.
+    # The candidates are read back and their organizers' days worked out a batch at a time
+    # (the first usually enough): each organizer's day once, however many of their services
+    # are candidates, and the same five queries for a whole batch.
     schedules: dict[int, Schedule] = {}
-    asked = 0
-    for service in candidates.services:
-        if len(kept) >= wanted:
-            break
-        asked += 1
-        if service.vendor_id not in schedules:
-            schedules[service.vendor_id] = vendor_schedule(
-                vendor=service.vendor, first_day=criteria.free_on, last_day=criteria.free_on, now=now
-            )
-        first_start = _free_on(service, schedules[service.vendor_id], criteria.free_on, criteria)
-        if first_start is not None:
-            kept.append((service, first_start))
-    everything_asked = asked == len(candidates.services) and candidates.total_exact
-    everything_asked = everything_asked and candidates.total == len(candidates.services)
+    asked = first = 0
+    while first < len(candidates.hits) and len(kept) < wanted:
+        # Twice what the page still needs: at a weekend, when fewer work, one batch is still enough.
+        batch = max(FREE_ON_BATCH, 2 * (wanted - len(kept)))
+        services = service_list_hydrated(candidates.hits[first : first + batch])
+        first += batch
+        new_vendors = {service.vendor_id: service.vendor for service in services if service.vendor_id not in schedules}
+        schedules |= vendor_schedules(
+            list(new_vendors.values()), first_day=criteria.free_on, last_day=criteria.free_on, now=now
+        )
+        for service in services:
+            if len(kept) >= wanted:
+                break
+            asked += 1
+            first_start = _free_on(service, schedules[service.vendor_id], criteria.free_on, criteria)
+            if first_start is not None:
+                kept.append((service, first_start))
+    everything_asked = asked == len(candidates.hits) and candidates.total_exact
+    everything_asked = everything_asked and candidates.total == len(candidates.hits)
     page = kept[offset : offset + limit]
     for service, first_start in page:
         service.free_from = first_start

@@ -13,10 +13,10 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import Perm
 from marketplace.accounts.policy import has_permission
-from marketplace.availability.calendars import calendar_busy_ranges
+from marketplace.availability.calendars import calendar_busy_ranges_by_vendor
 from marketplace.availability.limits import booking_rules
 from marketplace.availability.schedule import Job, Schedule
-from marketplace.availability.selectors import open_windows
+from marketplace.availability.selectors import open_windows_by_vendor
 from marketplace.catalog.models import Service
 from marketplace.core.audit import audit_log_for, audit_log_for_many
 from marketplace.core.db import value_rows
@@ -69,23 +69,53 @@ def vendor_schedule(
     own calendars: four queries, however many days. Days before their today or past their
     horizon have no windows. ``moving``: a booking being moved, whose own time does not count.
     """
+    return vendor_schedules([vendor], first_day=first_day, last_day=last_day, now=now, moving=moving)[vendor.pk]
+
+
+def vendor_schedules(
+    vendors: list[Vendor],
+    *,
+    first_day: date,
+    last_day: date,
+    now: datetime | None = None,
+    moving: Booking | None = None,
+) -> dict[int, Schedule]:
+    """``vendor_schedule`` of each organizer (by id), each over their own local days first_day..last_day:
+    the same four queries for all of them (a search asks about a page of organizers at once)."""
     now = now or timezone.now()
-    rules = booking_rules(vendor)
-    first_day, last_day = max(first_day, rules.today(now)), min(last_day, rules.last_day(now))
-    if first_day > last_day:
-        return Schedule(rules=rules, windows=[], jobs=[], busy=[], now=now)
-    windows = open_windows(vendor=vendor, first_day=first_day, last_day=last_day)
-    zone = rules.zone
-    # Whole local days (for the daily cap) and every window with its buffers.
-    buffers = rules.buffer_after + rules.buffer_before
-    start = datetime.combine(first_day, time.min, tzinfo=zone) - buffers
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone) + buffers
-    taken = Booking.objects.filter(vendor=vendor, status__in=ACTIVE_STATUSES, busy_from__lt=end, busy_until__gt=start)
-    if moving is not None:
-        taken = taken.exclude(pk=moving.pk)
-    jobs = [Job(*row) for row in value_rows(taken.order_by().values_list("starts_at", "busy_from", "busy_until"))]
-    busy = calendar_busy_ranges(vendor_id=vendor.pk, start=start, end=end)
-    return Schedule(rules=rules, windows=windows, jobs=jobs, busy=busy, now=now)
+    rules = {vendor.pk: booking_rules(vendor) for vendor in vendors}
+    days: dict[int, tuple[str, date, date]] = {}
+    spans: dict[int, tuple[datetime, datetime]] = {}
+    for pk, own in rules.items():
+        first, last = max(first_day, own.today(now)), min(last_day, own.last_day(now))
+        if first <= last:
+            days[pk] = (own.time_zone, first, last)
+            # Whole local days (for the daily cap) and every window with its buffers.
+            buffers = own.buffer_after + own.buffer_before
+            spans[pk] = (
+                datetime.combine(first, time.min, tzinfo=own.zone) - buffers,
+                datetime.combine(last + timedelta(days=1), time.min, tzinfo=own.zone) + buffers,
+            )
+    windows = open_windows_by_vendor(days)
+    jobs: dict[int, list[Job]] = {pk: [] for pk in spans}
+    if spans:
+        start, end = min(s for s, _ in spans.values()), max(e for _, e in spans.values())
+        taken = Booking.objects.filter(
+            vendor_id__in=list(spans), status__in=ACTIVE_STATUSES, busy_from__lt=end, busy_until__gt=start
+        )
+        if moving is not None:
+            taken = taken.exclude(pk=moving.pk)
+        for vendor_id, *job in value_rows(
+            taken.order_by().values_list("vendor_id", "starts_at", "busy_from", "busy_until")
+        ):
+            own_start, own_end = spans[vendor_id]
+            if job[1] < own_end and job[2] > own_start:
+                jobs[vendor_id].append(Job(*job))
+    busy = calendar_busy_ranges_by_vendor(spans)
+    return {
+        pk: Schedule(rules=own, windows=windows.get(pk, []), jobs=jobs.get(pk, []), busy=busy.get(pk, []), now=now)
+        for pk, own in rules.items()
+    }
 
 
 def schedule_for_start(

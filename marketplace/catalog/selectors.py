@@ -121,17 +121,20 @@ def _facets_for_people(facets: Facets) -> SearchFacets:
 
 
 def service_search(
-    criteria: SearchCriteria, *, offset: int = 0, limit: int = 20, with_facets: bool = False
+    criteria: SearchCriteria, *, offset: int = 0, limit: int = 20, with_facets: bool = False, hydrate: bool = True
 ) -> SearchResults:
     """One page of public services matching ``criteria`` (``catalog.search.criteria.search_criteria``),
     found by the engine the settings choose (``catalog.search.engine``) and read back through
     ``service_list_public``. Availability (free on a date, the next available time) is added
     above, by ``bookings.search.service_find``: every face calls that, not this.
+
+    ``hydrate=False`` leaves ``services`` empty, for a caller that reads only some of the hits
+    back (``service_list_hydrated``).
     """
     found = search_engine().search(criteria, offset=offset, limit=limit, with_facets=with_facets)
     return SearchResults(
         criteria=criteria,
-        services=service_list_hydrated(found.hits),
+        services=service_list_hydrated(found.hits) if hydrate else [],
         total=found.total,
         total_exact=found.total_exact,
         facets=_facets_for_people(found.facets) if found.facets is not None else None,

@@ -6,7 +6,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace.availability.models import AvailabilityException
@@ -14,6 +16,7 @@ from marketplace.bookings.search import search_next_available_refresh, service_f
 from marketplace.catalog.models import SearchEntry
 from marketplace.catalog.search.criteria import search_criteria
 from marketplace.core.errors import ValidationFailed
+from tests.factories import ServiceFactory, VendorFactory, with_weekly_hours
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -103,3 +106,19 @@ def test_bad_input_says_what_is_wrong(db, criteria, field, words):
         search_criteria(**criteria)
     assert refused.value.field == field
     assert words.lower() in refused.value.message.lower()
+
+
+def test_free_on_asks_a_batch_of_organizers_in_the_same_queries_as_two(catalog):
+    """The slot engine reads a batch's organizers together: more of them, no more queries."""
+    day = in_days(5)
+    search_next_available_refresh()  # every entry fresh: the page works nothing out again
+    with CaptureQueriesContext(connection) as two:
+        assert len(service_find(search_criteria(q="closet", free_on=day)).services) == 2
+    closets = catalog["services"]["closet"].category
+    for n in range(8):
+        vendor = with_weekly_hours(VendorFactory(latitude="40.678200", longitude="-73.944200", service_radius_km=10))
+        ServiceFactory(vendor=vendor, category=closets, title=f"Closet sorting {n}", summary="Shelves and rails.")
+    search_next_available_refresh()
+    with CaptureQueriesContext(connection) as ten:
+        assert len(service_find(search_criteria(q="closet", free_on=day)).services) == 10
+    assert len(ten) == len(two), [query["sql"][:80] for query in ten]
