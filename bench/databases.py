@@ -73,3 +73,25 @@ def verified_organizer(*, admin, number: int, password: str):
     )
     vendor_verify(admin=admin, vendor_id=vendor.pk, decision="verified")
     return user, vendor
+
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def production_cache() -> str:
+    """The Redis a benchmark's app caches in, as production does (``REDIS_URL``, recommended in
+    docs/operations.md: the rate-limit counters and the cache), or "" when none answers.
+
+    ``REDIS_URL`` when set (an empty one: none, the database cache), else the local server on
+    its default port when it answers a PING within a second.
+    """
+    url = os.environ.get("REDIS_URL", LOCAL_REDIS)
+    if not url:
+        return ""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.RedisError:
+        return ""
+    return url

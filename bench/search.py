@@ -36,9 +36,11 @@ What it does:
      summaries, descriptions, names and cities the entries are made of, ON CONFLICT DO NOTHING);
      the entries' secondary indexes (GIN, GiST, B-trees) are dropped before the load and made
      again after it from their own definitions; then ANALYZE.
-2. Times, in this process with production settings (bench.dashboard_settings, DEBUG off), single
-   client, --rounds times each after a warm-up, alternating: GET /api/v1/health (Django's test
-   client: no gunicorn, as bench/slots.py and bench/dashboard.py), and for each SCENARIOS entry
+2. Times, in this process with production settings (bench.dashboard_settings, DEBUG off) and
+   production's cache (Redis at REDIS_URL, else the local one when it answers: the rate-limit
+   counters; the database cache when none does, and the report says which), single client,
+   --rounds times each after a warm-up, alternating: GET /api/v1/health (Django's test client:
+   no gunicorn, as bench/slots.py and bench/dashboard.py), and for each SCENARIOS entry
    (a: words + category + a point in Manhattan; b: one broad word; c: free in 3 days near a
    point in Chicago; "near" is the engine's: the point lies in the service area, 10-50 km
    around an organizer's centre, so within ~25 km on average; the API has no radius):
@@ -51,8 +53,8 @@ What it does:
    Reports p50 and p95 in ms, each p50 as a ratio to health's, the p95 as a ratio to the raw
    queries' p95, and PASS/MISS against each scenario's target (p95 within its ms, when it has
    one at that size, and within 2 x raw). --explain adds each raw statement's plan.
-   A "free on" search asks the slot engine about each candidate in order until the page is
-   full (``bookings.search``): its service_find time is mostly that, not SQL.
+   A "free on" search asks the slot engine about its candidates a batch at a time until the
+   page is full (``bookings.search``).
 
 The database is dropped at the end unless --keep; --reuse keeps using one a --keep run left when
 it holds the asked number of services. Results go to bench/results/search.json (not committed).
@@ -75,7 +77,13 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import drop_database, maintenance, recreate_database, server_url  # noqa: E402
+from bench.databases import (  # noqa: E402
+    drop_database,
+    maintenance,
+    production_cache,
+    recreate_database,
+    server_url,
+)
 
 RESULTS = ROOT / "bench" / "results" / "search.json"
 CATEGORIES_FILE = ROOT / "fixtures" / "demo" / "categories.json"
@@ -913,8 +921,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["RATE_LIMIT_SEARCH"] = "1000000/min"  # measure the work, not 429 answers
     os.environ["SEARCH_NEXT_AVAILABLE_TTL_SECONDS"] = str(NEXT_AVAILABLE_TTL_SECONDS)
     os.environ["SEARCH_ENGINE"] = "database"
-    for variable in ("REDIS_URL", "OPENSEARCH_URL"):
-        os.environ.pop(variable, None)
+    os.environ.pop("OPENSEARCH_URL", None)
+    cache = production_cache()
+    os.environ["REDIS_URL"] = cache
+    say(f"Cache (rate-limit counters): {'Redis at ' + cache if cache else 'the database (no Redis answered)'}")
 
     import django
 
