@@ -32,6 +32,11 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["categories"] = CategoryPage.objects.live().public().specific().order_by("path")
         context["featured_services"] = service_list_featured(limit=6)
+        # The page has its own "how it works" and organizer call to action; an editor's block of
+        # either kind in the body takes its place, so the page never says it twice.
+        own = {block.block_type for block in self.body}
+        context["show_how_it_works"] = "features" not in own
+        context["show_organizer_band"] = "call_to_action" not in own
         return context
 
 

@@ -570,7 +570,7 @@ class DemoLoader:
         """The organizer writes the page (a revision by them); an admin publishes it (moderation)."""
         portfolio = entry["portfolio"]
         body = [
-            {"type": "heading", "value": f"About {vendor.business_name}"},
+            {"type": "heading", "value": "How I work"},
             {"type": "paragraph", "value": "".join(f"<p>{escape(text)}</p>" for text in portfolio["story"])},
             {"type": "features", "value": {"heading": "Specialties", "features": portfolio["specialties"]}},
             {"type": "quote", "value": {"quote": portfolio["quote"], "attribution": vendor.user.full_name}},
