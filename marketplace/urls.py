@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from api.errors import api_path_not_found
 from api.main import api
 from marketplace.core import health, metrics
+from storefront import seo
 from storefront import urls as storefront_urls
 from storefront.views import accounts as storefront_accounts
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("health", health.health_view, name="health"),
     path("ready", health.ready_view, name="ready"),
     path("metrics", metrics.metrics_view, name="metrics"),  # Prometheus: METRICS_TOKEN or METRICS_ALLOWED_IPS
+    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

@@ -17,6 +17,7 @@ from marketplace.catalog.selectors import price_description
 from marketplace.core.money import Money
 
 from ..forms import duration_label
+from ..seo import canonical_url, json_ld, organizer_data, organizer_url, service_data
 
 register = template.Library()
 
@@ -201,15 +202,27 @@ def category_icon(context, category, css_class: str = ""):
 @register.simple_tag(takes_context=True)
 def vendor_url(context, vendor) -> str:
     """The vendor's live portfolio page if there is one, else the plain public profile."""
-    try:
-        page = vendor.portfolio_page
-    except vendor.__class__.portfolio_page.RelatedObjectDoesNotExist:
-        page = None
-    if page is not None and page.live:
-        url = page.get_url(request=context.get("request"))
-        if url:
-            return url
-    return reverse("storefront:vendor_detail", args=[vendor.slug])
+    return organizer_url(vendor, request=context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_link(context) -> str:
+    """The page's one address (``seo.canonical_url``), for ``<link rel="canonical">``."""
+    request = context.get("request")
+    return canonical_url(request, context.get("page")) if request is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def structured_data(context) -> str:
+    """schema.org JSON-LD for a service's page or an organizer's page (``seo``), in their block
+    ``structured_data``: the page's ``vendor``, its ``rating`` and, on a service's page, its ``service``."""
+    request, vendor = context.get("request"), context.get("vendor")
+    if request is None or vendor is None or "rating" not in context:
+        return ""
+    service = context.get("service")
+    if service is not None:
+        return json_ld(service_data(request, service, vendor, context["rating"]))
+    return json_ld(organizer_data(request, vendor, context["rating"], canonical_url(request, context.get("page"))))
 
 
 @register.filter
