@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Avg, Count
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
@@ -12,7 +13,7 @@ from marketplace.catalog.selectors import service_list_featured, service_list_fo
 from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_summary
 from marketplace.vendors.selectors import vendor_list_verified
 
-from .blocks import BodyBlock
+from .blocks import BodyBlock, MenuBlock
 from .views.common import paginate
 
 
@@ -185,3 +186,31 @@ class PortfolioGalleryImage(Orderable):
     caption = models.CharField(max_length=200, blank=True)
 
     panels = [FieldPanel("image"), FieldPanel("caption")]
+
+
+@register_setting(icon="list-ul")
+class SiteMenus(BaseSiteSetting):
+    """The menus editors manage (Settings > Menus in the Wagtail admin).
+
+    Left empty, the header lists the live category pages and the organizer directory, as it
+    always has; once an editor adds links, the header (and the footer's "Explore") show theirs,
+    in their order.
+    """
+
+    header = StreamField(MenuBlock(), blank=True, use_json_field=True, help_text="The links under the search bar.")
+
+    panels = [FieldPanel("header")]
+
+    class Meta:
+        verbose_name = "Menus"
+
+    def header_links(self, request) -> list[dict]:
+        """The header's links as {label, url}: a page's URL if it is live, else the address given."""
+        links = []
+        for block in self.header:
+            page, url = block.value.get("page"), (block.value.get("url") or "").strip()
+            if page is not None:
+                url = page.get_url(request=request) if page.live else ""
+            if url:
+                links.append({"label": block.value["label"], "url": url})
+        return links

@@ -7,8 +7,8 @@ in the Wagtail admin (Settings → Groups):
 
 - **Support**: organizers, bookings, disputes, refunds up to ``STAFF_REFUND_LIMIT_MINOR``.
 - **Finance**: payouts, refunds of any amount, the ledger, exports.
-- **Editors** (Wagtail's own group): pages, images, documents, menus; nothing about
-  organizers, bookings or money.
+- **Editors** (Wagtail's own group): pages, images, documents, menus (Settings > Menus:
+  storefront migration 0006); nothing about organizers, bookings or money.
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ def test_an_editor_s_own_how_it_works_and_call_to_action_take_the_built_in_ones_
     )
     html = client.get("/").content.decode()
     assert "Three steps" in html and "How Tidy Nest works" not in html
+    assert html.count('id="how-it-works"') == 1  # the footer's "How it works" still lands on it
     assert "Organize for us" in html and "Are you a professional organizer?" not in html
 
 
