@@ -1,7 +1,9 @@
 """Wagtail page types: what marketing edits and the storefront serves."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Avg, Count
+from django.http import Http404
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -170,6 +172,27 @@ class VendorPortfolioPage(Page):
     ]
     parent_page_types = ["storefront.VendorIndexPage"]
     subpage_types: list[str] = []
+
+    def clean(self):
+        """An editor presents a verified organizer, and a page stays with the organizer it was made for."""
+        super().clean()
+        if not self.vendor_id:
+            return
+        saved = VendorPortfolioPage.objects.filter(pk=self.pk).values_list("vendor_id", flat=True).first()
+        if saved is not None and saved != self.vendor_id:
+            raise ValidationError({"vendor": "A portfolio stays with the organizer it was made for."})
+        if saved is None and not self.vendor.is_verified:
+            name = self.vendor.business_name
+            raise ValidationError({"vendor": f"{name} is not verified yet: only verified organizers have a portfolio."})
+
+    def serve(self, request, *args, **kwargs):
+        # Only a verified organizer is presented: a page made before a suspension answers 404 meanwhile.
+        if not self.vendor.is_verified:
+            raise Http404("Organizer not found.")
+        return super().serve(request, *args, **kwargs)
+
+    def get_sitemap_urls(self, request=None):
+        return super().get_sitemap_urls(request) if self.vendor.is_verified else []
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

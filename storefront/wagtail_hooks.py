@@ -7,7 +7,7 @@ from wagtail.admin import messages
 
 from marketplace.catalog.selectors import service_list_in_category
 
-from .models import CategoryPage
+from .models import CategoryPage, VendorPortfolioPage
 
 NAMED_SERVICES = 5
 
@@ -55,3 +55,37 @@ def refuse_bulk_deleting_category_pages_in_use(request, action_type, objects, ac
     for category_page, services in in_use:
         messages.error(request, _refusal(category_page, services))
     return redirect(action_class_instance.next_url or reverse("wagtailadmin_home"))
+
+
+PORTFOLIO_DELETE_REFUSAL = (
+    "“{title}” is {organizer}'s portfolio: editors moderate portfolios but do not delete them. "
+    "Unpublish it to take it off the site; an admin can delete it."
+)
+
+
+def _portfolios_refused(request, pages) -> list:
+    """Portfolio pages among ``pages`` or below them, unless the user is an admin (who may delete them)."""
+    if request.user.is_superuser or getattr(request.user, "is_platform_admin", False):
+        return []
+    found = []
+    for page in pages:
+        found += list(VendorPortfolioPage.objects.descendant_of(page, inclusive=True).select_related("vendor"))
+    return found
+
+
+@hooks.register("before_delete_page")
+def refuse_editors_deleting_portfolios(request, page):
+    refused = _portfolios_refused(request, [page])
+    for portfolio in refused:
+        messages.error(request, PORTFOLIO_DELETE_REFUSAL.format(title=portfolio.title, organizer=portfolio.vendor))
+    return redirect(reverse("wagtailadmin_explore", args=[page.get_parent().pk])) if refused else None
+
+
+@hooks.register("before_bulk_action")
+def refuse_editors_bulk_deleting_portfolios(request, action_type, objects, action_class_instance):
+    if action_type != "delete":
+        return None
+    refused = _portfolios_refused(request, objects)
+    for portfolio in refused:
+        messages.error(request, PORTFOLIO_DELETE_REFUSAL.format(title=portfolio.title, organizer=portfolio.vendor))
+    return redirect(action_class_instance.next_url or reverse("wagtailadmin_home")) if refused else None
