@@ -88,6 +88,9 @@ class Booking(TimeStampedModel):
     vendor_note = models.TextField(blank=True)
 
     quoted_at = models.DateTimeField(null=True, blank=True)
+    # When the organizer first answered a request that waited for them (quoted, accepted or
+    # declined it): their response time (``organizer_figures_refresh``).
+    answered_at = models.DateTimeField(null=True, blank=True)
     # When the booking workflow took the captured payment into account (booking_payment_settled).
     paid_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ notifications. A refused move raises a DomainError and changes nothing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -118,6 +119,37 @@ def _move(
         reason=reason,
         data={"from": previous, "to": to_status, **(audit_data or {})},
     )
+
+
+# The answers a response time is the median of: the last 12 months', from the third on.
+RESPONSE_WINDOW_DAYS = 365
+RESPONSE_MIN_ANSWERS = 3
+
+
+def organizer_figures_refresh(*, vendor_id: int) -> None:
+    """Work out again the organizer's trust figures the pages show (``Vendor.jobs_completed``,
+    ``Vendor.response_minutes``), from their bookings: called as a booking completes and as the
+    organizer answers a request, in the same transaction.
+
+    A request waited for the organizer from when it was paid (a request to confirm) or made (a
+    quote request, or one declined unpaid) until ``answered_at``; the figure is the median wait
+    over the last ``RESPONSE_WINDOW_DAYS``, rounded up to the minute.
+    """
+    bookings = Booking.objects.filter(vendor_id=vendor_id)
+    jobs = bookings.filter(completed_at__isnull=False).count()
+    since = timezone.now() - timedelta(days=RESPONSE_WINDOW_DAYS)
+    waits = sorted(
+        answered - (paid if paid is not None and quoted is None else created)
+        for created, paid, quoted, answered in bookings.filter(answered_at__gte=since)
+        .order_by()
+        .values_list("created_at", "paid_at", "quoted_at", "answered_at")
+    )
+    minutes = None
+    if len(waits) >= RESPONSE_MIN_ANSWERS:
+        middle = len(waits) // 2
+        median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+        minutes = max(1, math.ceil(max(median.total_seconds(), 0) / 60))
+    Vendor.objects.filter(pk=vendor_id).update(jobs_completed=jobs, response_minutes=minutes)
 
 
 def booking_price_minor(*, service: Service, duration_minutes: int) -> int | None:
@@ -373,8 +405,10 @@ def booking_quote(*, vendor_user: User, booking_id: int, price_minor: int, note:
         booking.price_minor = price_minor
         booking.vendor_note = note
         booking.quoted_at = timezone.now()
-        _save(booking, "price_minor", "vendor_note", "quoted_at")
+        booking.answered_at = booking.answered_at or booking.quoted_at
+        _save(booking, "price_minor", "vendor_note", "quoted_at", "answered_at")
         audit_log(actor=vendor_user, action="booking.quoted", target=booking, data={"price_minor": price_minor})
+        organizer_figures_refresh(vendor_id=booking.vendor_id)
         _notify(booking, "quoted")
     return booking
 
@@ -562,7 +596,9 @@ def booking_accept(*, vendor_user: User, booking_id: int, note: str = "") -> Boo
         can_accept(booking, user=vendor_user).require()
         if note:
             booking.vendor_note = note
-            _save(booking, "vendor_note")
+        booking.answered_at = booking.answered_at or timezone.now()
+        _save(booking, "vendor_note", "answered_at")
+        organizer_figures_refresh(vendor_id=booking.vendor_id)
         capture = payments.charge_capture_request(booking_id=booking.pk)
         if capture is None:  # captured when paid (before requests were authorised): confirm now
             _move(booking, BookingStatus.CONFIRMED, actor=vendor_user, confirmed_at=timezone.now())
@@ -593,7 +629,15 @@ def booking_decline(*, vendor_user: User, booking_id: int, reason: str) -> Booki
     with unit_of_work():
         booking = _lock(booking_id)
         can_decline(booking, user=vendor_user).require()
-        return _close(booking, BookingStatus.DECLINED, actor=vendor_user, reason=reason)
+        declined = _close(
+            booking,
+            BookingStatus.DECLINED,
+            actor=vendor_user,
+            reason=reason,
+            answered_at=booking.answered_at or timezone.now(),
+        )
+        organizer_figures_refresh(vendor_id=booking.vendor_id)
+        return declined
 
 
 def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
@@ -634,6 +678,7 @@ def booking_cancel(*, user: User, booking_id: int, reason: str = "") -> Booking:
 def _complete(booking: Booking, *, actor: User | None, reason: str = "") -> Booking:
     """The work is done: the booking completes and its escrow release is requested from the money service."""
     _move(booking, BookingStatus.COMPLETED, actor=actor, reason=reason, completed_at=timezone.now())
+    organizer_figures_refresh(vendor_id=booking.vendor_id)
     payments.escrow_release_request(booking_id=booking.pk)
     _notify(booking, "completed")
     return booking

@@ -99,6 +99,11 @@ class Vendor(TimeStampedModel):
     # the organizer's services are neither listed nor bookable (vendors.policy.listed_filter,
     # bookings.policy.takes_new_bookings); confirmed bookings go on.
     documents_expired_at = models.DateTimeField(null=True, blank=True)
+    # Trust figures the pages show, kept by the bookings service (``organizer_figures_refresh``)
+    # as bookings complete and requests are answered: jobs done on the platform, and the median
+    # minutes to answer a request over the last 12 months (None below three answers).
+    jobs_completed = models.PositiveIntegerField(default=0)
+    response_minutes = models.PositiveIntegerField(null=True, blank=True)
     # The secret in the address of the organizer's calendar feed of bookings (/calendar/<token>.ics);
     # None = no feed. Kept as is, not hashed: the organizer must be able to see and copy the address
     # again, and it only reads bookings from this same database. Replaced or cleared by

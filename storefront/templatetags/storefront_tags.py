@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from django import template
@@ -223,6 +224,27 @@ def structured_data(context) -> str:
     if service is not None:
         return json_ld(service_data(request, service, vendor, context["rating"]))
     return json_ld(organizer_data(request, vendor, context["rating"], canonical_url(request, context.get("page"))))
+
+
+@register.filter
+def jobs_done(count) -> str:
+    """'1 job done', '12 jobs done' (completed bookings on the platform)."""
+    return f"{count:,} job{'' if count == 1 else 's'} done"
+
+
+@register.filter
+def reply_time(minutes) -> str:
+    """An organizer's median time to answer a request, as a customer reads it: 'within an hour',
+    'within 3 hours', 'within 2 days' (rounded up: never quicker than they are)."""
+    if minutes is None:
+        return ""
+    minutes = int(minutes)
+    if minutes <= 60:
+        return "within an hour"
+    if minutes <= 24 * 60:
+        return f"within {math.ceil(minutes / 60)} hours"
+    days = math.ceil(minutes / (24 * 60))
+    return f"within {days} days"
 
 
 @register.filter
