@@ -489,12 +489,12 @@ def generate(services: int, *, chunk: int = CHUNK, progress=None) -> dict:
                     id, created_at, updated_at, business_name, slug, tagline, bio, city, latitude, longitude,
                     service_radius_km, service_area_geojson, time_zone, buffer_after_minutes, buffer_before_minutes,
                     verification_status, verification_reason, verified_at, payouts_need_approval, user_id,
-                    new_bookings_paused_reason, service_area_place)
+                    new_bookings_paused_reason, service_area_place, jobs_completed)
                 SELECT %(vb)s + k, made, made, name, 'search-organizer-' || k, '', '', city, lat, lon, radius,
                        CASE WHEN pg_temp.bench_u(k, 5) < 0.2 THEN ST_AsGeoJSON(ST_Buffer(
                            ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326)::geography,
                            radius * 900.0, 'quad_segs=2'), 6)::jsonb END,
-                       tz, 0, 0, 'verified', '', now(), false, %(ub)s + k, '', ''
+                       tz, 0, 0, 'verified', '', now(), false, %(ub)s + k, '', '', 0
                 FROM (
                     SELECT k, c.name AS city, c.tz,
                            now() - make_interval(days => floor(pg_temp.bench_u(k, 6) * 1000)::int) AS made,
