@@ -152,7 +152,7 @@ def _rating(rating: dict | None) -> dict | None:
     }
 
 
-def organizer_data(request: HttpRequest, vendor: Vendor, rating: dict | None, url: str) -> dict:
+def organizer_data(vendor: Vendor, rating: dict | None, url: str) -> dict:
     """schema.org ``ProfessionalService`` for an organizer's page."""
     data = {
         "@context": "https://schema.org",
@@ -184,9 +184,7 @@ def service_data(request: HttpRequest, service: Service, vendor: Vendor, rating:
         "url": canonical_url(request),
         "description": service.summary or service.description,
         "category": service.category.name,
-        "provider": organizer_data(
-            request, vendor, rating, absolute(urlsplit(organizer_url(vendor, request=request)).path)
-        ),
+        "provider": organizer_data(vendor, rating, absolute(urlsplit(organizer_url(vendor, request=request)).path)),
         "areaServed": vendor.city,
     }
     data["provider"].pop("@context")

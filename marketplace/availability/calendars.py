@@ -4,7 +4,7 @@ A calendar is added by its secret iCal address (``external_calendar_add``: http(
 a private network, checked before anything is stored) and read at once, then every
 ``refresh_minutes`` by the ``external_calendars_refresh_due`` job. Each good read replaces the
 calendar's busy times in one transaction; a failed read records its reason and keeps the
-busy times of the last good read, which go on blocking (``calendar_busy_ranges``, asked by
+busy times of the last good read, which go on blocking (``calendar_busy_ranges_by_vendor``, asked by
 ``bookings.selectors.service_slots`` and ``bookings.services.booking_request``).
 Fetching rules: ``calendar_fetch``; parse rules: ``calendar_parse``.
 """
@@ -102,15 +102,11 @@ def external_calendar_get(*, vendor: Vendor, calendar_id: int) -> ExternalCalend
     return calendar
 
 
-def calendar_busy_ranges(*, vendor_id: int, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The organizer's busy [start, end) ranges from their external calendars that overlap [start, end)."""
-    return calendar_busy_ranges_by_vendor({vendor_id: (start, end)})[vendor_id]
-
-
 def calendar_busy_ranges_by_vendor(
     spans: dict[int, tuple[datetime, datetime]],
 ) -> dict[int, list[tuple[datetime, datetime]]]:
-    """``calendar_busy_ranges`` of each organizer, for ``{vendor_id: (start, end)}``, in one query."""
+    """Each organizer's busy [start, end) ranges from their external calendars that overlap their own
+    [start, end), for ``{vendor_id: (start, end)}``: one query however many organizers."""
     found: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in spans}
     if not spans:
         return found

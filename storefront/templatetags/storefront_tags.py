@@ -223,7 +223,7 @@ def structured_data(context) -> str:
     service = context.get("service")
     if service is not None:
         return json_ld(service_data(request, service, vendor, context["rating"]))
-    return json_ld(organizer_data(request, vendor, context["rating"], canonical_url(request, context.get("page"))))
+    return json_ld(organizer_data(vendor, context["rating"], canonical_url(request, context.get("page"))))
 
 
 @register.filter

@@ -33,6 +33,7 @@ from marketplace.reviews.selectors import review_list_for_vendor, vendor_rating_
 from marketplace.vendors.selectors import vendor_list_verified
 
 from ..forms import BookingForm, SearchForm, SlotLengthForm
+from ..seo import organizer_url
 from .common import show_domain_error, visitor_time_zone
 from .slots import group_slots_by_day
 
@@ -358,11 +359,9 @@ def vendor_detail(request, slug: str):
     vendor = vendor_list_verified().filter(slug=slug).first()
     if vendor is None:
         raise Http404("Organizer not found.")
-    page = getattr(vendor, "portfolio_page", None)  # the reverse one-to-one may not exist
-    if page is not None and page.live:
-        url = page.get_url(request=request)
-        if url:
-            return redirect(url)
+    url = organizer_url(vendor, request=request)  # their live portfolio, when they have one
+    if url != request.path:
+        return redirect(url)
     return render(
         request,
         "storefront/vendor_detail.html",
